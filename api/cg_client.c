@@ -1,0 +1,802 @@
+/* cg_client.c - requests, retries and the 25 operations (see cg_client.h).
+ *
+ * Every operation goes through call(): path from the endpoint table, rate
+ * limit, transport, status to errno, retry policy.  The operations
+ * themselves only build their arguments and pick a model parser.
+ */
+#include "cg_client.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cjson/cJSON.h>
+
+#include "cg_auth.h"
+#include "cg_http.h"
+#include "cg_retry.h"
+
+#define DEFAULT_CONNECT_MS 10000L
+#define DEFAULT_DEADLINE_MS 30000L
+#define DEFAULT_MAX_RESPONSE (32u << 20)
+
+/* stats_lock guards stats[]; everything else is read-only after creation. */
+struct cg_client {
+	char *base_url;
+	char *token;
+	char *auth_header;
+	struct cg_http *http;
+	struct cg_ratelimit *rl;    /* NULL when rate limiting is off */
+	long connect_timeout_ms;
+	long deadline_ms;
+	size_t max_response;
+	double backoff_base, backoff_cap;
+	int max_retries;
+	pthread_mutex_t stats_lock;
+	struct cg_endpoint_stats stats[CG_EP_COUNT];
+};
+
+enum stat_field { ST_REQUESTS, ST_RETRIES, ST_429, ST_RATE_WAITS, ST_ERRORS, ST_BYTES_IN, ST_BYTES_OUT };
+
+static void count(struct cg_client *c, enum cg_endpoint ep, enum stat_field f, uint64_t n)
+{
+	struct cg_endpoint_stats *s = &c->stats[ep];
+
+	pthread_mutex_lock(&c->stats_lock);
+	switch (f) {
+	case ST_REQUESTS:   s->requests += n; break;
+	case ST_RETRIES:    s->retries += n; break;
+	case ST_429:        s->http_429 += n; break;
+	case ST_RATE_WAITS: s->rate_waits += n; break;
+	case ST_ERRORS:     s->errors += n; break;
+	case ST_BYTES_IN:   s->bytes_in += n; break;
+	case ST_BYTES_OUT:  s->bytes_out += n; break;
+	}
+	pthread_mutex_unlock(&c->stats_lock);
+}
+
+void cg_client_stats(struct cg_client *c, struct cg_endpoint_stats out[CG_EP_COUNT])
+{
+	pthread_mutex_lock(&c->stats_lock);
+	memcpy(out, c->stats, sizeof(c->stats));
+	pthread_mutex_unlock(&c->stats_lock);
+}
+
+const char *cg_client_base_url(const struct cg_client *c)
+{
+	return c->base_url;
+}
+
+int cg_client_new(const struct cg_client_config *cfg, struct cg_client **out,
+		  struct cg_error *err)
+{
+	struct cg_client *c;
+	const char *base = cfg->base_url;
+	char why[256], ua[64];
+	size_t len;
+	int ret;
+
+	if (!base || !*base)
+		base = getenv("CODEGEN_API_BASE_URL");
+	if (!base || !*base)
+		base = CG_DEFAULT_BASE_URL;
+	ret = cg_token_check(cfg->token, why, sizeof(why));
+	if (ret) {
+		cg_error_set(err, 0, -ret, "%s", why);
+		return ret;
+	}
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		goto out_nomem;
+	ret = cg_base_url_check(base, &c->base_url, why, sizeof(why));
+	if (ret) {
+		cg_error_set(err, 0, -ret, "%s", why);
+		free(c);
+		return ret;
+	}
+	c->token = strdup(cfg->token);
+	len = strlen(cfg->token) + sizeof("Authorization: Bearer ");
+	c->auth_header = malloc(len);
+	snprintf(ua, sizeof(ua), "codegen-fs/%s", CGFS_VERSION);
+	c->http = cg_http_new(cfg->user_agent ? cfg->user_agent : ua);
+	if (!c->token || !c->auth_header || !c->http)
+		goto out_free_client;
+	snprintf(c->auth_header, len, "Authorization: Bearer %s", cfg->token);
+	if (!cfg->no_rate_limit) {
+		c->rl = cg_ratelimit_new(cfg->rate_time_scale > 0 ? cfg->rate_time_scale : 1.0);
+		if (!c->rl)
+			goto out_free_client;
+	}
+	c->connect_timeout_ms = cfg->connect_timeout_ms > 0 ? cfg->connect_timeout_ms
+							    : DEFAULT_CONNECT_MS;
+	c->deadline_ms = cfg->deadline_ms > 0 ? cfg->deadline_ms : DEFAULT_DEADLINE_MS;
+	c->max_response = cfg->max_response_bytes ? cfg->max_response_bytes
+						  : DEFAULT_MAX_RESPONSE;
+	c->backoff_base = cfg->backoff_base_s > 0 ? cfg->backoff_base_s : 0.25;
+	c->backoff_cap = cfg->backoff_cap_s > 0 ? cfg->backoff_cap_s : 8.0;
+	c->max_retries = cfg->max_retries > 0 ? cfg->max_retries : 10;
+	pthread_mutex_init(&c->stats_lock, NULL);
+	*out = c;
+	return 0;
+out_free_client:
+	cg_token_free(c->token);
+	cg_token_free(c->auth_header);
+	cg_http_free(c->http);
+	free(c->base_url);
+	free(c);
+out_nomem:
+	cg_error_set(err, 0, ENOMEM, "out of memory");
+	return -ENOMEM;
+}
+
+void cg_client_free(struct cg_client *c)
+{
+	if (!c)
+		return;
+	cg_http_free(c->http);
+	cg_ratelimit_free(c->rl);
+	cg_token_free(c->token);
+	cg_token_free(c->auth_header);
+	free(c->base_url);
+	pthread_mutex_destroy(&c->stats_lock);
+	free(c);
+}
+
+/* ---- the request core ------------------------------------------------------ */
+
+/* Fill the {placeholders} of a path template with ids, in order. */
+static int build_path(const char *tmpl, const int64_t *ids, size_t nids,
+		      char *buf, size_t size)
+{
+	size_t n = 0, used = 0;
+	int w;
+
+	for (const char *p = tmpl; *p; p++) {
+		if (*p == '{') {
+			const char *close = strchr(p, '}');
+
+			if (!close || used >= nids)
+				return -EINVAL;
+			w = snprintf(buf + n, size - n, "%" PRId64, ids[used++]);
+			if (w < 0 || (size_t)w >= size - n)
+				return -ENAMETOOLONG;
+			n += (size_t)w;
+			p = close;
+			continue;
+		}
+		if (n + 1 >= size)
+			return -ENAMETOOLONG;
+		buf[n++] = *p;
+	}
+	buf[n] = '\0';
+	return used == nids ? 0 : -EINVAL;
+}
+
+static void sleep_seconds(double s)
+{
+	struct timespec ts;
+
+	if (s <= 0)
+		return;
+	ts.tv_sec = (time_t)s;
+	ts.tv_nsec = (long)((s - (double)ts.tv_sec) * 1e9);
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+/* May the same request be sent again after this outcome? */
+static int worth_retrying(int ret, long http_status)
+{
+	switch (-ret) {
+	case EFBIG: case ENOMEM: case EINVAL: case EPROTO: case EINTR:
+		return 0;
+	}
+	if (http_status == 0 || http_status == 429 || http_status >= 500)
+		return 1;
+	/* A 2xx whose body was not JSON. */
+	return http_status >= 200 && http_status < 300;
+}
+
+/* One attempt: a rate-limit token, the exchange, the status.  On a 2xx
+ * with a JSON body returns 0 and *out. */
+static int attempt(struct cg_client *c, enum cg_endpoint ep, const char *url,
+		   const char *body, double deadline, cJSON **out,
+		   double *retry_after, struct cg_error *err)
+{
+	const struct cg_endpoint_info *info = cg_endpoint_info(ep);
+	struct cg_http_request req = {
+		.method = info->method,
+		.url = url,
+		.auth_header = c->auth_header,
+		.body = body,
+		.body_len = body ? strlen(body) : 0,
+		.connect_timeout_ms = c->connect_timeout_ms,
+		.max_body = c->max_response,
+		.fresh_connection = !info->retry,
+	};
+	struct cg_http_response resp;
+	int slot = -1, waited = 0, ret;
+	double left;
+
+	*retry_after = -1;
+	if (c->rl) {
+		slot = cg_ratelimit_acquire(c->rl, info->rl_class, deadline, &waited);
+		if (waited)
+			count(c, ep, ST_RATE_WAITS, 1);
+		if (slot < 0) {
+			cg_error_set(err, 0, EAGAIN,
+				     "rate limit (%s: %d requests per %.0f s) leaves no slot before the deadline",
+				     cg_rl_spec_of(info->rl_class)->name,
+				     cg_rl_spec_of(info->rl_class)->limit,
+				     cg_rl_spec_of(info->rl_class)->window_s);
+			return -EAGAIN;
+		}
+	}
+	left = deadline - cg_monotonic();
+	if (left <= 0.001) {
+		if (c->rl)
+			cg_ratelimit_release(c->rl, info->rl_class, slot);
+		cg_error_set(err, 0, ETIMEDOUT, "deadline of %ld ms reached", c->deadline_ms);
+		return -ETIMEDOUT;
+	}
+	req.timeout_ms = (long)ceil(left * 1000);
+	count(c, ep, ST_REQUESTS, 1);
+	count(c, ep, ST_BYTES_OUT, req.body_len);
+	ret = cg_http_perform(c->http, &req, &resp, err);
+	if (c->rl)
+		cg_ratelimit_release(c->rl, info->rl_class, slot);
+	if (ret)
+		return ret;
+	count(c, ep, ST_BYTES_IN, resp.len);
+	*retry_after = resp.retry_after;
+	if (resp.status >= 200 && resp.status < 300) {
+		/* An empty 2xx body (possible for the schema-less answers) is null. */
+		*out = resp.len ? cJSON_ParseWithLength(resp.body, resp.len) : cJSON_CreateNull();
+		if (!*out) {
+			cg_error_set(err, resp.status, EIO, "malformed JSON in the answer to %s",
+				     info->name);
+			ret = -EIO;
+		}
+	} else {
+		char msg[sizeof(err->message)];
+
+		if (resp.status == 429)
+			count(c, ep, ST_429, 1);
+		ret = -cg_errno_from_http(resp.status);
+		if (!ret)  /* 1xx/3xx: we neither expect nor follow them */
+			ret = -EIO;
+		cg_error_message_from_body(resp.body, resp.len, msg, sizeof(msg));
+		if (resp.status == 401)
+			cg_error_set(err, resp.status, -ret, "the API token was rejected: %s", msg);
+		else
+			cg_error_set(err, resp.status, -ret, "%s", msg[0] ? msg : "(no message)");
+	}
+	free(resp.body);
+	return ret;
+}
+
+/* Send a request for endpoint ep and return its JSON answer in *out
+ * (caller frees with cJSON_Delete).  ids fill the path template; query is
+ * appended as is (already escaped) when not NULL; body is sent as JSON. */
+static int call(struct cg_client *c, enum cg_endpoint ep, const int64_t *ids,
+		size_t nids, const char *query, const cJSON *body, cJSON **out,
+		struct cg_error *err)
+{
+	const struct cg_endpoint_info *info = cg_endpoint_info(ep);
+	double deadline = cg_monotonic() + (double)c->deadline_ms / 1000.0;
+	struct cg_error last = { 0 };
+	char path[512], *url = NULL, *body_text = NULL;
+	double retry_after, delay;
+	size_t url_len;
+	int ret;
+
+	ret = build_path(info->path, ids, nids, path, sizeof(path));
+	if (ret) {
+		cg_error_set(&last, 0, -ret, "bad arguments for %s", info->name);
+		goto out;
+	}
+	url_len = strlen(c->base_url) + strlen(path) + (query ? strlen(query) + 1 : 0) + 1;
+	url = malloc(url_len);
+	if (body)
+		body_text = cJSON_PrintUnformatted(body);
+	if (!url || (body && !body_text)) {
+		ret = -ENOMEM;
+		cg_error_set(&last, 0, ENOMEM, "out of memory");
+		goto out;
+	}
+	snprintf(url, url_len, "%s%s%s%s", c->base_url, path, query ? "?" : "",
+		 query ? query : "");
+	for (int n = 1;; n++) {
+		ret = attempt(c, ep, url, body_text, deadline, out, &retry_after, &last);
+		if (!ret || !info->retry || !worth_retrying(ret, last.http_status) ||
+		    n > c->max_retries)
+			break;
+		if (last.http_status == 429 && retry_after >= 0)
+			delay = retry_after;
+		else
+			delay = cg_backoff_delay(n, c->backoff_base, c->backoff_cap,
+						 (double)arc4random() / 4294967296.0);
+		/* Give up now rather than sleep past the deadline. */
+		if (cg_monotonic() + delay >= deadline)
+			break;
+		sleep_seconds(delay);
+		count(c, ep, ST_RETRIES, 1);
+	}
+out:
+	if (ret) {
+		count(c, ep, ST_ERRORS, 1);
+		cg_redact(last.message, sizeof(last.message), c->token);
+		if (err)
+			*err = last;
+	}
+	free(url);
+	free(body_text);
+	return ret;
+}
+
+/* Finish an operation: parse the answer with the model's parser result. */
+static int parsed(int parse_ret, cJSON *json, enum cg_endpoint ep, struct cg_error *err)
+{
+	cJSON_Delete(json);
+	if (parse_ret) {
+		cg_error_set(err, 200, EIO, "unexpected answer shape from %s",
+			     cg_endpoint_info(ep)->name);
+		return -EIO;
+	}
+	return 0;
+}
+
+/* Append "&name=value" (or "name=value" at the start), percent-encoding
+ * the value.  Returns -ENAMETOOLONG when buf is too small. */
+static int query_add(char *buf, size_t size, const char *name, const char *value)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t n = strlen(buf);
+	int w = snprintf(buf + n, size - n, "%s%s=", n ? "&" : "", name);
+
+	if (w < 0 || (size_t)w >= size - n)
+		return -ENAMETOOLONG;
+	n += (size_t)w;
+	for (const unsigned char *p = (const unsigned char *)value; *p; p++) {
+		int plain = (*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+			    (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' ||
+			    *p == '.' || *p == '~';
+
+		if (n + (plain ? 1 : 3) >= size)
+			return -ENAMETOOLONG;
+		if (plain) {
+			buf[n++] = (char)*p;
+		} else {
+			buf[n++] = '%';
+			buf[n++] = hex[*p >> 4];
+			buf[n++] = hex[*p & 15];
+		}
+	}
+	buf[n] = '\0';
+	return 0;
+}
+
+static int query_add_int(char *buf, size_t size, const char *name, int64_t value)
+{
+	char num[32];
+
+	snprintf(num, sizeof(num), "%" PRId64, value);
+	return query_add(buf, size, name, num);
+}
+
+static int query_page(char *buf, size_t size, int64_t skip, int64_t limit)
+{
+	buf[0] = '\0';
+	if (query_add_int(buf, size, "skip", skip) ||
+	    query_add_int(buf, size, "limit", limit))
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+static int bad_argument(struct cg_error *err, const char *what)
+{
+	cg_error_set(err, 0, EINVAL, "%s", what);
+	return -EINVAL;
+}
+
+/* ---- operations ------------------------------------------------------------ */
+
+int cg_list_users(struct cg_client *c, int64_t org, int64_t skip, int64_t limit,
+		  struct cg_user_page *out, struct cg_error *err)
+{
+	int64_t ids[] = { org };
+	char query[64];
+	cJSON *json = NULL;
+	int ret;
+
+	query_page(query, sizeof(query), skip, limit);
+	ret = call(c, CG_EP_LIST_USERS, ids, 1, query, NULL, &json, err);
+	return ret ? ret : parsed(cg_user_page_parse(json, out), json, CG_EP_LIST_USERS, err);
+}
+
+int cg_get_user(struct cg_client *c, int64_t org, int64_t user,
+		struct cg_user *out, struct cg_error *err)
+{
+	int64_t ids[] = { org, user };
+	cJSON *json = NULL;
+	int ret = call(c, CG_EP_GET_USER, ids, 2, NULL, NULL, &json, err);
+
+	return ret ? ret : parsed(cg_user_parse(json, out), json, CG_EP_GET_USER, err);
+}
+
+int cg_get_me(struct cg_client *c, struct cg_user *out, struct cg_error *err)
+{
+	cJSON *json = NULL;
+	int ret = call(c, CG_EP_GET_ME, NULL, 0, NULL, NULL, &json, err);
+
+	return ret ? ret : parsed(cg_user_parse(json, out), json, CG_EP_GET_ME, err);
+}
+
+/* Add "images": [...] to body when there are any. */
+static int add_images(cJSON *body, const char *const *images, size_t n)
+{
+	cJSON *arr;
+
+	if (!n)
+		return 0;
+	arr = cJSON_AddArrayToObject(body, "images");
+	if (!arr)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		cJSON *s = cJSON_CreateString(images[i]);
+
+		if (!s || !cJSON_AddItemToArray(arr, s)) {
+			cJSON_Delete(s);
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+/* Build the JSON body of a create; -EINVAL (with err) for metadata that
+ * is not a JSON object, -ENOMEM. */
+static int create_run_body(const struct cg_create_run_req *req, cJSON **out,
+			   struct cg_error *err)
+{
+	cJSON *body = cJSON_CreateObject(), *meta;
+
+	if (!body)
+		goto out_nomem;
+	if (!cJSON_AddStringToObject(body, "prompt", req->prompt) ||
+	    add_images(body, req->images, req->n_images))
+		goto out_free_body;
+	if (req->metadata_json) {
+		meta = cJSON_Parse(req->metadata_json);
+		if (!cJSON_IsObject(meta)) {
+			cJSON_Delete(meta);
+			cJSON_Delete(body);
+			return bad_argument(err, "metadata must be a JSON object");
+		}
+		cJSON_AddItemToObject(body, "metadata", meta);
+	}
+	if ((req->repo_id != CG_NONE &&
+	     !cJSON_AddNumberToObject(body, "repo_id", (double)req->repo_id)) ||
+	    (req->model && !cJSON_AddStringToObject(body, "model", req->model)) ||
+	    (req->agent_type && !cJSON_AddStringToObject(body, "agent_type", req->agent_type)))
+		goto out_free_body;
+	*out = body;
+	return 0;
+out_free_body:
+	cJSON_Delete(body);
+out_nomem:
+	cg_error_set(err, 0, ENOMEM, "out of memory");
+	return -ENOMEM;
+}
+
+int cg_create_run(struct cg_client *c, int64_t org, const struct cg_create_run_req *req,
+		  struct cg_run *out, struct cg_error *err)
+{
+	int64_t ids[] = { org };
+	cJSON *json = NULL, *body = NULL;
+	int ret;
+
+	if (!req->prompt)
+		return bad_argument(err, "a run needs a prompt");
+	ret = create_run_body(req, &body, err);
+	if (ret)
+		return ret;
+	ret = call(c, CG_EP_CREATE_RUN, ids, 1, NULL, body, &json, err);
+	cJSON_Delete(body);
+	return ret ? ret : parsed(cg_run_parse(json, out), json, CG_EP_CREATE_RUN, err);
+}
+
+int cg_get_run(struct cg_client *c, int64_t org, int64_t run,
+	       struct cg_run *out, struct cg_error *err)
+{
+	int64_t ids[] = { org, run };
+	cJSON *json = NULL;
+	int ret = call(c, CG_EP_GET_RUN, ids, 2, NULL, NULL, &json, err);
+
+	return ret ? ret : parsed(cg_run_parse(json, out), json, CG_EP_GET_RUN, err);
+}
+
+int cg_list_runs(struct cg_client *c, int64_t org, const struct cg_run_filter *filter,
+		 int64_t skip, int64_t limit, struct cg_run_page *out, struct cg_error *err)
+{
+	int64_t ids[] = { org };
+	char query[256];
+	cJSON *json = NULL;
+	int ret;
+
+	query[0] = '\0';
+	if (filter && filter->user_id != CG_NONE)
+		query_add_int(query, sizeof(query), "user_id", filter->user_id);
+	if (filter && filter->source_type &&
+	    query_add(query, sizeof(query), "source_type", filter->source_type))
+		return bad_argument(err, "source_type is too long");
+	query_add_int(query, sizeof(query), "skip", skip);
+	query_add_int(query, sizeof(query), "limit", limit);
+	ret = call(c, CG_EP_LIST_RUNS, ids, 1, query, NULL, &json, err);
+	return ret ? ret : parsed(cg_run_page_parse(json, out), json, CG_EP_LIST_RUNS, err);
+}
+
+int cg_resume_run(struct cg_client *c, int64_t org, int64_t run, const char *prompt,
+		  const char *const *images, size_t n_images,
+		  struct cg_run *out, struct cg_error *err)
+{
+	int64_t ids[] = { org };
+	cJSON *json = NULL, *body;
+	int ret;
+
+	if (!prompt)
+		return bad_argument(err, "a resume needs a prompt");
+	body = cJSON_CreateObject();
+	if (!body || !cJSON_AddNumberToObject(body, "agent_run_id", (double)run) ||
+	    !cJSON_AddStringToObject(body, "prompt", prompt) ||
+	    add_images(body, images, n_images)) {
+		cJSON_Delete(body);
+		cg_error_set(err, 0, ENOMEM, "out of memory");
+		return -ENOMEM;
+	}
+	ret = call(c, CG_EP_RESUME_RUN, ids, 1, NULL, body, &json, err);
+	cJSON_Delete(body);
+	return ret ? ret : parsed(cg_run_parse(json, out), json, CG_EP_RESUME_RUN, err);
+}
+
+/* ban, unban and remove-from-pr share their body and answer. */
+static int run_action(struct cg_client *c, enum cg_endpoint ep, int64_t org, int64_t run,
+		      struct cg_message *out, struct cg_error *err)
+{
+	int64_t ids[] = { org };
+	cJSON *json = NULL, *body;
+	int ret;
+
+	body = cJSON_CreateObject();
+	if (!body || !cJSON_AddNumberToObject(body, "agent_run_id", (double)run)) {
+		cJSON_Delete(body);
+		cg_error_set(err, 0, ENOMEM, "out of memory");
+		return -ENOMEM;
+	}
+	ret = call(c, ep, ids, 1, NULL, body, &json, err);
+	cJSON_Delete(body);
+	return ret ? ret : parsed(cg_message_parse(json, out), json, ep, err);
+}
+
+int cg_ban_run(struct cg_client *c, int64_t org, int64_t run,
+	       struct cg_message *out, struct cg_error *err)
+{
+	return run_action(c, CG_EP_BAN_RUN, org, run, out, err);
+}
+
+int cg_unban_run(struct cg_client *c, int64_t org, int64_t run,
+		 struct cg_message *out, struct cg_error *err)
+{
+	return run_action(c, CG_EP_UNBAN_RUN, org, run, out, err);
+}
+
+int cg_remove_from_pr(struct cg_client *c, int64_t org, int64_t run,
+		      struct cg_message *out, struct cg_error *err)
+{
+	return run_action(c, CG_EP_REMOVE_FROM_PR, org, run, out, err);
+}
+
+int cg_list_repos(struct cg_client *c, int64_t org, int64_t skip, int64_t limit,
+		  struct cg_repo_page *out, struct cg_error *err)
+{
+	int64_t ids[] = { org };
+	char query[64];
+	cJSON *json = NULL;
+	int ret;
+
+	query_page(query, sizeof(query), skip, limit);
+	ret = call(c, CG_EP_LIST_REPOS, ids, 1, query, NULL, &json, err);
+	return ret ? ret : parsed(cg_repo_page_parse(json, out), json, CG_EP_LIST_REPOS, err);
+}
+
+int cg_get_check_suite(struct cg_client *c, int64_t org, int64_t repo,
+		       struct cg_check_suite *out, struct cg_error *err)
+{
+	int64_t ids[] = { org };
+	char query[48] = "";
+	cJSON *json = NULL;
+	int ret;
+
+	query_add_int(query, sizeof(query), "repo_id", repo);
+	ret = call(c, CG_EP_GET_CHECK_SUITE, ids, 1, query, NULL, &json, err);
+	return ret ? ret : parsed(cg_check_suite_parse(json, out), json, CG_EP_GET_CHECK_SUITE, err);
+}
+
+int cg_put_check_suite(struct cg_client *c, int64_t org, int64_t repo,
+		       const char *settings_json, struct cg_message *out,
+		       struct cg_error *err)
+{
+	int64_t ids[] = { org };
+	char query[48] = "";
+	cJSON *json = NULL, *body;
+	int ret;
+
+	body = settings_json ? cJSON_Parse(settings_json) : NULL;
+	if (!cJSON_IsObject(body)) {
+		cJSON_Delete(body);
+		return bad_argument(err, "check-suite settings must be a JSON object");
+	}
+	query_add_int(query, sizeof(query), "repo_id", repo);
+	ret = call(c, CG_EP_PUT_CHECK_SUITE, ids, 1, query, body, &json, err);
+	cJSON_Delete(body);
+	return ret ? ret : parsed(cg_message_parse(json, out), json, CG_EP_PUT_CHECK_SUITE, err);
+}
+
+int cg_edit_pr(struct cg_client *c, int64_t org, int64_t repo, int64_t pr,
+	       const char *state, struct cg_pr_edit *out, struct cg_error *err)
+{
+	static const char *const states[] = { "open", "closed", "draft", "ready_for_review" };
+	enum cg_endpoint ep = repo == CG_NONE ? CG_EP_EDIT_PR : CG_EP_EDIT_REPO_PR;
+	int64_t ids[] = { org, repo == CG_NONE ? pr : repo, pr };
+	cJSON *json = NULL, *body;
+	int known = 0, ret;
+
+	for (size_t i = 0; state && i < sizeof(states) / sizeof(states[0]); i++)
+		known |= !strcmp(state, states[i]);
+	if (!known)
+		return bad_argument(err, "PR state must be open, closed, draft or ready_for_review");
+	body = cJSON_CreateObject();
+	if (!body || !cJSON_AddStringToObject(body, "state", state)) {
+		cJSON_Delete(body);
+		cg_error_set(err, 0, ENOMEM, "out of memory");
+		return -ENOMEM;
+	}
+	ret = call(c, ep, ids, repo == CG_NONE ? 2 : 3, NULL, body, &json, err);
+	cJSON_Delete(body);
+	return ret ? ret : parsed(cg_pr_edit_parse(json, out), json, ep, err);
+}
+
+int cg_get_integrations(struct cg_client *c, int64_t org,
+			struct cg_integrations *out, struct cg_error *err)
+{
+	int64_t ids[] = { org };
+	cJSON *json = NULL;
+	int ret = call(c, CG_EP_INTEGRATIONS, ids, 1, NULL, NULL, &json, err);
+
+	return ret ? ret : parsed(cg_integrations_parse(json, out), json, CG_EP_INTEGRATIONS, err);
+}
+
+int cg_generate_setup_commands(struct cg_client *c, int64_t org, int64_t repo,
+			       const char *prompt, struct cg_started_run *out,
+			       struct cg_error *err)
+{
+	int64_t ids[] = { org };
+	cJSON *json = NULL, *body;
+	int ret;
+
+	body = cJSON_CreateObject();
+	if (!body || !cJSON_AddNumberToObject(body, "repo_id", (double)repo) ||
+	    (prompt && !cJSON_AddStringToObject(body, "prompt", prompt))) {
+		cJSON_Delete(body);
+		cg_error_set(err, 0, ENOMEM, "out of memory");
+		return -ENOMEM;
+	}
+	ret = call(c, CG_EP_SETUP_COMMANDS, ids, 1, NULL, body, &json, err);
+	cJSON_Delete(body);
+	return ret ? ret : parsed(cg_started_run_parse(json, out), json, CG_EP_SETUP_COMMANDS, err);
+}
+
+int cg_list_orgs(struct cg_client *c, int64_t skip, int64_t limit,
+		 struct cg_org_page *out, struct cg_error *err)
+{
+	char query[64];
+	cJSON *json = NULL;
+	int ret;
+
+	query_page(query, sizeof(query), skip, limit);
+	ret = call(c, CG_EP_LIST_ORGS, NULL, 0, query, NULL, &json, err);
+	return ret ? ret : parsed(cg_org_page_parse(json, out), json, CG_EP_LIST_ORGS, err);
+}
+
+int cg_get_mcp_providers(struct cg_client *c, struct cg_oauth_provider_list *out,
+			 struct cg_error *err)
+{
+	cJSON *json = NULL;
+	int ret = call(c, CG_EP_MCP_PROVIDERS, NULL, 0, NULL, NULL, &json, err);
+
+	return ret ? ret : parsed(cg_oauth_provider_list_parse(json, out), json,
+				  CG_EP_MCP_PROVIDERS, err);
+}
+
+int cg_get_oauth_status(struct cg_client *c, int64_t org, struct cg_string_list *out,
+			struct cg_error *err)
+{
+	char query[48] = "";
+	cJSON *json = NULL;
+	int ret;
+
+	query_add_int(query, sizeof(query), "org_id", org);
+	ret = call(c, CG_EP_OAUTH_STATUS, NULL, 0, query, NULL, &json, err);
+	return ret ? ret : parsed(cg_oauth_status_parse(json, out), json, CG_EP_OAUTH_STATUS, err);
+}
+
+int cg_revoke_oauth(struct cg_client *c, int64_t org, const char *provider,
+		    struct cg_message *out, struct cg_error *err)
+{
+	char query[320] = "";
+	cJSON *json = NULL;
+	int ret;
+
+	if (!provider || !*provider || query_add(query, sizeof(query), "provider", provider))
+		return bad_argument(err, "a provider name (up to 80 bytes) is needed");
+	query_add_int(query, sizeof(query), "org_id", org);
+	ret = call(c, CG_EP_OAUTH_REVOKE, NULL, 0, query, NULL, &json, err);
+	return ret ? ret : parsed(cg_message_parse(json, out), json, CG_EP_OAUTH_REVOKE, err);
+}
+
+int cg_analyze_sandbox_logs(struct cg_client *c, int64_t org, int64_t sandbox,
+			    struct cg_started_run *out, struct cg_error *err)
+{
+	int64_t ids[] = { org, sandbox };
+	cJSON *json = NULL;
+	int ret = call(c, CG_EP_ANALYZE_LOGS, ids, 2, NULL, NULL, &json, err);
+
+	return ret ? ret : parsed(cg_started_run_parse(json, out), json, CG_EP_ANALYZE_LOGS, err);
+}
+
+int cg_get_cli_rules(struct cg_client *c, int64_t org, struct cg_cli_rules *out,
+		     struct cg_error *err)
+{
+	int64_t ids[] = { org };
+	cJSON *json = NULL;
+	int ret = call(c, CG_EP_CLI_RULES, ids, 1, NULL, NULL, &json, err);
+
+	return ret ? ret : parsed(cg_cli_rules_parse(json, out), json, CG_EP_CLI_RULES, err);
+}
+
+int cg_slack_connect_token(struct cg_client *c, int64_t org, struct cg_slack_token *out,
+			   struct cg_error *err)
+{
+	cJSON *json = NULL, *body;
+	int ret;
+
+	body = cJSON_CreateObject();
+	if (!body || !cJSON_AddNumberToObject(body, "org_id", (double)org)) {
+		cJSON_Delete(body);
+		cg_error_set(err, 0, ENOMEM, "out of memory");
+		return -ENOMEM;
+	}
+	ret = call(c, CG_EP_SLACK_TOKEN, NULL, 0, NULL, body, &json, err);
+	cJSON_Delete(body);
+	return ret ? ret : parsed(cg_slack_token_parse(json, out), json, CG_EP_SLACK_TOKEN, err);
+}
+
+int cg_get_run_logs(struct cg_client *c, int64_t org, int64_t run, int64_t skip,
+		    int64_t limit, int reverse, struct cg_run_logs *out,
+		    struct cg_error *err)
+{
+	int64_t ids[] = { org, run };
+	char query[96];
+	cJSON *json = NULL;
+	int ret;
+
+	query_page(query, sizeof(query), skip, limit);
+	if (reverse)
+		query_add(query, sizeof(query), "reverse", "true");
+	ret = call(c, CG_EP_RUN_LOGS, ids, 2, query, NULL, &json, err);
+	return ret ? ret : parsed(cg_run_logs_parse(json, out), json, CG_EP_RUN_LOGS, err);
+}

@@ -1,0 +1,298 @@
+/* cg_http.c - libcurl transport with shared connections (see cg_http.h). */
+#include "cg_http.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <curl/curl.h>
+
+#include "cg_retry.h"
+
+/* pool_lock guards pool[]/npool; share_locks[] are libcurl's share locks. */
+struct cg_http {
+	CURLSH *share;
+	pthread_mutex_t share_locks[CURL_LOCK_DATA_LAST];
+	pthread_mutex_t pool_lock;
+	CURL **pool;
+	size_t npool, cap;
+	char *user_agent;
+};
+
+struct sink {
+	char *data;
+	size_t len, cap, max;
+	int too_big;
+	double retry_after;
+};
+
+static pthread_once_t global_once = PTHREAD_ONCE_INIT;
+static CURLcode global_result;
+
+static void global_init(void)
+{
+	global_result = curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+static void share_lock(CURL *easy, curl_lock_data data, curl_lock_access access, void *user)
+{
+	struct cg_http *h = user;
+
+	(void)easy;
+	(void)access;
+	pthread_mutex_lock(&h->share_locks[data]);
+}
+
+static void share_unlock(CURL *easy, curl_lock_data data, void *user)
+{
+	struct cg_http *h = user;
+
+	(void)easy;
+	pthread_mutex_unlock(&h->share_locks[data]);
+}
+
+struct cg_http *cg_http_new(const char *user_agent)
+{
+	struct cg_http *h;
+
+	pthread_once(&global_once, global_init);
+	if (global_result != CURLE_OK)
+		return NULL;
+	h = calloc(1, sizeof(*h));
+	if (!h)
+		return NULL;
+	h->user_agent = strdup(user_agent ? user_agent : "codegen-fs");
+	h->share = curl_share_init();
+	if (!h->user_agent || !h->share) {
+		free(h->user_agent);
+		if (h->share)
+			curl_share_cleanup(h->share);
+		free(h);
+		return NULL;
+	}
+	for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
+		pthread_mutex_init(&h->share_locks[i], NULL);
+	pthread_mutex_init(&h->pool_lock, NULL);
+	curl_share_setopt(h->share, CURLSHOPT_LOCKFUNC, share_lock);
+	curl_share_setopt(h->share, CURLSHOPT_UNLOCKFUNC, share_unlock);
+	curl_share_setopt(h->share, CURLSHOPT_USERDATA, h);
+	curl_share_setopt(h->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+	curl_share_setopt(h->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+	curl_share_setopt(h->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
+	return h;
+}
+
+void cg_http_free(struct cg_http *h)
+{
+	if (!h)
+		return;
+	for (size_t i = 0; i < h->npool; i++)
+		curl_easy_cleanup(h->pool[i]);
+	free(h->pool);
+	curl_share_cleanup(h->share);
+	for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
+		pthread_mutex_destroy(&h->share_locks[i]);
+	pthread_mutex_destroy(&h->pool_lock);
+	free(h->user_agent);
+	free(h);
+}
+
+static CURL *take_handle(struct cg_http *h)
+{
+	CURL *easy = NULL;
+
+	pthread_mutex_lock(&h->pool_lock);
+	if (h->npool)
+		easy = h->pool[--h->npool];
+	pthread_mutex_unlock(&h->pool_lock);
+	if (easy)
+		curl_easy_reset(easy);
+	else
+		easy = curl_easy_init();
+	return easy;
+}
+
+static void return_handle(struct cg_http *h, CURL *easy)
+{
+	pthread_mutex_lock(&h->pool_lock);
+	if (h->npool == h->cap) {
+		size_t cap = h->cap ? h->cap * 2 : 8;
+		CURL **grown = realloc(h->pool, cap * sizeof(*grown));
+
+		if (!grown) {
+			pthread_mutex_unlock(&h->pool_lock);
+			curl_easy_cleanup(easy);
+			return;
+		}
+		h->pool = grown;
+		h->cap = cap;
+	}
+	h->pool[h->npool++] = easy;
+	pthread_mutex_unlock(&h->pool_lock);
+}
+
+static size_t on_body(char *ptr, size_t size, size_t nmemb, void *user)
+{
+	struct sink *s = user;
+	size_t n = size * nmemb;
+
+	if (n > s->max - s->len) {
+		s->too_big = 1;
+		return 0;  /* makes libcurl stop with CURLE_WRITE_ERROR */
+	}
+	if (s->len + n + 1 > s->cap) {
+		size_t cap = s->cap ? s->cap : 16384;
+		char *grown;
+
+		while (cap < s->len + n + 1)
+			cap *= 2;
+		grown = realloc(s->data, cap);
+		if (!grown)
+			return 0;
+		s->data = grown;
+		s->cap = cap;
+	}
+	memcpy(s->data + s->len, ptr, n);
+	s->len += n;
+	s->data[s->len] = '\0';
+	return n;
+}
+
+static size_t on_header(char *line, size_t size, size_t nmemb, void *user)
+{
+	struct sink *s = user;
+	size_t n = size * nmemb;
+	static const char name[] = "retry-after:";
+	char value[128];
+
+	if (n > sizeof(name) - 1 && !strncasecmp(line, name, sizeof(name) - 1)) {
+		size_t vlen = n - (sizeof(name) - 1);
+
+		if (vlen >= sizeof(value))
+			vlen = sizeof(value) - 1;
+		memcpy(value, line + sizeof(name) - 1, vlen);
+		value[vlen] = '\0';
+		s->retry_after = cg_retry_after_parse(value, time(NULL));
+	} else if (n >= 5 && !strncmp(line, "HTTP/", 5)) {
+		/* A new response (after a 100 Continue, say) starts afresh. */
+		s->retry_after = -1;
+	}
+	return n;
+}
+
+int cg_http_perform(struct cg_http *h, const struct cg_http_request *req,
+		    struct cg_http_response *resp, struct cg_error *err)
+{
+	struct curl_slist *headers = NULL, *tmp;
+	struct sink sink = { .max = req->max_body, .retry_after = -1 };
+	char errbuf[CURL_ERROR_SIZE] = "";
+	CURLcode rc;
+	CURL *easy;
+	long status = 0;
+	int ret = 0;
+
+	memset(resp, 0, sizeof(*resp));
+	resp->retry_after = -1;
+	easy = take_handle(h);
+	if (!easy) {
+		cg_error_set(err, 0, ENOMEM, "cannot create a curl handle");
+		return -ENOMEM;
+	}
+	static const char *const fixed[] = {
+		"Accept: application/json",
+		/* libcurl would wait for "100 Continue" before a large body. */
+		"Expect:",
+	};
+	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++) {
+		tmp = curl_slist_append(headers, fixed[i]);
+		if (!tmp)
+			goto out_nomem;
+		headers = tmp;
+	}
+	if (req->auth_header) {
+		tmp = curl_slist_append(headers, req->auth_header);
+		if (!tmp)
+			goto out_nomem;
+		headers = tmp;
+	}
+	if (req->body) {
+		tmp = curl_slist_append(headers, "Content-Type: application/json");
+		if (!tmp)
+			goto out_nomem;
+		headers = tmp;
+	}
+
+	curl_easy_setopt(easy, CURLOPT_SHARE, h->share);
+	curl_easy_setopt(easy, CURLOPT_URL, req->url);
+	curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 2L);
+	curl_easy_setopt(easy, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
+	curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);
+	curl_easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, "");
+	curl_easy_setopt(easy, CURLOPT_USERAGENT, h->user_agent);
+	curl_easy_setopt(easy, CURLOPT_HTTPHEADER, headers);
+	curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS,
+			 req->connect_timeout_ms < req->timeout_ms ? req->connect_timeout_ms
+								 : req->timeout_ms);
+	curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, req->timeout_ms > 0 ? req->timeout_ms : 1L);
+	curl_easy_setopt(easy, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)req->max_body);
+	curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(easy, CURLOPT_WRITEDATA, &sink);
+	curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(easy, CURLOPT_HEADERDATA, &sink);
+	curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, errbuf);
+	/* libcurl silently resends a request whose reused connection died
+	 * before an answer; that must not happen to a request that may not be
+	 * repeated (the server may have acted on it). */
+	if (req->fresh_connection)
+		curl_easy_setopt(easy, CURLOPT_FRESH_CONNECT, 1L);
+	if (strcmp(req->method, "GET") != 0) {
+		curl_easy_setopt(easy, CURLOPT_POST, 1L);
+		curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE,
+				 (curl_off_t)(req->body ? req->body_len : 0));
+		curl_easy_setopt(easy, CURLOPT_POSTFIELDS, req->body ? req->body : "");
+		if (strcmp(req->method, "POST") != 0)
+			curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, req->method);
+	}
+
+	rc = curl_easy_perform(easy);
+	curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+	if (rc != CURLE_OK) {
+		ret = sink.too_big || rc == CURLE_FILESIZE_EXCEEDED ? -EFBIG
+								      : -cg_errno_from_curl(rc);
+		if (-ret == EFBIG)
+			cg_error_set(err, status, EFBIG,
+				     "response larger than the %zu-byte cap", req->max_body);
+		else
+			cg_error_set(err, 0, -ret, "%s", errbuf[0] ? errbuf : curl_easy_strerror(rc));
+		free(sink.data);
+		goto out_cleanup;
+	}
+	resp->status = status;
+	resp->body = sink.data ? sink.data : strdup("");
+	resp->len = sink.len;
+	resp->retry_after = sink.retry_after;
+	if (!resp->body) {
+		cg_error_set(err, 0, ENOMEM, "out of memory");
+		ret = -ENOMEM;
+	}
+out_cleanup:
+	/* The handle goes back to the pool without our stack pointers. */
+	curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, NULL);
+	curl_easy_setopt(easy, CURLOPT_HTTPHEADER, NULL);
+	return_handle(h, easy);
+	for (tmp = headers; tmp; tmp = tmp->next)
+		explicit_bzero(tmp->data, strlen(tmp->data));  /* the token */
+	curl_slist_free_all(headers);
+	return ret;
+out_nomem:
+	cg_error_set(err, 0, ENOMEM, "out of memory");
+	ret = -ENOMEM;
+	goto out_cleanup;
+}

@@ -1,0 +1,51 @@
+/* cg_http.h - one HTTP exchange over libcurl, safe from many threads.
+ *
+ * A cg_http owns a pool of curl easy handles and a share object, so that
+ * connections (keep-alive, HTTP/2 where the server offers it over TLS), DNS
+ * answers and TLS sessions are reused across requests and threads.  Each
+ * exchange has a connect timeout and a total timeout, and a cap on the
+ * response body.  TLS verification is never turned off, redirects are not
+ * followed (a redirect could carry the token elsewhere) and only http and
+ * https are spoken.
+ */
+#ifndef CG_HTTP_H
+#define CG_HTTP_H
+
+#include <stddef.h>
+
+#include "cg_error.h"
+
+struct cg_http;
+
+struct cg_http_request {
+	const char *method;       /* "GET", "POST", "PUT", "PATCH" */
+	const char *url;
+	const char *auth_header;  /* "Authorization: Bearer ..." (secret) */
+	const char *body;         /* JSON text or NULL */
+	size_t body_len;
+	long connect_timeout_ms;
+	long timeout_ms;          /* whole exchange */
+	size_t max_body;          /* cap on the response body */
+	int fresh_connection;     /* 1: never reuse a kept-alive connection */
+};
+
+struct cg_http_response {
+	long status;              /* HTTP status; 0 when none arrived */
+	char *body;               /* NUL-terminated; caller frees */
+	size_t len;
+	double retry_after;       /* seconds from Retry-After, -1 if absent */
+};
+
+/* NULL on allocation failure.  user_agent is copied. */
+struct cg_http *cg_http_new(const char *user_agent);
+void cg_http_free(struct cg_http *h);
+
+/* Perform one exchange.  Returns 0 when an HTTP answer arrived (whatever
+ * its status) and fills *resp (free resp->body).  On transport failure
+ * returns -errno (cg_errno_from_curl; -EFBIG past max_body), fills err with
+ * a message that never contains the request headers, and leaves *resp
+ * with body NULL. */
+int cg_http_perform(struct cg_http *h, const struct cg_http_request *req,
+		    struct cg_http_response *resp, struct cg_error *err);
+
+#endif

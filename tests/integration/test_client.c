@@ -644,6 +644,15 @@ START_TEST(test_edit_pr)
 	ck_assert_str_eq(e.state, "draft");
 	cg_pr_edit_free(&e);
 
+	/* The RESTful variant: PR 12500 lives in repo 459 (docs/FAKE-API.md). */
+	clear_log();
+	ck_assert_int_eq(cg_edit_pr(c, 11, 459, 12500, "ready_for_review", &e, NULL), 0);
+	expect_request("PATCH", "/v1/organizations/11/repos/459/prs/12500", "",
+		       "{\"state\": \"ready_for_review\"}");
+	ck_assert_int_eq(e.success, 1);
+	ck_assert_str_eq(e.state, "ready_for_review");
+	cg_pr_edit_free(&e);
+
 	clear_log();
 	ck_assert_int_eq(cg_edit_pr(c, 11, 99999, pr, "closed", &e, &err), -ENOENT);
 	snprintf(path, sizeof(path), "/v1/organizations/11/repos/99999/prs/%" PRId64, pr);
@@ -821,6 +830,7 @@ START_TEST(test_fault_persistent)
 	static const struct fault_case cases[] = {
 		{ "{\"kind\": \"status\", \"status\": 500, \"count\": null}", EIO, "Internal Server Error" },
 		{ "{\"kind\": \"status\", \"status\": 502, \"count\": null}", EIO, "502" },
+		{ "{\"kind\": \"status\", \"status\": 503, \"count\": null}", EIO, "503" },
 		{ "{\"kind\": \"429\", \"retry_after\": 1, \"count\": null}", EAGAIN, "Rate limit exceeded" },
 		{ "{\"kind\": \"drop\", \"count\": null}", ECONNRESET, NULL },
 		{ "{\"kind\": \"truncate\", \"count\": null}", EIO, NULL },

@@ -1386,6 +1386,30 @@ END_TEST
 
 /* ---- freeing ------------------------------------------------------------------------ */
 
+/* Every prefix of a real answer (a body cut short by the network): either
+ * cJSON refuses it or the parser copes; only the whole text parses to the
+ * whole run. */
+START_TEST(run_truncated_at_every_byte)
+{
+	char *text = dq(full_run);
+	size_t len = strlen(text);
+	int whole = 0;
+
+	for (size_t cut = 0; cut <= len; cut++) {
+		cJSON *cut_json = cJSON_ParseWithLength(text, cut);
+		struct cg_run run = { 0 };
+
+		if (cut_json && cg_run_parse(cut_json, &run) == 0) {
+			whole += cut == len;
+			cg_run_free(&run);
+		}
+		cJSON_Delete(cut_json);
+	}
+	free(text);
+	ck_assert_int_eq(whole, 1);
+}
+END_TEST
+
 START_TEST(free_null_and_zeroed)
 {
 	struct cg_run r = { 0 };
@@ -1484,6 +1508,7 @@ static Suite *models_suite(void)
 	tcase_add_test(tc, run_prs_wrong_type);
 	tcase_add_test(tc, run_status_kept_verbatim);
 	tcase_add_test(tc, run_rejects_non_objects);
+	tcase_add_test(tc, run_truncated_at_every_byte);
 	tcase_add_test(tc, run_state_classes);
 	suite_add_tcase(s, tc);
 

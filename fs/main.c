@@ -1,41 +1,265 @@
-/* main.c - the codegen-fs command.
+/* main.c - the codegen-fs command: options, credentials, the mount.
  *
- * Until the mount lands this answers --help and --version only; every other
- * invocation explains that mounting is not implemented yet and exits 2.
+ * Everything that can fail for a reason the user must fix (no token, a
+ * refused URL, a rejected token, an unreachable API) is found out before
+ * the mount exists, so a failure leaves no half-mounted directory behind.
  */
+#include <errno.h>
+#include <math.h>
+#include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
-static void usage(FILE *out, const char *prog)
+#include <fuse.h>
+#include <fuse_lowlevel.h>
+
+#include "cache.h"
+#include "cg_auth.h"
+#include "cg_client.h"
+#include "errlog.h"
+#include "fs.h"
+#include "logs.h"
+#include "ops.h"
+
+struct options {
+	char *token_file;
+	char *list_window;
+	char *run_ttl, *logs_ttl, *list_ttl, *meta_ttl, *missing_ttl;
+	char *deadline;
+	char *rate_time_scale;
+};
+
+#define OPT(t, field) { t, offsetof(struct options, field), 0 }
+
+static const struct fuse_opt option_spec[] = {
+	OPT("--token-file=%s", token_file),
+	OPT("--list-window=%s", list_window),
+	OPT("--run-ttl=%s", run_ttl),
+	OPT("--logs-ttl=%s", logs_ttl),
+	OPT("--list-ttl=%s", list_ttl),
+	OPT("--meta-ttl=%s", meta_ttl),
+	OPT("--missing-ttl=%s", missing_ttl),
+	OPT("--deadline=%s", deadline),
+	OPT("--rate-time-scale=%s", rate_time_scale),
+	FUSE_OPT_END
+};
+
+static void usage(const char *prog)
 {
-	fprintf(out,
-		"usage: %s [options] MOUNTPOINT\n"
-		"\n"
-		"Mount the Codegen platform (AI coding agent runs) as a directory tree.\n"
-		"\n"
-		"  -h, --help       print this help and exit\n"
-		"  -V, --version    print the version and exit\n"
-		"\n"
-		"Environment:\n"
-		"  CODEGEN_API_BASE_URL        API base URL (default https://api.codegen.com)\n"
-		"  CODEGEN_API_TOKEN           API token (or CODEGEN_USER_ACCESS_TOKEN,\n"
-		"                              or ~/.codegen/auth.json)\n",
-		prog);
+	printf("usage: %s [options] MOUNTPOINT\n"
+	       "\n"
+	       "Mount the Codegen platform (AI coding agent runs) as a directory tree.\n"
+	       "\n"
+	       "codegen-fs options:\n"
+	       "    --token-file=FILE      read the API token from FILE (mode 600)\n"
+	       "    --list-window=N        runs listed in runs/ (default 500)\n"
+	       "    --run-ttl=S            seconds an unfinished run stays fresh (default 3)\n"
+	       "    --logs-ttl=S           seconds between log fetches of a live run being\n"
+	       "                           read (default 1)\n"
+	       "    --list-ttl=S           seconds a run list stays fresh (default 10)\n"
+	       "    --meta-ttl=S           seconds orgs, repos, users stay fresh (default 60)\n"
+	       "    --missing-ttl=S        seconds an unknown id is remembered (default 5)\n"
+	       "    --deadline=S           deadline of one API call (default 30)\n"
+	       "    --rate-time-scale=F    scale rate-limit windows (testing; default 1)\n"
+	       "    -h, --help             this help\n"
+	       "    -V, --version          the version\n"
+	       "\n"
+	       "Environment:\n"
+	       "    CODEGEN_API_BASE_URL        API base URL (default https://api.codegen.com)\n"
+	       "    CODEGEN_API_TOKEN           the API token; else CODEGEN_USER_ACCESS_TOKEN,\n"
+	       "                                else ~/.codegen/auth.json\n"
+	       "\n"
+	       "FUSE options:\n", prog);
+	fuse_cmdline_help();
+	printf("    -o allow_other         let other users in (default: only you)\n");
+}
+
+/* Parse a number option within [min, max]; 0 or -1 with a message. */
+static int parse_number(const char *name, const char *text, double min, double max, double *out)
+{
+	char *end;
+	double v;
+
+	if (!text)
+		return 0;
+	errno = 0;
+	v = strtod(text, &end);
+	if (errno || end == text || *end || !isfinite(v) || v < min || v > max) {
+		fprintf(stderr, "codegen-fs: %s must be a number from %g to %g (got '%s')\n",
+			name, min, max, text);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+static int read_options(const struct options *o, struct cgfs_config *cfg, double *deadline,
+			double *scale)
+{
+	double window = (double)cfg->list_window;
+
+	if (parse_number("--list-window", o->list_window, 1, 10000, &window) ||
+	    parse_number("--run-ttl", o->run_ttl, 0.1, 86400, &cfg->run_ttl) ||
+	    parse_number("--logs-ttl", o->logs_ttl, 0.1, 86400, &cfg->logs_ttl) ||
+	    parse_number("--list-ttl", o->list_ttl, 0.1, 86400, &cfg->list_ttl) ||
+	    parse_number("--meta-ttl", o->meta_ttl, 0.1, 86400, &cfg->meta_ttl) ||
+	    parse_number("--missing-ttl", o->missing_ttl, 0, 86400, &cfg->missing_ttl) ||
+	    parse_number("--deadline", o->deadline, 0.5, 3600, deadline) ||
+	    parse_number("--rate-time-scale", o->rate_time_scale, 0.0001, 100, scale))
+		return -1;
+	cfg->list_window = (int64_t)window;
+	return 0;
+}
+
+/* Find the token, build the client and ask the API who we are.  Prints
+ * the reason and returns -1 when the mount must not happen. */
+static int connect_api(const struct options *o, double deadline, double scale,
+		       struct cg_client **client)
+{
+	struct cg_token_query q = { .token_file = o->token_file, .use_environment = 1 };
+	enum cg_token_source source;
+	struct cg_client_config cc = { 0 };
+	struct cg_error err = { 0 };
+	struct cg_user me = { 0 };
+	char why[512], *token = NULL;
+	int ret;
+
+	ret = cg_token_find(&q, &token, &source, why, sizeof(why));
+	if (ret) {
+		fprintf(stderr, "codegen-fs: cannot mount: %s\n", why);
+		return -1;
+	}
+	cc.token = token;
+	cc.deadline_ms = (long)(deadline * 1000);
+	cc.connect_timeout_ms = deadline < 10 ? (long)(deadline * 1000) : 10000;
+	cc.rate_time_scale = scale;
+	ret = cg_client_new(&cc, client, &err);
+	cg_token_free(token);
+	if (ret) {
+		fprintf(stderr, "codegen-fs: cannot mount: %s\n", err.message);
+		return -1;
+	}
+	ret = cg_get_me(*client, &me, &err);
+	if (ret) {
+		if (err.http_status)
+			fprintf(stderr, "codegen-fs: cannot mount: %s (HTTP %ld from %s, token from %s)\n",
+				err.message, err.http_status, cg_client_base_url(*client),
+				cg_token_source_name(source));
+		else
+			fprintf(stderr, "codegen-fs: cannot mount: %s: %s (%s)\n",
+				cg_client_base_url(*client), err.message, cg_errno_name(err.err));
+		cg_client_free(*client);
+		*client = NULL;
+		return -1;
+	}
+	cg_user_free(&me);
+	return 0;
+}
+
+static int run_loop(struct fuse *f, const struct fuse_cmdline_opts *cmd)
+{
+	struct fuse_loop_config *lc;
+	int ret;
+
+	if (cmd->singlethread)
+		return fuse_loop(f);
+	lc = fuse_loop_cfg_create();
+	if (!lc)
+		return -ENOMEM;
+	fuse_loop_cfg_set_clone_fd(lc, (unsigned)cmd->clone_fd);
+	fuse_loop_cfg_set_idle_threads(lc, cmd->max_idle_threads);
+	/* Handlers wait on the network: allow many at once, so that 16
+	 * readers are served in parallel rather than queued. */
+	fuse_loop_cfg_set_max_threads(lc, cmd->max_threads > 64 ? cmd->max_threads : 64);
+	ret = fuse_loop_mt(f, lc);
+	fuse_loop_cfg_destroy(lc);
+	return ret;
 }
 
 int main(int argc, char **argv)
 {
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			usage(stdout, argv[0]);
-			return 0;
-		}
-		if (!strcmp(argv[i], "-V") || !strcmp(argv[i], "--version")) {
-			printf("codegen-fs %s\n", CGFS_VERSION);
-			return 0;
-		}
+	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
+	struct fuse_cmdline_opts cmd = { 0 };
+	struct options opts = { 0 };
+	struct cgfs fs = {
+		.cfg = {
+			.list_window = 500, .run_ttl = 3, .logs_ttl = 1, .list_ttl = 10,
+			.meta_ttl = 60, .missing_ttl = 5,
+		},
+	};
+	double deadline = 30, scale = 1;
+	struct fuse *f = NULL;
+	int status = 1;
+
+	if (fuse_opt_parse(&args, &opts, option_spec, NULL) ||
+	    fuse_parse_cmdline(&args, &cmd))
+		goto out_free_args;
+	if (cmd.show_help) {
+		usage(argv[0]);
+		status = 0;
+		goto out_free_args;
 	}
-	usage(stderr, argv[0]);
-	fprintf(stderr, "%s: mounting is not implemented yet\n", argv[0]);
-	return 2;
+	if (cmd.show_version) {
+		printf("codegen-fs %s (libfuse %s)\n", CGFS_VERSION, fuse_pkgversion());
+		status = 0;
+		goto out_free_args;
+	}
+	if (!cmd.mountpoint) {
+		fprintf(stderr, "usage: %s [options] MOUNTPOINT (see --help)\n", argv[0]);
+		status = 2;
+		goto out_free_args;
+	}
+	if (read_options(&opts, &fs.cfg, &deadline, &scale)) {
+		status = 2;
+		goto out_free_args;
+	}
+	if (connect_api(&opts, deadline, scale, &fs.client))
+		goto out_free_args;
+
+	fs.errors = cgfs_errlog_new();
+	fs.cache = cgfs_cache_new(fs.cfg.missing_ttl, fs.errors);
+	fs.logs = cgfs_logs_table_new();
+	fs.uid = getuid();
+	fs.gid = getgid();
+	fs.mounted_at = time(NULL);
+	if (!fs.errors || !fs.cache || !fs.logs) {
+		fprintf(stderr, "codegen-fs: out of memory\n");
+		goto out_free_fs;
+	}
+	fuse_opt_add_arg(&args, "-ofsname=codegen-fs,subtype=codegen");
+	f = fuse_new(&args, &cgfs_operations, sizeof(cgfs_operations), &fs);
+	if (!f)
+		goto out_free_fs;
+	if (fuse_mount(f, cmd.mountpoint))
+		goto out_destroy;
+	if (fuse_daemonize(cmd.foreground))
+		goto out_unmount;
+	if (fuse_set_signal_handlers(fuse_get_session(f)))
+		goto out_unmount;
+	status = run_loop(f, &cmd) ? 1 : 0;
+	fuse_remove_signal_handlers(fuse_get_session(f));
+out_unmount:
+	fuse_unmount(f);
+out_destroy:
+	fuse_destroy(f);
+out_free_fs:
+	cgfs_logs_table_free(fs.logs);
+	cgfs_cache_free(fs.cache);
+	cgfs_errlog_free(fs.errors);
+	cg_client_free(fs.client);
+out_free_args:
+	free(cmd.mountpoint);
+	free(opts.token_file);
+	free(opts.list_window);
+	free(opts.run_ttl);
+	free(opts.logs_ttl);
+	free(opts.list_ttl);
+	free(opts.meta_ttl);
+	free(opts.missing_ttl);
+	free(opts.deadline);
+	free(opts.rate_time_scale);
+	fuse_opt_free_args(&args);
+	return status;
 }

@@ -1,0 +1,303 @@
+/* cache.c - cached API objects with single flight (see cache.h). */
+#include "cache.h"
+
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NBUCKETS 8192
+
+struct entry {
+	struct entry *next;
+	struct cgfs_obj *obj;     /* NULL until fetched, or after a 404 */
+	double missing_until;     /* monotonic; > now: answer -ENOENT */
+	int loading;              /* a fetch for this key is under way */
+	unsigned gen;             /* bumped when a fetch ends */
+	int last_ret;             /* that fetch's result */
+	char *last_error;         /* line for a run's `error` file, or NULL */
+	char key[];
+};
+
+/* lock guards the table, every entry and the counters; done is broadcast
+ * whenever a fetch ends. */
+struct cgfs_cache {
+	pthread_mutex_t lock;
+	pthread_cond_t done;
+	struct entry *buckets[NBUCKETS];
+	double missing_ttl;
+	struct cgfs_errlog *errors;
+	struct cgfs_cache_counters counters;
+};
+
+double cgfs_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void cgfs_obj_ref(struct cgfs_obj *o)
+{
+	atomic_fetch_add(&o->refs, 1);
+}
+
+void cgfs_obj_unref(struct cgfs_obj *o)
+{
+	if (o && atomic_fetch_sub(&o->refs, 1) == 1)
+		o->destroy(o);
+}
+
+struct cgfs_cache *cgfs_cache_new(double missing_ttl, struct cgfs_errlog *errors)
+{
+	struct cgfs_cache *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	pthread_mutex_init(&c->lock, NULL);
+	pthread_cond_init(&c->done, NULL);
+	c->missing_ttl = missing_ttl;
+	c->errors = errors;
+	return c;
+}
+
+void cgfs_cache_free(struct cgfs_cache *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < NBUCKETS; i++) {
+		struct entry *e = c->buckets[i], *next;
+
+		for (; e; e = next) {
+			next = e->next;
+			cgfs_obj_unref(e->obj);
+			free(e->last_error);
+			free(e);
+		}
+	}
+	pthread_cond_destroy(&c->done);
+	pthread_mutex_destroy(&c->lock);
+	free(c);
+}
+
+static size_t hash(const char *key)
+{
+	size_t h = 5381;
+
+	for (; *key; key++)
+		h = h * 33 + (unsigned char)*key;
+	return h % NBUCKETS;
+}
+
+/* The entry for key, created if needed (NULL only when out of memory).
+ * Called with the lock held. */
+static struct entry *lookup(struct cgfs_cache *c, const char *key, int create)
+{
+	size_t h = hash(key), len;
+	struct entry *e;
+
+	for (e = c->buckets[h]; e; e = e->next)
+		if (!strcmp(e->key, key))
+			return e;
+	if (!create)
+		return NULL;
+	len = strlen(key) + 1;
+	e = calloc(1, sizeof(*e) + len);
+	if (!e)
+		return NULL;
+	memcpy(e->key, key, len);
+	e->next = c->buckets[h];
+	c->buckets[h] = e;
+	return e;
+}
+
+static int fresh(const struct cgfs_obj *o, double now)
+{
+	return o && now - o->fetched_at < o->ttl;
+}
+
+/* Install a new object, keeping the old mtime when the content did not
+ * change.  Called with the lock held; takes over the reference. */
+static void replace(struct entry *e, struct cgfs_obj *o, double now)
+{
+	struct cgfs_obj *old = e->obj;
+
+	o->fetched_at = now;
+	if (old) {
+		if (old->sig && o->sig && !strcmp(old->sig, o->sig))
+			o->mtime = old->mtime;
+		else
+			o->mtime = time(NULL);
+	}
+	e->obj = o;
+	e->missing_until = 0;
+	cgfs_obj_unref(old);
+}
+
+static void note_error(struct cgfs_cache *c, struct entry *e, const struct cgfs_ctx *ctx,
+		       const struct cg_error *err)
+{
+	struct cgfs_buf line = { 0 };
+
+	if (c->errors)
+		cgfs_errlog_add(c->errors, ctx ? ctx->op : "fetch", ctx ? ctx->path : e->key, err);
+	if (!cgfs_render_error_line(&line, time(NULL), ctx ? ctx->op : "fetch",
+				    ctx ? ctx->path : e->key,
+				    err->http_status, err->err, err->message)) {
+		free(e->last_error);
+		e->last_error = line.data;
+	}
+}
+
+int cgfs_cache_get(struct cgfs_cache *c, const char *key, cgfs_fetch_fn fetch,
+		   void *arg, const struct cgfs_ctx *ctx, struct cgfs_obj **out)
+{
+	struct cgfs_obj *prev, *got = NULL;
+	struct cg_error err = { 0 };
+	struct entry *e;
+	unsigned waited_gen = 0;
+	int waited = 0, ret;
+	double now;
+
+	pthread_mutex_lock(&c->lock);
+	e = lookup(c, key, 1);
+	if (!e) {
+		pthread_mutex_unlock(&c->lock);
+		return -ENOMEM;
+	}
+	for (;;) {
+		now = cgfs_now();
+		if (fresh(e->obj, now)) {
+			c->counters.hits++;
+			cgfs_obj_ref(e->obj);
+			*out = e->obj;
+			pthread_mutex_unlock(&c->lock);
+			return 0;
+		}
+		if (!e->obj && e->missing_until > now) {
+			c->counters.negative_hits++;
+			pthread_mutex_unlock(&c->lock);
+			return -ENOENT;
+		}
+		/* We waited for another thread's fetch and it failed: share its
+		 * failure rather than asking the server again at once. */
+		if (waited && e->gen != waited_gen && e->last_ret) {
+			ret = e->last_ret;
+			if (e->obj) {
+				c->counters.stale_served++;
+				cgfs_obj_ref(e->obj);
+				*out = e->obj;
+				ret = 0;
+			}
+			pthread_mutex_unlock(&c->lock);
+			return ret;
+		}
+		if (!e->loading)
+			break;
+		waited = 1;
+		waited_gen = e->gen;
+		pthread_cond_wait(&c->done, &c->lock);
+	}
+	e->loading = 1;
+	c->counters.misses++;
+	prev = e->obj;
+	if (prev)
+		cgfs_obj_ref(prev);
+	pthread_mutex_unlock(&c->lock);
+
+	ret = fetch(arg, prev, &got, &err);
+
+	pthread_mutex_lock(&c->lock);
+	now = cgfs_now();
+	e->loading = 0;
+	e->gen++;
+	e->last_ret = ret;
+	if (!ret) {
+		replace(e, got, now);
+		cgfs_obj_ref(got);
+		*out = got;
+	} else if (ret == -ENOENT) {
+		cgfs_obj_unref(e->obj);
+		e->obj = NULL;
+		e->missing_until = now + c->missing_ttl;
+	} else {
+		note_error(c, e, ctx, &err);
+		if (prev) {
+			c->counters.stale_served++;
+			cgfs_obj_ref(prev);
+			*out = prev;
+			ret = 0;
+		}
+	}
+	pthread_cond_broadcast(&c->done);
+	pthread_mutex_unlock(&c->lock);
+	cgfs_obj_unref(prev);
+	return ret;
+}
+
+void cgfs_cache_put(struct cgfs_cache *c, const char *key, struct cgfs_obj *o)
+{
+	struct entry *e;
+
+	pthread_mutex_lock(&c->lock);
+	e = lookup(c, key, 1);
+	if (e)
+		replace(e, o, cgfs_now());
+	pthread_mutex_unlock(&c->lock);
+	if (!e)
+		cgfs_obj_unref(o);
+}
+
+struct cgfs_obj *cgfs_cache_peek(struct cgfs_cache *c, const char *key)
+{
+	struct cgfs_obj *o = NULL;
+	struct entry *e;
+
+	pthread_mutex_lock(&c->lock);
+	e = lookup(c, key, 0);
+	if (e && e->obj) {
+		o = e->obj;
+		cgfs_obj_ref(o);
+	}
+	pthread_mutex_unlock(&c->lock);
+	return o;
+}
+
+void cgfs_cache_invalidate(struct cgfs_cache *c, const char *key)
+{
+	struct entry *e;
+	struct cgfs_obj *old = NULL;
+
+	pthread_mutex_lock(&c->lock);
+	e = lookup(c, key, 0);
+	if (e) {
+		old = e->obj;
+		e->obj = NULL;
+		e->missing_until = 0;
+	}
+	pthread_mutex_unlock(&c->lock);
+	cgfs_obj_unref(old);
+}
+
+int cgfs_cache_last_error(struct cgfs_cache *c, const char *key, struct cgfs_buf *out)
+{
+	struct entry *e;
+	int ret = 0;
+
+	pthread_mutex_lock(&c->lock);
+	e = lookup(c, key, 0);
+	if (e && e->last_error)
+		ret = cgfs_buf_puts(out, e->last_error);
+	pthread_mutex_unlock(&c->lock);
+	return ret;
+}
+
+void cgfs_cache_counters(struct cgfs_cache *c, struct cgfs_cache_counters *out)
+{
+	pthread_mutex_lock(&c->lock);
+	*out = c->counters;
+	pthread_mutex_unlock(&c->lock);
+}

@@ -1,0 +1,78 @@
+/* cache.h - the request economy: cached API objects with single flight.
+ *
+ * Every read of the tree goes through cgfs_cache_get(), which wraps an API
+ * call (the "fetch") with:
+ *   - freshness: an object is served without a request until its ttl runs
+ *     out (INFINITY for finished runs);
+ *   - single flight: concurrent misses on one key make one request; the
+ *     others wait for it and share its result, success or failure;
+ *   - negative caching: a fetch answering -ENOENT is remembered for
+ *     missing_ttl;
+ *   - stale copies: when a refresh fails and an older copy exists, the
+ *     older copy is served and the failure goes to the errors log.
+ * Objects are immutable and reference counted, so a handler can use one
+ * without holding any lock while another thread replaces it.
+ */
+#ifndef CGFS_CACHE_H
+#define CGFS_CACHE_H
+
+#include <stdatomic.h>
+#include <time.h>
+
+#include "cg_error.h"
+#include "errlog.h"
+#include "fs.h"
+#include "render.h"
+
+struct cgfs_obj {
+	atomic_int refs;
+	void (*destroy)(struct cgfs_obj *o);  /* frees the whole object */
+	double fetched_at;    /* monotonic seconds; set by the cache */
+	double ttl;           /* seconds fresh after fetched_at; INFINITY: forever */
+	time_t mtime;         /* content's last change; creator sets the first */
+	const char *sig;      /* content signature (e.g. raw JSON) or NULL */
+};
+
+void cgfs_obj_ref(struct cgfs_obj *o);
+void cgfs_obj_unref(struct cgfs_obj *o);  /* accepts NULL */
+
+/* Fetch a fresh object for a key.  Called without locks.  prev is the
+ * cached copy (possibly stale) or NULL; it must not be modified.  Returns 0
+ * with *out (one reference, for the cache), or -errno with *err filled. */
+typedef int (*cgfs_fetch_fn)(void *arg, const struct cgfs_obj *prev,
+			     struct cgfs_obj **out, struct cg_error *err);
+
+struct cgfs_cache;
+
+struct cgfs_cache *cgfs_cache_new(double missing_ttl, struct cgfs_errlog *errors);
+void cgfs_cache_free(struct cgfs_cache *c);
+
+/* Get the object for key: fresh from the cache, or fetched.  On success
+ * *out holds a reference the caller drops with cgfs_obj_unref.  Errors:
+ * the fetch's -errno (logged to the errors log with ctx), -ENOENT for a
+ * key remembered as missing. */
+int cgfs_cache_get(struct cgfs_cache *c, const char *key, cgfs_fetch_fn fetch,
+		   void *arg, const struct cgfs_ctx *ctx, struct cgfs_obj **out);
+
+/* Store an object fetched on the side (the runs of a list page).  Takes
+ * over the caller's reference. */
+void cgfs_cache_put(struct cgfs_cache *c, const char *key, struct cgfs_obj *o);
+
+/* The cached object for key, fresh or stale, without fetching (a
+ * reference), or NULL. */
+struct cgfs_obj *cgfs_cache_peek(struct cgfs_cache *c, const char *key);
+
+/* Forget key's object, so the next get fetches. */
+void cgfs_cache_invalidate(struct cgfs_cache *c, const char *key);
+
+/* The last failure met while fetching key, as one line
+ * ("<time> <op> <http> <ERRNO> <message>\n"), appended to out; nothing when
+ * there was none.  0 or -ENOMEM. */
+int cgfs_cache_last_error(struct cgfs_cache *c, const char *key, struct cgfs_buf *out);
+
+void cgfs_cache_counters(struct cgfs_cache *c, struct cgfs_cache_counters *out);
+
+/* Seconds on the monotonic clock. */
+double cgfs_now(void);
+
+#endif

@@ -1,0 +1,43 @@
+/* fs.h - the state of one mount, shared by every FUSE handler.
+ *
+ * One struct cgfs lives behind fuse_get_context()->private_data; it owns
+ * the API client and the caches.  Nothing else in fs/ is global.
+ */
+#ifndef CGFS_FS_H
+#define CGFS_FS_H
+
+#include <stdint.h>
+
+#include "cg_client.h"
+
+struct cgfs_cache;
+struct cgfs_logs_table;
+struct cgfs_errlog;
+
+struct cgfs_config {
+	int64_t list_window;     /* runs listed by runs/ */
+	double run_ttl;          /* unfinished runs */
+	double logs_ttl;         /* incremental log fetches while read */
+	double list_ttl;         /* run lists */
+	double meta_ttl;         /* orgs, repos, users, integrations, ... */
+	double missing_ttl;      /* ids the server does not know */
+};
+
+struct cgfs {
+	struct cgfs_config cfg;
+	struct cg_client *client;       /* thread-safe */
+	struct cgfs_cache *cache;       /* thread-safe */
+	struct cgfs_logs_table *logs;   /* thread-safe */
+	struct cgfs_errlog *errors;     /* thread-safe */
+	uid_t uid;
+	gid_t gid;
+	time_t mounted_at;
+};
+
+/* Where a failure happened, for the `errors` file. */
+struct cgfs_ctx {
+	const char *op;     /* "getattr", "read", ... */
+	const char *path;
+};
+
+#endif

@@ -1,0 +1,256 @@
+/* logs.c - incremental, append-only run logs (see logs.h). */
+#include "logs.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cache.h"
+#include "errlog.h"
+#include "render.h"
+
+#define NBUCKETS 1024
+#define PAGE 100
+
+struct run_logs {
+	struct run_logs *next;
+	int64_t org, run;
+	struct cgfs_buf text, jsonl;
+	int64_t held;          /* entries rendered */
+	double fetched_at;     /* monotonic time of the last fetch */
+	int loaded;            /* some fetch succeeded */
+	int complete;          /* finished run, every entry held */
+	int failed;            /* the last fetch failed */
+	int loading;
+	unsigned gen;          /* bumped when a fetch ends */
+	int last_ret;
+	int readers;           /* open handles of logs or logs.jsonl */
+	time_t mtime;
+};
+
+/* lock guards the table and every run_logs; done is broadcast when a
+ * fetch ends. */
+struct cgfs_logs_table {
+	pthread_mutex_t lock;
+	pthread_cond_t done;
+	struct run_logs *buckets[NBUCKETS];
+};
+
+struct cgfs_logs_table *cgfs_logs_table_new(void)
+{
+	struct cgfs_logs_table *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return NULL;
+	pthread_mutex_init(&t->lock, NULL);
+	pthread_cond_init(&t->done, NULL);
+	return t;
+}
+
+void cgfs_logs_table_free(struct cgfs_logs_table *t)
+{
+	if (!t)
+		return;
+	for (size_t i = 0; i < NBUCKETS; i++) {
+		struct run_logs *l = t->buckets[i], *next;
+
+		for (; l; l = next) {
+			next = l->next;
+			cgfs_buf_free(&l->text);
+			cgfs_buf_free(&l->jsonl);
+			free(l);
+		}
+	}
+	pthread_cond_destroy(&t->done);
+	pthread_mutex_destroy(&t->lock);
+	free(t);
+}
+
+/* Called with the lock held. */
+static struct run_logs *find(struct cgfs_logs_table *t, int64_t org, int64_t run, int create)
+{
+	size_t h = (size_t)((uint64_t)run * 31 + (uint64_t)org) % NBUCKETS;
+	struct run_logs *l;
+
+	for (l = t->buckets[h]; l; l = l->next)
+		if (l->org == org && l->run == run)
+			return l;
+	if (!create)
+		return NULL;
+	l = calloc(1, sizeof(*l));
+	if (!l)
+		return NULL;
+	l->org = org;
+	l->run = run;
+	l->next = t->buckets[h];
+	t->buckets[h] = l;
+	return l;
+}
+
+void cgfs_logs_readers(struct cgfs *fs, int64_t org, int64_t run, int delta)
+{
+	struct run_logs *l;
+
+	pthread_mutex_lock(&fs->logs->lock);
+	l = find(fs->logs, org, run, 1);
+	if (l)
+		l->readers += delta;
+	pthread_mutex_unlock(&fs->logs->lock);
+}
+
+static int needs_fetch(const struct run_logs *l, double now, double ttl)
+{
+	if (!l->loaded)
+		return 1;
+	if (l->complete)
+		return 0;
+	return (l->readers > 0 || l->failed) && now - l->fetched_at >= ttl;
+}
+
+struct batch {
+	struct cgfs_buf text, jsonl;
+	int64_t count;
+	int finished;      /* the server says the run is finished */
+	int64_t total;     /* total_logs, CG_NONE if not said */
+};
+
+/* Fetch entries from `skip` on, page by page, into b.  Stops at the first
+ * failure, keeping what came before it. */
+static int fetch_from(struct cgfs *fs, int64_t org, int64_t run, int64_t skip,
+		      struct batch *b, struct cg_error *err)
+{
+	for (;;) {
+		struct cg_run_logs page = { 0 };
+		size_t got;
+		int ret = cg_get_run_logs(fs->client, org, run, skip + b->count, PAGE, 0,
+					  &page, err);
+
+		if (ret)
+			return ret;
+		for (size_t i = 0; i < page.n_logs && !ret; i++) {
+			ret = cgfs_render_log_line(&b->text, &page.logs[i]);
+			if (!ret)
+				ret = cgfs_render_log_jsonl(&b->jsonl, &page.logs[i]);
+		}
+		if (ret) {
+			cg_run_logs_free(&page);
+			cg_error_set(err, 0, -ret, "cannot hold the logs of run %lld",
+				     (long long)run);
+			return ret;
+		}
+		got = page.n_logs;
+		b->count += (int64_t)got;
+		b->finished = cg_run_state_of(page.run.status) == CG_RUN_FINISHED;
+		b->total = page.total_logs;
+		cg_run_logs_free(&page);
+		if (got < PAGE || (b->total != CG_NONE && skip + b->count >= b->total))
+			return 0;
+	}
+}
+
+int cgfs_logs_sync(struct cgfs *fs, int64_t org, int64_t run, const struct cgfs_ctx *ctx,
+		   size_t *text_size, size_t *jsonl_size, time_t *mtime)
+{
+	struct cgfs_logs_table *t = fs->logs;
+	struct batch b = { .total = CG_NONE };
+	struct cg_error err = { 0 };
+	struct run_logs *l;
+	unsigned gen = 0;
+	int waited = 0, ret = 0;
+	size_t old_len;
+	int64_t skip;
+
+	pthread_mutex_lock(&t->lock);
+	l = find(t, org, run, 1);
+	if (!l) {
+		pthread_mutex_unlock(&t->lock);
+		return -ENOMEM;
+	}
+	for (;;) {
+		if (waited && l->gen != gen) {
+			/* Share the fetch we waited for. */
+			ret = l->loaded ? 0 : l->last_ret;
+			goto out_report;
+		}
+		if (!needs_fetch(l, cgfs_now(), fs->cfg.logs_ttl))
+			goto out_report;
+		if (!l->loading)
+			break;
+		waited = 1;
+		gen = l->gen;
+		pthread_cond_wait(&t->done, &t->lock);
+	}
+	l->loading = 1;
+	skip = l->held;
+	pthread_mutex_unlock(&t->lock);
+
+	ret = fetch_from(fs, org, run, skip, &b, &err);
+
+	pthread_mutex_lock(&t->lock);
+	old_len = l->text.len;
+	if (b.count && (cgfs_buf_append(&l->text, b.text.data, b.text.len) ||
+			cgfs_buf_append(&l->jsonl, b.jsonl.data, b.jsonl.len))) {
+		/* Keep text and jsonl in step: drop this batch entirely. */
+		if (l->text.data) {
+			l->text.len = old_len;
+			l->text.data[old_len] = '\0';
+		}
+		b.count = 0;
+		if (!ret) {
+			ret = -ENOMEM;
+			cg_error_set(&err, 0, ENOMEM, "out of memory for logs");
+		}
+	}
+	if (b.count) {
+		l->held += b.count;
+		l->mtime = time(NULL);
+	}
+	if (!ret || b.count)
+		l->loaded = 1;
+	if (!l->mtime)
+		l->mtime = time(NULL);
+	l->failed = ret != 0;
+	l->fetched_at = cgfs_now();
+	if (!ret && b.finished && (b.total == CG_NONE || l->held >= b.total))
+		l->complete = 1;
+	l->loading = 0;
+	l->gen++;
+	l->last_ret = ret;
+	pthread_cond_broadcast(&t->done);
+	if (ret) {
+		cgfs_errlog_add(fs->errors, ctx->op, ctx->path, &err);
+		if (l->loaded)
+			ret = 0;
+	}
+out_report:
+	if (!ret) {
+		*text_size = l->text.len;
+		*jsonl_size = l->jsonl.len;
+		*mtime = l->mtime;
+	}
+	pthread_mutex_unlock(&t->lock);
+	cgfs_buf_free(&b.text);
+	cgfs_buf_free(&b.jsonl);
+	return ret;
+}
+
+ssize_t cgfs_logs_read(struct cgfs *fs, int64_t org, int64_t run, int jsonl,
+		       char *buf, size_t size, off_t off)
+{
+	struct run_logs *l;
+	ssize_t n = 0;
+
+	pthread_mutex_lock(&fs->logs->lock);
+	l = find(fs->logs, org, run, 0);
+	if (l) {
+		const struct cgfs_buf *b = jsonl ? &l->jsonl : &l->text;
+
+		if (off >= 0 && (size_t)off < b->len) {
+			n = (ssize_t)(b->len - (size_t)off < size ? b->len - (size_t)off : size);
+			memcpy(buf, b->data + off, (size_t)n);
+		}
+	}
+	pthread_mutex_unlock(&fs->logs->lock);
+	return n;
+}

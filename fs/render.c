@@ -1,0 +1,455 @@
+/* render.c - the bytes of every synthetic file (see render.h).
+ *
+ * The FUSE layer renders the same cached model on getattr and on read, so
+ * everything here is deterministic and allocation-light: a model in, bytes
+ * appended to a capped cgfs_buf out.  A render function that fails leaves
+ * the buffer as it found it, so a caller never serves half a file.
+ */
+#include "render.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define BUF_MIN_CAP	256
+#define BUF_DEFAULT_CAP	((size_t)64 << 20)
+#define TIME_LEN	21	/* "2025-06-21T11:20:04Z" + NUL */
+
+/* ---- the buffer ------------------------------------------------------------ */
+
+/* Makes room for `extra` more bytes plus the NUL; the allocation (`cap`)
+ * never exceeds cap_limit. */
+static int buf_reserve(struct cgfs_buf *b, size_t extra)
+{
+	size_t limit = b->cap_limit ? b->cap_limit : BUF_DEFAULT_CAP;
+	size_t need, cap;
+	char *data;
+
+	if (extra > SIZE_MAX - 1 - b->len)
+		return -EFBIG;
+	need = b->len + extra + 1;
+	if (b->data && need <= b->cap)
+		return 0;
+	if (need > limit)
+		return -EFBIG;
+	cap = b->cap ? b->cap : BUF_MIN_CAP;
+	while (cap < need && cap <= limit / 2)
+		cap *= 2;
+	if (cap < need || cap > limit)
+		cap = limit;
+	data = realloc(b->data, cap);
+	if (!data)
+		return -ENOMEM;
+	if (!b->data)
+		data[0] = '\0';
+	b->data = data;
+	b->cap = cap;
+	return 0;
+}
+
+/* Drops whatever was appended after `len` when ret reports a failure. */
+static int buf_undo(struct cgfs_buf *b, size_t len, int ret)
+{
+	if (ret && b->data) {
+		b->len = len;
+		b->data[len] = '\0';
+	}
+	return ret;
+}
+
+int cgfs_buf_append(struct cgfs_buf *b, const char *data, size_t len)
+{
+	int ret;
+
+	if (!len)
+		return 0;
+	ret = buf_reserve(b, len);
+	if (ret)
+		return ret;
+	memcpy(b->data + b->len, data, len);
+	b->len += len;
+	b->data[b->len] = '\0';
+	return 0;
+}
+
+int cgfs_buf_puts(struct cgfs_buf *b, const char *s)
+{
+	return s ? cgfs_buf_append(b, s, strlen(s)) : 0;
+}
+
+int cgfs_buf_printf(struct cgfs_buf *b, const char *fmt, ...)
+{
+	va_list ap, ap2;
+	int n, ret;
+
+	va_start(ap, fmt);
+	va_copy(ap2, ap);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	if (n <= 0) {
+		ret = n < 0 ? -EINVAL : 0;
+		goto out_end;
+	}
+	ret = buf_reserve(b, (size_t)n);
+	if (ret)
+		goto out_end;
+	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap2);
+	b->len += (size_t)n;
+out_end:
+	va_end(ap2);
+	va_end(ap);
+	return ret;
+}
+
+void cgfs_buf_free(struct cgfs_buf *b)
+{
+	size_t limit;
+
+	if (!b)
+		return;
+	limit = b->cap_limit;
+	free(b->data);
+	memset(b, 0, sizeof(*b));
+	b->cap_limit = limit;
+}
+
+/* ---- shared pieces ----------------------------------------------------------- */
+
+/* The one "value + newline" rule: text, then "\n" unless it already ends
+ * in one; NULL appends nothing. */
+static int put_line(struct cgfs_buf *out, const char *s)
+{
+	size_t len, start = out->len;
+	int ret;
+
+	if (!s)
+		return 0;
+	len = strlen(s);
+	ret = cgfs_buf_append(out, s, len);
+	if (!ret && (!len || s[len - 1] != '\n'))
+		ret = cgfs_buf_append(out, "\n", 1);
+	return buf_undo(out, start, ret);
+}
+
+static const char *or_dash(const char *s)
+{
+	return s && *s ? s : "-";
+}
+
+/* created_at as "2025-06-21T11:20:04Z" into buf; -EINVAL when it cannot
+ * be normalised (the caller then shows it as sent). */
+static int normalise_time(const char *text, char buf[TIME_LEN])
+{
+	int64_t epoch;
+	int ret;
+
+	ret = cg_time_parse(text, &epoch);
+	if (ret)
+		return ret;
+	return cg_time_format(epoch, buf, TIME_LEN);
+}
+
+enum oneline_mode {
+	ONELINE_ESCAPE,		/* `logs`: reversible, "\n" -> "\\n" */
+	ONELINE_SPACES,		/* `errors`: control bytes -> ' ' */
+};
+
+static const char *escape_of(unsigned char c, char esc[5])
+{
+	switch (c) {
+	case '\\':
+		return "\\\\";
+	case '\n':
+		return "\\n";
+	case '\r':
+		return "\\r";
+	case '\t':
+		return "\\t";
+	}
+	snprintf(esc, 5, "\\x%02x", c);
+	return esc;
+}
+
+/* Appends s so that it cannot break a line-per-entry file.  Bytes >= 0x80
+ * pass through untouched: they are UTF-8 (or the server's own bytes) and
+ * never a line break. */
+static int put_oneline(struct cgfs_buf *out, const char *s, enum oneline_mode mode)
+{
+	size_t start = out->len;
+	const char *run = s, *p;
+	char esc[5];
+	int ret = 0;
+
+	for (p = s; *p && !ret; p++) {
+		unsigned char c = (unsigned char)*p;
+
+		if (c >= 0x20 && c != 0x7f && (c != '\\' || mode != ONELINE_ESCAPE))
+			continue;
+		ret = cgfs_buf_append(out, run, (size_t)(p - run));
+		run = p + 1;
+		if (!ret)
+			ret = cgfs_buf_puts(out, mode == ONELINE_SPACES ? " " : escape_of(c, esc));
+	}
+	if (!ret)
+		ret = cgfs_buf_append(out, run, (size_t)(p - run));
+	return buf_undo(out, start, ret);
+}
+
+/* sep, then s made one-line; the caller undoes a partial field. */
+static int put_field(struct cgfs_buf *out, const char *sep, const char *s,
+		     enum oneline_mode mode)
+{
+	int ret = cgfs_buf_puts(out, sep);
+
+	return ret ? ret : put_oneline(out, s, mode);
+}
+
+/* ---- values ------------------------------------------------------------------ */
+
+int cgfs_render_value(struct cgfs_buf *out, const char *value)
+{
+	return put_line(out, value);
+}
+
+int cgfs_render_int(struct cgfs_buf *out, int64_t value)
+{
+	if (value == CG_NONE)
+		return 0;
+	return cgfs_buf_printf(out, "%" PRId64 "\n", value);
+}
+
+int cgfs_render_bool(struct cgfs_buf *out, int value)
+{
+	if (value < 0)
+		return 0;
+	return put_line(out, value ? "true" : "false");
+}
+
+int cgfs_render_time(struct cgfs_buf *out, const char *created_at)
+{
+	char buf[TIME_LEN];
+
+	if (!created_at)
+		return 0;
+	return put_line(out, normalise_time(created_at, buf) ? created_at : buf);
+}
+
+int cgfs_render_json(struct cgfs_buf *out, const char *json_text)
+{
+	size_t start = out->len;
+	cJSON *json;
+	char *text;
+	int ret;
+
+	if (!json_text)
+		return 0;
+	json = cJSON_Parse(json_text);
+	if (!json || cJSON_IsNull(json)) {
+		cJSON_Delete(json);
+		return 0;
+	}
+	text = cJSON_Print(json);
+	cJSON_Delete(json);
+	if (!text)
+		return -ENOMEM;
+	ret = cgfs_buf_puts(out, text);
+	if (!ret)
+		ret = cgfs_buf_append(out, "\n", 1);
+	free(text);
+	return buf_undo(out, start, ret);
+}
+
+/* ---- runs --------------------------------------------------------------------- */
+
+int cgfs_render_prs(struct cgfs_buf *out, const struct cg_run *run)
+{
+	size_t i, start = out->len;
+	int ret = 0;
+
+	for (i = 0; i < run->n_prs && !ret; i++)
+		if (run->prs[i].url && *run->prs[i].url)
+			ret = put_line(out, run->prs[i].url);
+	return buf_undo(out, start, ret);
+}
+
+int cgfs_render_log_line(struct cgfs_buf *out, const struct cg_log_entry *e)
+{
+	const char *when = "-", *text = NULL;
+	size_t start = out->len;
+	char buf[TIME_LEN];
+	int ret;
+
+	if (e->created_at && *e->created_at)
+		when = normalise_time(e->created_at, buf) ? e->created_at : buf;
+	if (e->thought && *e->thought)
+		text = e->thought;
+	else if (e->observation && *e->observation)
+		text = e->observation;
+
+	/* An unparsable created_at is shown as sent, so it is escaped too. */
+	ret = put_field(out, "", when, ONELINE_ESCAPE);
+	if (!ret)
+		ret = put_field(out, " ", or_dash(e->message_type), ONELINE_ESCAPE);
+	if (!ret && e->tool_name && *e->tool_name)
+		ret = put_field(out, " ", e->tool_name, ONELINE_ESCAPE);
+	if (!ret)
+		ret = cgfs_buf_puts(out, ":");
+	if (!ret && text)
+		ret = put_field(out, " ", text, ONELINE_ESCAPE);
+	if (!ret)
+		ret = cgfs_buf_puts(out, "\n");
+	return buf_undo(out, start, ret);
+}
+
+int cgfs_render_log_jsonl(struct cgfs_buf *out, const struct cg_log_entry *e)
+{
+	/* raw is cJSON's compact text: it never holds a raw newline. */
+	return put_line(out, e->raw);
+}
+
+/* ---- organizations ------------------------------------------------------------ */
+
+int cgfs_render_integrations(struct cgfs_buf *out, const struct cg_integrations *i)
+{
+	size_t k, start = out->len;
+	int ret = 0;
+
+	for (k = 0; k < i->n && !ret; k++) {
+		const struct cg_integration *it = &i->items[k];
+
+		ret = cgfs_buf_printf(out, "%s %s\n", or_dash(it->integration_type),
+				      it->active < 0 ? "unknown" :
+				      it->active ? "active" : "inactive");
+	}
+	return buf_undo(out, start, ret);
+}
+
+int cgfs_render_rules(struct cgfs_buf *out, const struct cg_cli_rules *r)
+{
+	size_t start = out->len;
+	int ret = 0;
+
+	if (r->organization_rules) {
+		ret = cgfs_buf_puts(out, "# Organization rules\n");
+		if (!ret)
+			ret = put_line(out, r->organization_rules);
+	}
+	if (!ret && r->user_custom_prompt) {
+		ret = cgfs_buf_puts(out, r->organization_rules ? "\n# User custom prompt\n"
+							       : "# User custom prompt\n");
+		if (!ret)
+			ret = put_line(out, r->user_custom_prompt);
+	}
+	return buf_undo(out, start, ret);
+}
+
+int cgfs_render_lines(struct cgfs_buf *out, const struct cg_string_list *l)
+{
+	size_t i, start = out->len;
+	int ret = 0;
+
+	for (i = 0; i < l->n && !ret; i++)
+		ret = put_line(out, l->items[i]);
+	return buf_undo(out, start, ret);
+}
+
+int cgfs_render_mcp_providers(struct cgfs_buf *out, const struct cg_oauth_provider_list *l)
+{
+	size_t i, start = out->len;
+	int ret = 0;
+
+	for (i = 0; i < l->n && !ret; i++)
+		ret = cgfs_buf_printf(out, "%s\t%s\n",
+				      l->items[i].name ? l->items[i].name : "",
+				      l->items[i].issuer ? l->items[i].issuer : "");
+	return buf_undo(out, start, ret);
+}
+
+/* ---- the mount's own files ------------------------------------------------------ */
+
+#define STATS_COLS 7
+
+/* Header and rows share this one format, so they cannot drift apart: the
+ * counters are right-aligned in columns wide enough for 10 digits. */
+static int stats_row(struct cgfs_buf *out, const char *name, const char *const col[STATS_COLS])
+{
+	return cgfs_buf_printf(out, "%-16s  %10s  %10s  %10s  %10s  %10s  %10s  %10s\n",
+			       name, col[0], col[1], col[2], col[3], col[4], col[5], col[6]);
+}
+
+int cgfs_render_stats(struct cgfs_buf *out, const struct cg_endpoint_stats st[CG_EP_COUNT],
+		      const struct cgfs_cache_counters *cache)
+{
+	static const char *const header[STATS_COLS] = {
+		"requests", "retries", "429s", "waits", "errors", "bytes_in", "bytes_out",
+	};
+	static const struct cgfs_cache_counters no_cache;
+	char num[STATS_COLS][24];
+	const char *col[STATS_COLS];
+	size_t start = out->len;
+	int ep, k, ret;
+
+	ret = stats_row(out, "endpoint", header);
+	for (ep = 0; st && ep < CG_EP_COUNT && !ret; ep++) {
+		const struct cg_endpoint_stats *s = &st[ep];
+		const uint64_t v[STATS_COLS] = {
+			s->requests, s->retries, s->http_429, s->rate_waits,
+			s->errors, s->bytes_in, s->bytes_out,
+		};
+
+		if (!s->requests && !s->rate_waits)
+			continue;
+		for (k = 0; k < STATS_COLS; k++) {
+			snprintf(num[k], sizeof(num[k]), "%" PRIu64, v[k]);
+			col[k] = num[k];
+		}
+		ret = stats_row(out, cg_endpoint_info((enum cg_endpoint)ep)->name, col);
+	}
+	if (!cache)
+		cache = &no_cache;
+	if (!ret)
+		ret = cgfs_buf_printf(out, "cache hits %" PRIu64 "\ncache misses %" PRIu64
+				      "\ncache stale_served %" PRIu64
+				      "\ncache negative_hits %" PRIu64 "\n",
+				      cache->hits, cache->misses, cache->stale_served,
+				      cache->negative_hits);
+	return buf_undo(out, start, ret);
+}
+
+int cgfs_render_error_line(struct cgfs_buf *out, time_t when, const char *op,
+			   const char *path, long http_status, int err,
+			   const char *message)
+{
+	char when_s[TIME_LEN], status[24];
+	size_t start = out->len;
+	int ret;
+
+	if (cg_time_format((int64_t)when, when_s, sizeof(when_s)))
+		snprintf(when_s, sizeof(when_s), "-");
+	if (http_status > 0)
+		snprintf(status, sizeof(status), "%ld", http_status);
+	else
+		snprintf(status, sizeof(status), "-");
+	/* Callers hold errno either way round (-ENOENT from a handler,
+	 * ENOENT from cg_error). */
+	if (err < 0 && err != INT_MIN)
+		err = -err;
+
+	/* A file name may hold a newline too: op and path are cleaned like
+	 * the message, so one failure is always one line. */
+	ret = put_field(out, "", when_s, ONELINE_SPACES);
+	if (!ret)
+		ret = put_field(out, " ", or_dash(op), ONELINE_SPACES);
+	if (!ret)
+		ret = put_field(out, " ", or_dash(path), ONELINE_SPACES);
+	if (!ret)
+		ret = cgfs_buf_printf(out, " %s %s", status, cg_errno_name(err));
+	if (!ret && message && *message)
+		ret = put_field(out, " ", message, ONELINE_SPACES);
+	if (!ret)
+		ret = cgfs_buf_puts(out, "\n");
+	return buf_undo(out, start, ret);
+}

@@ -1,0 +1,1301 @@
+/* tree.c - the route table of the mount and the functions of its rows.
+ *
+ * Read top to bottom: the cached objects (boxes) and how each is fetched;
+ * the render/check/list functions of the rows; the table itself; then the
+ * matching of paths against it.
+ */
+#include "tree.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cache.h"
+#include "errlog.h"
+#include "logs.h"
+
+/* ---- cached objects ------------------------------------------------------------ */
+
+/* The newest runs of an org (or of one user in it), newest first. */
+struct id_list {
+	int64_t *ids;
+	size_t n;
+};
+
+/* One cached API answer.  Which member of m is live depends on the key. */
+struct box {
+	struct cgfs_obj base;
+	void (*free_model)(struct box *b);
+	union {
+		struct cg_run run;
+		struct cg_user user;
+		struct cg_org_page orgs;
+		struct cg_repo_page repos;
+		struct cg_user_page users;
+		struct cg_integrations integrations;
+		struct cg_cli_rules rules;
+		struct cg_string_list oauth;
+		struct cg_oauth_provider_list providers;
+		struct cg_check_suite check_suite;
+		struct id_list ids;
+	} m;
+};
+
+static void box_destroy(struct cgfs_obj *o)
+{
+	struct box *b = (struct box *)o;
+
+	b->free_model(b);
+	free(b);
+}
+
+static struct box *box_new(void (*free_model)(struct box *b), double ttl)
+{
+	struct box *b = calloc(1, sizeof(*b));
+
+	if (!b)
+		return NULL;
+	atomic_init(&b->base.refs, 1);
+	b->base.destroy = box_destroy;
+	b->base.ttl = ttl;
+	b->base.mtime = time(NULL);
+	b->free_model = free_model;
+	return b;
+}
+
+static void free_run(struct box *b) { cg_run_free(&b->m.run); }
+static void free_user(struct box *b) { cg_user_free(&b->m.user); }
+static void free_orgs(struct box *b) { cg_org_page_free(&b->m.orgs); }
+static void free_repos(struct box *b) { cg_repo_page_free(&b->m.repos); }
+static void free_users(struct box *b) { cg_user_page_free(&b->m.users); }
+static void free_integrations(struct box *b) { cg_integrations_free(&b->m.integrations); }
+static void free_rules(struct box *b) { cg_cli_rules_free(&b->m.rules); }
+static void free_oauth(struct box *b) { cg_string_list_free(&b->m.oauth); }
+static void free_providers(struct box *b) { cg_oauth_provider_list_free(&b->m.providers); }
+static void free_check_suite(struct box *b) { cg_check_suite_free(&b->m.check_suite); }
+static void free_ids(struct box *b) { free(b->m.ids.ids); }
+
+static int nomem(struct cg_error *err)
+{
+	cg_error_set(err, 0, ENOMEM, "out of memory");
+	return -ENOMEM;
+}
+
+/* A run box: finished runs never change, so they never expire. */
+static struct box *run_box(struct cgfs *fs, struct cg_run *run)
+{
+	int finished = cg_run_state_of(run->status) == CG_RUN_FINISHED;
+	struct box *b = box_new(free_run, finished ? INFINITY : fs->cfg.run_ttl);
+
+	if (!b)
+		return NULL;
+	b->m.run = *run;
+	memset(run, 0, sizeof(*run));
+	b->base.sig = b->m.run.raw;
+	if (b->m.run.created_epoch != CG_NONE)
+		b->base.mtime = (time_t)b->m.run.created_epoch;
+	return b;
+}
+
+static void run_key(char *key, size_t size, int64_t org, int64_t run)
+{
+	snprintf(key, size, "run/%" PRId64 "/%" PRId64, org, run);
+}
+
+static int fetch_run(void *arg, const struct cgfs_obj *prev, struct cgfs_obj **out,
+		     struct cg_error *err)
+{
+	struct cgfs_req *r = arg;
+	struct cg_run run = { 0 };
+	struct box *b;
+	int ret = cg_get_run(r->fs->client, r->org, r->run, &run, err);
+
+	(void)prev;
+	if (ret)
+		return ret;
+	b = run_box(r->fs, &run);
+	if (!b) {
+		cg_run_free(&run);
+		return nomem(err);
+	}
+	*out = &b->base;
+	return 0;
+}
+
+/* Get a cached object; the caller unrefs *out. */
+static int get(struct cgfs_req *r, const char *key, cgfs_fetch_fn fetch, struct box **out)
+{
+	struct cgfs_obj *o = NULL;
+	int ret = cgfs_cache_get(r->fs->cache, key, fetch, r, &r->ctx, &o);
+
+	if (!ret)
+		*out = (struct box *)o;
+	return ret;
+}
+
+static int get_run(struct cgfs_req *r, struct box **out)
+{
+	char key[64];
+
+	run_key(key, sizeof(key), r->org, r->run);
+	return get(r, key, fetch_run, out);
+}
+
+static int fetch_me(void *arg, const struct cgfs_obj *prev, struct cgfs_obj **out,
+		    struct cg_error *err)
+{
+	struct cgfs_req *r = arg;
+	struct box *b = box_new(free_user, r->fs->cfg.meta_ttl);
+	int ret;
+
+	(void)prev;
+	if (!b)
+		return nomem(err);
+	ret = cg_get_me(r->fs->client, &b->m.user, err);
+	if (ret) {
+		free(b);
+		return ret;
+	}
+	b->base.sig = b->m.user.raw;
+	*out = &b->base;
+	return 0;
+}
+
+/* Every page of a paginated list, as one page.  The three page types share
+ * one layout ({meta, items, n}); list() fetches one page into `page`. */
+struct page_layout {
+	struct cg_page_meta meta;
+	void *items;
+	size_t n;
+};
+_Static_assert(offsetof(struct cg_org_page, items) == offsetof(struct page_layout, items) &&
+	       offsetof(struct cg_repo_page, items) == offsetof(struct page_layout, items) &&
+	       offsetof(struct cg_user_page, items) == offsetof(struct page_layout, items) &&
+	       offsetof(struct cg_org_page, n) == offsetof(struct page_layout, n) &&
+	       offsetof(struct cg_repo_page, n) == offsetof(struct page_layout, n) &&
+	       offsetof(struct cg_user_page, n) == offsetof(struct page_layout, n),
+	       "page structs share one layout");
+
+#define PAGE 100
+#define MAX_ITEMS 10000
+
+static int fetch_all_pages(struct cgfs_req *r, void *all, size_t elem,
+			   int (*list)(struct cgfs_req *r, int64_t skip, void *page,
+				       struct cg_error *err),
+			   void (*free_page)(void *page), struct cg_error *err)
+{
+	struct page_layout *acc = all;
+
+	for (int64_t skip = 0; skip < MAX_ITEMS; skip += PAGE) {
+		struct page_layout page = { 0 };
+		void *grown;
+		size_t got;
+		int ret = list(r, skip, &page, err);
+
+		if (ret)
+			return ret;
+		got = page.n;
+		grown = realloc(acc->items, (acc->n + got + 1) * elem);
+		if (!grown) {
+			free_page(&page);
+			return nomem(err);
+		}
+		acc->items = grown;
+		memcpy((char *)acc->items + acc->n * elem, page.items, got * elem);
+		acc->n += got;
+		acc->meta = page.meta;
+		/* The items now belong to acc: free only the page's array. */
+		free(page.items);
+		if (got < PAGE || (page.meta.total != CG_NONE && acc->n >= (size_t)page.meta.total))
+			break;
+	}
+	return 0;
+}
+
+static int list_orgs_page(struct cgfs_req *r, int64_t skip, void *page, struct cg_error *err)
+{
+	return cg_list_orgs(r->fs->client, skip, PAGE, page, err);
+}
+
+static int list_repos_page(struct cgfs_req *r, int64_t skip, void *page, struct cg_error *err)
+{
+	return cg_list_repos(r->fs->client, r->org, skip, PAGE, page, err);
+}
+
+static int list_users_page(struct cgfs_req *r, int64_t skip, void *page, struct cg_error *err)
+{
+	return cg_list_users(r->fs->client, r->org, skip, PAGE, page, err);
+}
+
+static void free_org_page(void *p) { cg_org_page_free(p); }
+static void free_repo_page(void *p) { cg_repo_page_free(p); }
+static void free_user_page(void *p) { cg_user_page_free(p); }
+
+static int fetch_orgs(void *arg, const struct cgfs_obj *prev, struct cgfs_obj **out,
+		      struct cg_error *err)
+{
+	struct cgfs_req *r = arg;
+	struct box *b = box_new(free_orgs, r->fs->cfg.meta_ttl);
+	int ret;
+
+	(void)prev;
+	if (!b)
+		return nomem(err);
+	ret = fetch_all_pages(r, &b->m.orgs, sizeof(struct cg_org), list_orgs_page,
+			      free_org_page, err);
+	if (ret) {
+		box_destroy(&b->base);
+		return ret;
+	}
+	*out = &b->base;
+	return 0;
+}
+
+static int fetch_repos(void *arg, const struct cgfs_obj *prev, struct cgfs_obj **out,
+		       struct cg_error *err)
+{
+	struct cgfs_req *r = arg;
+	struct box *b = box_new(free_repos, r->fs->cfg.meta_ttl);
+	int ret;
+
+	(void)prev;
+	if (!b)
+		return nomem(err);
+	ret = fetch_all_pages(r, &b->m.repos, sizeof(struct cg_repo), list_repos_page,
+			      free_repo_page, err);
+	if (ret) {
+		box_destroy(&b->base);
+		return ret;
+	}
+	*out = &b->base;
+	return 0;
+}
+
+static int fetch_users(void *arg, const struct cgfs_obj *prev, struct cgfs_obj **out,
+		       struct cg_error *err)
+{
+	struct cgfs_req *r = arg;
+	struct box *b = box_new(free_users, r->fs->cfg.meta_ttl);
+	int ret;
+
+	(void)prev;
+	if (!b)
+		return nomem(err);
+	ret = fetch_all_pages(r, &b->m.users, sizeof(struct cg_user), list_users_page,
+			      free_user_page, err);
+	if (ret) {
+		box_destroy(&b->base);
+		return ret;
+	}
+	*out = &b->base;
+	return 0;
+}
+
+/* The org-level single answers: integrations, rules, oauth, providers. */
+enum org_item { ITEM_INTEGRATIONS, ITEM_RULES, ITEM_OAUTH, ITEM_PROVIDERS };
+
+struct org_item_fetch {
+	struct cgfs_req *r;
+	enum org_item item;
+};
+
+static int fetch_org_item(void *arg, const struct cgfs_obj *prev, struct cgfs_obj **out,
+			  struct cg_error *err)
+{
+	struct org_item_fetch *f = arg;
+	struct cgfs *fs = f->r->fs;
+	static void (*const frees[])(struct box *) = {
+		[ITEM_INTEGRATIONS] = free_integrations, [ITEM_RULES] = free_rules,
+		[ITEM_OAUTH] = free_oauth, [ITEM_PROVIDERS] = free_providers,
+	};
+	struct box *b = box_new(frees[f->item], fs->cfg.meta_ttl);
+	int ret = -EINVAL;
+
+	(void)prev;
+	if (!b)
+		return nomem(err);
+	switch (f->item) {
+	case ITEM_INTEGRATIONS:
+		ret = cg_get_integrations(fs->client, f->r->org, &b->m.integrations, err);
+		b->base.sig = b->m.integrations.raw;
+		break;
+	case ITEM_RULES:
+		ret = cg_get_cli_rules(fs->client, f->r->org, &b->m.rules, err);
+		b->base.sig = b->m.rules.raw;
+		break;
+	case ITEM_OAUTH:
+		ret = cg_get_oauth_status(fs->client, f->r->org, &b->m.oauth, err);
+		break;
+	case ITEM_PROVIDERS:
+		ret = cg_get_mcp_providers(fs->client, &b->m.providers, err);
+		b->base.sig = b->m.providers.raw;
+		break;
+	}
+	if (ret) {
+		free(b);
+		return ret;
+	}
+	*out = &b->base;
+	return 0;
+}
+
+static int get_org_item(struct cgfs_req *r, enum org_item item, struct box **out)
+{
+	static const char *const names[] = {
+		[ITEM_INTEGRATIONS] = "integrations", [ITEM_RULES] = "rules",
+		[ITEM_OAUTH] = "oauth", [ITEM_PROVIDERS] = "providers",
+	};
+	struct org_item_fetch f = { r, item };
+	struct cgfs_obj *o = NULL;
+	char key[64];
+	int ret;
+
+	snprintf(key, sizeof(key), "%s/%" PRId64, names[item],
+		 item == ITEM_PROVIDERS ? (int64_t)0 : r->org);
+	ret = cgfs_cache_get(r->fs->cache, key, fetch_org_item, &f, &r->ctx, &o);
+	if (!ret)
+		*out = (struct box *)o;
+	return ret;
+}
+
+static int fetch_check_suite(void *arg, const struct cgfs_obj *prev, struct cgfs_obj **out,
+			     struct cg_error *err)
+{
+	struct cgfs_req *r = arg;
+	struct box *b = box_new(free_check_suite, r->fs->cfg.meta_ttl);
+	int ret;
+
+	(void)prev;
+	if (!b)
+		return nomem(err);
+	ret = cg_get_check_suite(r->fs->client, r->org, r->repo, &b->m.check_suite, err);
+	if (ret) {
+		free(b);
+		return ret;
+	}
+	b->base.sig = b->m.check_suite.raw;
+	*out = &b->base;
+	return 0;
+}
+
+/* ---- run lists ---------------------------------------------------------------- */
+
+static int has_id(const struct id_list *l, int64_t id)
+{
+	for (size_t i = 0; l && i < l->n; i++)
+		if (l->ids[i] == id)
+			return 1;
+	return 0;
+}
+
+static int push_id(struct id_list *l, size_t *cap, int64_t id)
+{
+	if (has_id(l, id))
+		return 0;  /* a run shifted between two pages */
+	if (l->n == *cap) {
+		size_t grown_cap = *cap ? *cap * 2 : 128;
+		int64_t *grown = realloc(l->ids, grown_cap * sizeof(*grown));
+
+		if (!grown)
+			return -ENOMEM;
+		l->ids = grown;
+		*cap = grown_cap;
+	}
+	l->ids[l->n++] = id;
+	return 0;
+}
+
+/* The newest `list_window` runs, page by page (newest first).  Each page's
+ * runs go into the cache, so reading their files costs nothing more.  On a
+ * refresh, paging stops at the first run already held: the older part of
+ * the window is the previous one. */
+static int fetch_run_list(void *arg, const struct cgfs_obj *prev_obj, struct cgfs_obj **out,
+			  struct cg_error *err)
+{
+	struct cgfs_req *r = arg;
+	struct cgfs *fs = r->fs;
+	const struct id_list *prev = prev_obj ? &((const struct box *)prev_obj)->m.ids : NULL;
+	struct cg_run_filter filter = { .user_id = r->user, .source_type = NULL };
+	struct box *b = box_new(free_ids, fs->cfg.list_ttl);
+	struct id_list *l;
+	size_t cap = 0;
+	int met_known = 0, ret = 0;
+
+	if (!b)
+		return nomem(err);
+	l = &b->m.ids;
+	for (int64_t skip = 0; skip < fs->cfg.list_window && !met_known; skip += PAGE) {
+		struct cg_run_page page = { 0 };
+		int64_t want = fs->cfg.list_window - skip < PAGE ? fs->cfg.list_window - skip : PAGE;
+		size_t got;
+
+		ret = cg_list_runs(fs->client, r->org, &filter, skip, want, &page, err);
+		if (ret)
+			goto out_free_box;
+		got = page.n;
+		for (size_t i = 0; i < page.n && !ret; i++) {
+			char key[64];
+			int64_t id = page.items[i].id;
+			struct box *rb;
+
+			met_known |= has_id(prev, id);
+			ret = push_id(l, &cap, id);
+			rb = ret ? NULL : run_box(fs, &page.items[i]);
+			if (!rb) {
+				ret = -ENOMEM;
+				break;
+			}
+			run_key(key, sizeof(key), r->org, id);
+			cgfs_cache_put(fs->cache, key, &rb->base);
+		}
+		cg_run_page_free(&page);
+		if (ret) {
+			nomem(err);
+			goto out_free_box;
+		}
+		if ((int64_t)got < want)
+			break;
+	}
+	/* Older runs of the window come from the previous list. */
+	for (size_t i = 0; met_known && prev && i < prev->n &&
+	     (int64_t)l->n < fs->cfg.list_window; i++) {
+		if (push_id(l, &cap, prev->ids[i])) {
+			ret = nomem(err);
+			goto out_free_box;
+		}
+	}
+	*out = &b->base;
+	return 0;
+out_free_box:
+	box_destroy(&b->base);
+	return ret;
+}
+
+static int get_run_list(struct cgfs_req *r, struct box **out)
+{
+	char key[64];
+
+	if (r->user == CG_NONE)
+		snprintf(key, sizeof(key), "runs/%" PRId64, r->org);
+	else
+		snprintf(key, sizeof(key), "uruns/%" PRId64 "/%" PRId64, r->org, r->user);
+	return get(r, key, fetch_run_list, out);
+}
+
+/* ---- files ---------------------------------------------------------------------- */
+
+static const char readme_text[] =
+	"codegen-fs: the Codegen platform as files\n"
+	"\n"
+	"  /errors                 failures, with the server's message\n"
+	"  /stats                  requests per endpoint, cache hits and misses\n"
+	"  /mcp-providers          MCP providers\n"
+	"  /me/                    you: user.json email github_username full_name role id\n"
+	"  /orgs/<id>/             and /orgs/<name> -> <id>\n"
+	"      name org.json rules integrations integrations.json oauth\n"
+	"      runs/<id>/          id status summary result web_url created_at\n"
+	"                          source_type prs metadata.json run.json\n"
+	"                          logs logs.jsonl wait error\n"
+	"      repos/<id>/         name full_name language visibility setup_status\n"
+	"                          repo.json check-suite.json\n"
+	"      users/<id>/         user.json email github_username full_name role id\n"
+	"                          runs/ (links to that user's runs)\n"
+	"\n"
+	"Examples:\n"
+	"  cat orgs/11/runs/789/status\n"
+	"  grep -l FAILED orgs/11/runs/*/status\n"
+	"  tail -f orgs/11/runs/789/logs\n"
+	"  st=$(cat orgs/11/runs/789/wait)     # blocks until the run has finished\n"
+	"  jq .status orgs/11/runs/789/run.json\n"
+	"\n"
+	"runs/ lists the newest runs; any other run id resolves when named.\n"
+	"Finished runs are cached for good; live ones are re-read after a few seconds.\n";
+
+static int render_readme(struct cgfs_req *r, struct cgfs_buf *out)
+{
+	r->mtime = r->fs->mounted_at;
+	return cgfs_buf_puts(out, readme_text);
+}
+
+static int render_errors(struct cgfs_req *r, struct cgfs_buf *out)
+{
+	size_t size;
+
+	cgfs_errlog_stat(r->fs->errors, &size, &r->mtime);
+	if (!r->mtime)
+		r->mtime = r->fs->mounted_at;
+	return cgfs_errlog_render(r->fs->errors, out);
+}
+
+static int render_stats(struct cgfs_req *r, struct cgfs_buf *out)
+{
+	struct cg_endpoint_stats st[CG_EP_COUNT];
+	struct cgfs_cache_counters cc;
+
+	cg_client_stats(r->fs->client, st);
+	cgfs_cache_counters(r->fs->cache, &cc);
+	r->mtime = time(NULL);
+	return cgfs_render_stats(out, st, &cc);
+}
+
+/* Run a render step on a cached object: take it, render, drop it. */
+#define WITH_BOX(r, getter, b, expr)                         \
+	do {                                                 \
+		struct box *b = NULL;                        \
+		int ret_ = getter;                           \
+		if (ret_)                                    \
+			return ret_;                         \
+		(r)->mtime = b->base.mtime;                  \
+		ret_ = (expr);                               \
+		cgfs_obj_unref(&b->base);                    \
+		return ret_;                                 \
+	} while (0)
+
+static int render_providers(struct cgfs_req *r, struct cgfs_buf *out)
+{
+	WITH_BOX(r, get_org_item(r, ITEM_PROVIDERS, &b), b,
+		 cgfs_render_mcp_providers(out, &b->m.providers));
+}
+
+/* ---- users (the token's user, or one in an org) --- */
+
+static const struct cg_user *find_user(const struct box *b, int64_t id)
+{
+	for (size_t i = 0; i < b->m.users.n; i++)
+		if (b->m.users.items[i].id == id)
+			return &b->m.users.items[i];
+	return NULL;
+}
+
+static int get_users(struct cgfs_req *r, struct box **out)
+{
+	char key[64];
+
+	snprintf(key, sizeof(key), "users/%" PRId64, r->org);
+	return get(r, key, fetch_users, out);
+}
+
+/* Render field `arg` of the user in the path: /me, or users/{user}. */
+enum user_field { UF_JSON, UF_EMAIL, UF_GITHUB, UF_NAME, UF_ROLE, UF_ID };
+
+static int render_user_field(const struct cg_user *u, enum user_field f, struct cgfs_buf *out)
+{
+	switch (f) {
+	case UF_JSON:   return cgfs_render_json(out, u->raw);
+	case UF_EMAIL:  return cgfs_render_value(out, u->email);
+	case UF_GITHUB: return cgfs_render_value(out, u->github_username);
+	case UF_NAME:   return cgfs_render_value(out, u->full_name);
+	case UF_ROLE:   return cgfs_render_value(out, u->role);
+	case UF_ID:     return cgfs_render_int(out, u->id);
+	}
+	return -EINVAL;
+}
+
+static int render_user(struct cgfs_req *r, struct cgfs_buf *out)
+{
+	struct box *b = NULL;
+	const struct cg_user *u;
+	int ret;
+
+	ret = r->user == CG_NONE ? get(r, "me", fetch_me, &b) : get_users(r, &b);
+	if (ret)
+		return ret;
+	r->mtime = b->base.mtime;
+	u = r->user == CG_NONE ? &b->m.user : find_user(b, r->user);
+	ret = u ? render_user_field(u, (enum user_field)r->route->arg, out) : -ENOENT;
+	cgfs_obj_unref(&b->base);
+	return ret;
+}
+
+static int check_user(struct cgfs_req *r)
+{
+	struct box *b = NULL;
+	int ret = get_users(r, &b);
+
+	if (ret)
+		return ret;
+	ret = find_user(b, r->user) ? 0 : -ENOENT;
+	cgfs_obj_unref(&b->base);
+	return ret;
+}
+
+static int list_users(struct cgfs_req *r, cgfs_add_fn add, void *arg)
+{
+	struct box *b = NULL;
+	char name[32];
+	int ret = get_users(r, &b);
+
+	for (size_t i = 0; !ret && i < b->m.users.n; i++) {
+		snprintf(name, sizeof(name), "%" PRId64, b->m.users.items[i].id);
+		ret = add(arg, name, CGFS_DIR, b->base.mtime, 0);
+	}
+	if (b)
+		cgfs_obj_unref(&b->base);
+	return ret;
+}
+
+/* ---- orgs --- */
+
+static const struct cg_org *find_org(const struct box *b, int64_t id, const char *name)
+{
+	for (size_t i = 0; i < b->m.orgs.n; i++) {
+		const struct cg_org *o = &b->m.orgs.items[i];
+
+		if (name ? (o->name && !strcmp(o->name, name)) : o->id == id)
+			return o;
+	}
+	return NULL;
+}
+
+static int get_orgs(struct cgfs_req *r, struct box **out)
+{
+	return get(r, "orgs", fetch_orgs, out);
+}
+
+/* An org id you are not a member of: the API answers 403 for every such
+ * id, existing or not, so the mount says EACCES without asking. */
+static int check_org(struct cgfs_req *r)
+{
+	struct box *b = NULL;
+	int ret = get_orgs(r, &b);
+
+	if (ret)
+		return ret;
+	ret = find_org(b, r->org, NULL) ? 0 : -EACCES;
+	cgfs_obj_unref(&b->base);
+	return ret;
+}
+
+static int check_orgname(struct cgfs_req *r)
+{
+	struct box *b = NULL;
+	int ret = get_orgs(r, &b);
+
+	if (ret)
+		return ret;
+	ret = find_org(b, 0, r->name) ? 0 : -ENOENT;
+	cgfs_obj_unref(&b->base);
+	return ret;
+}
+
+static int list_org_entries(struct cgfs_req *r, cgfs_add_fn add, void *arg, int names)
+{
+	struct box *b = NULL;
+	char text[32];
+	int ret = get_orgs(r, &b);
+
+	for (size_t i = 0; !ret && i < b->m.orgs.n; i++) {
+		const struct cg_org *o = &b->m.orgs.items[i];
+
+		snprintf(text, sizeof(text), "%" PRId64, o->id);
+		if (!names)
+			ret = add(arg, text, CGFS_DIR, b->base.mtime, 0);
+		else if (o->name && *o->name && !strchr(o->name, '/') &&
+			 strcmp(o->name, ".") && strcmp(o->name, "..") &&
+			 strspn(o->name, "0123456789") != strlen(o->name))
+			ret = add(arg, o->name, CGFS_LINK, b->base.mtime, strlen(text));
+	}
+	if (b)
+		cgfs_obj_unref(&b->base);
+	return ret;
+}
+
+static int list_orgs(struct cgfs_req *r, cgfs_add_fn add, void *arg)
+{
+	return list_org_entries(r, add, arg, 0);
+}
+
+static int list_orgnames(struct cgfs_req *r, cgfs_add_fn add, void *arg)
+{
+	return list_org_entries(r, add, arg, 1);
+}
+
+static int render_orgname_link(struct cgfs_req *r, struct cgfs_buf *out)
+{
+	struct box *b = NULL;
+	const struct cg_org *o;
+	int ret = get_orgs(r, &b);
+
+	if (ret)
+		return ret;
+	r->mtime = b->base.mtime;
+	o = find_org(b, 0, r->name);
+	ret = o ? cgfs_buf_printf(out, "%" PRId64, o->id) : -ENOENT;
+	cgfs_obj_unref(&b->base);
+	return ret;
+}
+
+enum org_field { OF_NAME, OF_JSON };
+
+static int render_org(struct cgfs_req *r, struct cgfs_buf *out)
+{
+	struct box *b = NULL;
+	const struct cg_org *o;
+	int ret = get_orgs(r, &b);
+
+	if (ret)
+		return ret;
+	r->mtime = b->base.mtime;
+	o = find_org(b, r->org, NULL);
+	if (!o)
+		ret = -ENOENT;
+	else if (r->route->arg == OF_NAME)
+		ret = cgfs_render_value(out, o->name);
+	else
+		ret = cgfs_render_json(out, o->raw);
+	cgfs_obj_unref(&b->base);
+	return ret;
+}
+
+static int render_rules(struct cgfs_req *r, struct cgfs_buf *out)
+{
+	WITH_BOX(r, get_org_item(r, ITEM_RULES, &b), b, cgfs_render_rules(out, &b->m.rules));
+}
+
+static int render_integrations(struct cgfs_req *r, struct cgfs_buf *out)
+{
+	WITH_BOX(r, get_org_item(r, ITEM_INTEGRATIONS, &b), b,
+		 r->route->arg ? cgfs_render_json(out, b->m.integrations.raw)
+			       : cgfs_render_integrations(out, &b->m.integrations));
+}
+
+static int render_oauth(struct cgfs_req *r, struct cgfs_buf *out)
+{
+	WITH_BOX(r, get_org_item(r, ITEM_OAUTH, &b), b, cgfs_render_lines(out, &b->m.oauth));
+}
+
+/* ---- runs --- */
+
+static int check_run(struct cgfs_req *r)
+{
+	struct box *b = NULL;
+	int ret = get_run(r, &b);
+
+	if (ret)
+		return ret;
+	r->mtime = b->base.mtime;
+	if (b->m.run.created_epoch != CG_NONE)
+		r->mtime = (time_t)b->m.run.created_epoch;
+	cgfs_obj_unref(&b->base);
+	return 0;
+}
+
+static int list_runs(struct cgfs_req *r, cgfs_add_fn add, void *arg)
+{
+	struct box *b = NULL;
+	char name[32];
+	int ret = get_run_list(r, &b);
+
+	for (size_t i = 0; !ret && i < b->m.ids.n; i++) {
+		char key[64];
+		struct cgfs_obj *o;
+		time_t mtime = b->base.mtime;
+
+		/* The list put every run in the cache: no request per entry. */
+		run_key(key, sizeof(key), r->org, b->m.ids.ids[i]);
+		o = cgfs_cache_peek(r->fs->cache, key);
+		if (o) {
+			const struct cg_run *run = &((struct box *)o)->m.run;
+
+			mtime = run->created_epoch != CG_NONE ? (time_t)run->created_epoch
+							      : o->mtime;
+			cgfs_obj_unref(o);
+		}
+		snprintf(name, sizeof(name), "%" PRId64, b->m.ids.ids[i]);
+		ret = r->user == CG_NONE ? add(arg, name, CGFS_DIR, mtime, 0)
+					 : add(arg, name, CGFS_LINK, mtime,
+					       strlen("../../../runs/") + strlen(name));
+	}
+	if (b)
+		cgfs_obj_unref(&b->base);
+	return ret;
+}
+
+static int check_user_run(struct cgfs_req *r)
+{
+	struct box *b = NULL;
+	int ret = get_run_list(r, &b);
+
+	if (ret)
+		return ret;
+	ret = has_id(&b->m.ids, r->run) ? 0 : -ENOENT;
+	cgfs_obj_unref(&b->base);
+	return ret;
+}
+
+static int render_user_run_link(struct cgfs_req *r, struct cgfs_buf *out)
+{
+	r->mtime = r->fs->mounted_at;
+	return cgfs_buf_printf(out, "../../../runs/%" PRId64, r->run);
+}
+
+enum run_field {
+	RF_ID, RF_STATUS, RF_SUMMARY, RF_RESULT, RF_WEB_URL, RF_CREATED_AT,
+	RF_SOURCE_TYPE, RF_PRS, RF_METADATA, RF_JSON,
+};
+
+static int render_run_field(const struct cg_run *run, enum run_field f, struct cgfs_buf *out)
+{
+	switch (f) {
+	case RF_ID:          return cgfs_render_int(out, run->id);
+	case RF_STATUS:      return cgfs_render_value(out, run->status);
+	case RF_SUMMARY:     return cgfs_render_value(out, run->summary);
+	case RF_RESULT:      return cgfs_render_value(out, run->result);
+	case RF_WEB_URL:     return cgfs_render_value(out, run->web_url);
+	case RF_CREATED_AT:  return cgfs_render_time(out, run->created_at);
+	case RF_SOURCE_TYPE: return cgfs_render_value(out, run->source_type);
+	case RF_PRS:         return cgfs_render_prs(out, run);
+	case RF_METADATA:    return cgfs_render_json(out, run->metadata);
+	case RF_JSON:        return cgfs_render_json(out, run->raw);
+	}
+	return -EINVAL;
+}
+
+static int render_run(struct cgfs_req *r, struct cgfs_buf *out)
+{
+	WITH_BOX(r, get_run(r, &b), b,
+		 render_run_field(&b->m.run, (enum run_field)r->route->arg, out));
+}
+
+static int render_run_error(struct cgfs_req *r, struct cgfs_buf *out)
+{
+	char key[64];
+
+	run_key(key, sizeof(key), r->org, r->run);
+	r->mtime = r->fs->mounted_at;
+	return cgfs_cache_last_error(r->fs->cache, key, out);
+}
+
+/* `wait` reads as the status; the blocking is done by the read handler
+ * (ops.c), which polls this. */
+static int render_wait(struct cgfs_req *r, struct cgfs_buf *out)
+{
+	WITH_BOX(r, get_run(r, &b), b, cgfs_render_value(out, b->m.run.status));
+}
+
+static int logs_size(struct cgfs_req *r, size_t *size)
+{
+	size_t text, jsonl;
+	int ret = cgfs_logs_sync(r->fs, r->org, r->run, &r->ctx, &text, &jsonl, &r->mtime);
+
+	if (!ret)
+		*size = r->route->arg ? jsonl : text;
+	return ret;
+}
+
+static ssize_t logs_read(struct cgfs_req *r, char *buf, size_t size, off_t off)
+{
+	size_t ignored;
+	int ret = logs_size(r, &ignored);
+
+	if (ret)
+		return ret;
+	return cgfs_logs_read(r->fs, r->org, r->run, (int)r->route->arg, buf, size, off);
+}
+
+/* ---- repos --- */
+
+static int get_repos(struct cgfs_req *r, struct box **out)
+{
+	char key[64];
+
+	snprintf(key, sizeof(key), "repos/%" PRId64, r->org);
+	return get(r, key, fetch_repos, out);
+}
+
+static const struct cg_repo *find_repo(const struct box *b, int64_t id)
+{
+	for (size_t i = 0; i < b->m.repos.n; i++)
+		if (b->m.repos.items[i].id == id)
+			return &b->m.repos.items[i];
+	return NULL;
+}
+
+static int check_repo(struct cgfs_req *r)
+{
+	struct box *b = NULL;
+	int ret = get_repos(r, &b);
+
+	if (ret)
+		return ret;
+	ret = find_repo(b, r->repo) ? 0 : -ENOENT;
+	cgfs_obj_unref(&b->base);
+	return ret;
+}
+
+static int list_repos(struct cgfs_req *r, cgfs_add_fn add, void *arg)
+{
+	struct box *b = NULL;
+	char name[32];
+	int ret = get_repos(r, &b);
+
+	for (size_t i = 0; !ret && i < b->m.repos.n; i++) {
+		snprintf(name, sizeof(name), "%" PRId64, b->m.repos.items[i].id);
+		ret = add(arg, name, CGFS_DIR, b->base.mtime, 0);
+	}
+	if (b)
+		cgfs_obj_unref(&b->base);
+	return ret;
+}
+
+enum repo_field { PF_NAME, PF_FULL_NAME, PF_LANGUAGE, PF_VISIBILITY, PF_SETUP, PF_JSON };
+
+static int render_repo(struct cgfs_req *r, struct cgfs_buf *out)
+{
+	struct box *b = NULL;
+	const struct cg_repo *p;
+	int ret = get_repos(r, &b);
+
+	if (ret)
+		return ret;
+	r->mtime = b->base.mtime;
+	p = find_repo(b, r->repo);
+	if (!p) {
+		cgfs_obj_unref(&b->base);
+		return -ENOENT;
+	}
+	switch ((enum repo_field)r->route->arg) {
+	case PF_NAME:       ret = cgfs_render_value(out, p->name); break;
+	case PF_FULL_NAME:  ret = cgfs_render_value(out, p->full_name); break;
+	case PF_LANGUAGE:   ret = cgfs_render_value(out, p->language); break;
+	case PF_VISIBILITY: ret = cgfs_render_value(out, p->visibility); break;
+	case PF_SETUP:      ret = cgfs_render_value(out, p->setup_status); break;
+	case PF_JSON:       ret = cgfs_render_json(out, p->raw); break;
+	}
+	cgfs_obj_unref(&b->base);
+	return ret;
+}
+
+static int render_check_suite(struct cgfs_req *r, struct cgfs_buf *out)
+{
+	char key[64];
+
+	snprintf(key, sizeof(key), "checksuite/%" PRId64 "/%" PRId64, r->org, r->repo);
+	WITH_BOX(r, get(r, key, fetch_check_suite, &b), b,
+		 cgfs_render_json(out, b->m.check_suite.raw));
+}
+
+/* ---- the table ------------------------------------------------------------------- */
+
+#define DIR_ROW(p) { .pattern = (p), .node = CGFS_DIR }
+#define FILE_ROW(p, fn, a) { .pattern = (p), .node = CGFS_FILE, .render = (fn), .arg = (a) }
+#define RUN "/orgs/{org}/runs/{run}/"
+#define REPO "/orgs/{org}/repos/{repo}/"
+#define USER "/orgs/{org}/users/{user}/"
+
+static const struct cgfs_route routes[] = {
+	DIR_ROW("/"),
+	FILE_ROW("/README", render_readme, 0),
+	{ .pattern = "/errors", .node = CGFS_FILE, .render = render_errors, .flags = CGFS_STREAM },
+	FILE_ROW("/stats", render_stats, 0),
+	FILE_ROW("/mcp-providers", render_providers, 0),
+
+	DIR_ROW("/me"),
+	FILE_ROW("/me/user.json", render_user, UF_JSON),
+	FILE_ROW("/me/email", render_user, UF_EMAIL),
+	FILE_ROW("/me/github_username", render_user, UF_GITHUB),
+	FILE_ROW("/me/full_name", render_user, UF_NAME),
+	FILE_ROW("/me/role", render_user, UF_ROLE),
+	FILE_ROW("/me/id", render_user, UF_ID),
+
+	DIR_ROW("/orgs"),
+	{ .pattern = "/orgs/{org}", .node = CGFS_DIR, .check = check_org, .list = list_orgs },
+	{ .pattern = "/orgs/{orgname}", .node = CGFS_LINK, .render = render_orgname_link,
+	  .check = check_orgname, .list = list_orgnames },
+	FILE_ROW("/orgs/{org}/name", render_org, OF_NAME),
+	FILE_ROW("/orgs/{org}/org.json", render_org, OF_JSON),
+	FILE_ROW("/orgs/{org}/rules", render_rules, 0),
+	FILE_ROW("/orgs/{org}/integrations", render_integrations, 0),
+	FILE_ROW("/orgs/{org}/integrations.json", render_integrations, 1),
+	FILE_ROW("/orgs/{org}/oauth", render_oauth, 0),
+
+	DIR_ROW("/orgs/{org}/runs"),
+	{ .pattern = "/orgs/{org}/runs/{run}", .node = CGFS_DIR, .check = check_run,
+	  .list = list_runs },
+	FILE_ROW(RUN "id", render_run, RF_ID),
+	FILE_ROW(RUN "status", render_run, RF_STATUS),
+	FILE_ROW(RUN "summary", render_run, RF_SUMMARY),
+	FILE_ROW(RUN "result", render_run, RF_RESULT),
+	FILE_ROW(RUN "web_url", render_run, RF_WEB_URL),
+	FILE_ROW(RUN "created_at", render_run, RF_CREATED_AT),
+	FILE_ROW(RUN "source_type", render_run, RF_SOURCE_TYPE),
+	FILE_ROW(RUN "prs", render_run, RF_PRS),
+	FILE_ROW(RUN "metadata.json", render_run, RF_METADATA),
+	FILE_ROW(RUN "run.json", render_run, RF_JSON),
+	{ .pattern = RUN "logs", .node = CGFS_FILE, .size = logs_size, .read = logs_read,
+	  .arg = 0, .flags = CGFS_LOGS_READER },
+	{ .pattern = RUN "logs.jsonl", .node = CGFS_FILE, .size = logs_size, .read = logs_read,
+	  .arg = 1, .flags = CGFS_LOGS_READER },
+	{ .pattern = RUN "wait", .node = CGFS_FILE, .render = render_wait, .flags = CGFS_WAIT },
+	FILE_ROW(RUN "error", render_run_error, 0),
+
+	DIR_ROW("/orgs/{org}/repos"),
+	{ .pattern = "/orgs/{org}/repos/{repo}", .node = CGFS_DIR, .check = check_repo,
+	  .list = list_repos },
+	FILE_ROW(REPO "name", render_repo, PF_NAME),
+	FILE_ROW(REPO "full_name", render_repo, PF_FULL_NAME),
+	FILE_ROW(REPO "language", render_repo, PF_LANGUAGE),
+	FILE_ROW(REPO "visibility", render_repo, PF_VISIBILITY),
+	FILE_ROW(REPO "setup_status", render_repo, PF_SETUP),
+	FILE_ROW(REPO "repo.json", render_repo, PF_JSON),
+	FILE_ROW(REPO "check-suite.json", render_check_suite, 0),
+
+	DIR_ROW("/orgs/{org}/users"),
+	{ .pattern = "/orgs/{org}/users/{user}", .node = CGFS_DIR, .check = check_user,
+	  .list = list_users },
+	FILE_ROW(USER "user.json", render_user, UF_JSON),
+	FILE_ROW(USER "email", render_user, UF_EMAIL),
+	FILE_ROW(USER "github_username", render_user, UF_GITHUB),
+	FILE_ROW(USER "full_name", render_user, UF_NAME),
+	FILE_ROW(USER "role", render_user, UF_ROLE),
+	FILE_ROW(USER "id", render_user, UF_ID),
+	DIR_ROW(USER "runs"),
+	{ .pattern = USER "runs/{run}", .node = CGFS_LINK, .render = render_user_run_link,
+	  .check = check_user_run, .list = list_runs },
+};
+
+#define NROUTES (sizeof(routes) / sizeof(routes[0]))
+#define MAX_DEPTH 8
+
+/* ---- matching ---------------------------------------------------------------------- */
+
+/* Split "/a/b/c" into components; returns their count or -ENAMETOOLONG. */
+static int split(const char *path, char comps[MAX_DEPTH][256])
+{
+	int n = 0;
+
+	while (*path) {
+		size_t len;
+
+		while (*path == '/')
+			path++;
+		if (!*path)
+			break;
+		len = strcspn(path, "/");
+		if (n == MAX_DEPTH || len >= 256)
+			return -ENAMETOOLONG;
+		memcpy(comps[n], path, len);
+		comps[n][len] = '\0';
+		n++;
+		path += len;
+	}
+	return n;
+}
+
+static int parse_id(const char *text, int64_t *id)
+{
+	char *end;
+	long long v;
+
+	if (!*text || strspn(text, "0123456789") != strlen(text) || strlen(text) > 15 ||
+	    (text[0] == '0' && text[1]))
+		return -1;
+	v = strtoll(text, &end, 10);
+	*id = v;
+	return 0;
+}
+
+/* Does pattern component pc accept path component c?  Fills r's ids. */
+static int match_comp(const char *pc, size_t pclen, const char *c, struct cgfs_req *r)
+{
+	int64_t id;
+
+	if (pc[0] != '{')
+		return strlen(c) == pclen && !strncmp(pc, c, pclen);
+	if (!strncmp(pc, "{orgname}", pclen)) {
+		if (parse_id(c, &id) == 0 || strlen(c) >= sizeof(r->name))
+			return 0;
+		snprintf(r->name, sizeof(r->name), "%s", c);
+		return 1;
+	}
+	if (parse_id(c, &id))
+		return 0;
+	if (!strncmp(pc, "{org}", pclen))
+		r->org = id;
+	else if (!strncmp(pc, "{run}", pclen))
+		r->run = id;
+	else if (!strncmp(pc, "{repo}", pclen))
+		r->repo = id;
+	else if (!strncmp(pc, "{user}", pclen))
+		r->user = id;
+	else
+		return 0;
+	return 1;
+}
+
+static int pattern_depth(const char *pattern)
+{
+	int n = 0;
+
+	for (const char *p = pattern; *p; p++)
+		n += *p == '/' && p[1];
+	return n;
+}
+
+/* Match n components against a route; 1 on a match (ids in r). */
+static int match_route(const struct cgfs_route *rt, char comps[MAX_DEPTH][256], int n,
+		       struct cgfs_req *r)
+{
+	const char *p = rt->pattern + 1;
+
+	if (pattern_depth(rt->pattern) != n)
+		return 0;
+	for (int i = 0; i < n; i++) {
+		size_t len = strcspn(p, "/");
+
+		if (!match_comp(p, len, comps[i], r))
+			return 0;
+		p += len;
+		if (*p == '/')
+			p++;
+	}
+	return 1;
+}
+
+static void req_init(struct cgfs_req *r, struct cgfs *fs, const char *path, const char *op)
+{
+	memset(r, 0, sizeof(*r));
+	r->fs = fs;
+	r->ctx.op = op;
+	r->ctx.path = path;
+	r->org = r->run = r->repo = r->user = CG_NONE;
+}
+
+/* The row whose pattern is the first `depth` components of rt's. */
+static const struct cgfs_route *ancestor(const struct cgfs_route *rt, int depth)
+{
+	size_t len = 0;
+	int seen = 0;
+
+	for (const char *p = rt->pattern; *p && seen <= depth; p++, len++)
+		if (*p == '/' && ++seen > depth)
+			break;
+	if (depth == 0)
+		len = 1;
+	for (size_t i = 0; i < NROUTES; i++)
+		if (strlen(routes[i].pattern) == len && !strncmp(routes[i].pattern, rt->pattern, len))
+			return &routes[i];
+	return NULL;
+}
+
+/* Check every id of the path, outermost first. */
+static int check_ids(struct cgfs_req *r)
+{
+	int depth = pattern_depth(r->route->pattern);
+
+	for (int d = 1; d <= depth; d++) {
+		const struct cgfs_route *a = ancestor(r->route, d);
+		int ret;
+
+		if (a && a->check) {
+			const struct cgfs_route *saved = r->route;
+
+			r->route = a;
+			ret = a->check(r);
+			r->route = saved;
+			if (ret)
+				return ret;
+		}
+	}
+	return 0;
+}
+
+static int find_route(struct cgfs_req *r, char comps[MAX_DEPTH][256], int n)
+{
+	for (size_t i = 0; i < NROUTES; i++) {
+		struct cgfs_req trial = *r;
+
+		if (match_route(&routes[i], comps, n, &trial)) {
+			*r = trial;
+			r->route = &routes[i];
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+int cgfs_resolve(struct cgfs *fs, const char *path, const char *op, struct cgfs_req *r)
+{
+	char comps[MAX_DEPTH][256];
+	int n = split(path, comps), ret;
+
+	req_init(r, fs, path, op);
+	if (n < 0)
+		return n;
+	if (!find_route(r, comps, n))
+		return check_ids(r);
+	/* No row: if a prefix of the path is a file, the answer is ENOTDIR. */
+	for (int k = n - 1; k >= 1; k--) {
+		struct cgfs_req prefix;
+
+		req_init(&prefix, fs, path, op);
+		if (!find_route(&prefix, comps, k)) {
+			ret = check_ids(&prefix);
+			if (ret)
+				return ret;
+			return prefix.route->node == CGFS_DIR ? -ENOENT : -ENOTDIR;
+		}
+	}
+	return -ENOENT;
+}
+
+int cgfs_list(struct cgfs_req *dir, cgfs_add_fn add, void *arg)
+{
+	int depth = pattern_depth(dir->route->pattern);
+	size_t plen = strlen(dir->route->pattern);
+	int ret = 0;
+
+	for (size_t i = 0; i < NROUTES && !ret; i++) {
+		const struct cgfs_route *c = &routes[i];
+		const char *last;
+
+		if (pattern_depth(c->pattern) != depth + 1 ||
+		    strncmp(c->pattern, dir->route->pattern, plen) ||
+		    (plen > 1 && c->pattern[plen] != '/'))
+			continue;
+		last = strrchr(c->pattern, '/') + 1;
+		if (c->list) {
+			struct cgfs_req child = *dir;
+
+			child.route = c;
+			ret = c->list(&child, add, arg);
+		} else {
+			struct cgfs_req child = *dir;
+			size_t size = 0;
+
+			child.route = c;
+			ret = cgfs_stat_node(&child, &size);
+			if (!ret)
+				ret = add(arg, last, c->node, child.mtime, size);
+		}
+	}
+	return ret;
+}
+
+int cgfs_stat_node(struct cgfs_req *r, size_t *size)
+{
+	struct cgfs_buf out = { 0 };
+	int ret;
+
+	if (r->route->node == CGFS_DIR) {
+		*size = 0;
+		if (!r->mtime)
+			r->mtime = r->fs->mounted_at;
+		return 0;
+	}
+	if (r->route->size) {
+		ret = r->route->size(r, size);
+	} else {
+		ret = r->route->render(r, &out);
+		if (!ret)
+			*size = out.len;
+		cgfs_buf_free(&out);
+	}
+	if (!r->mtime)
+		r->mtime = r->fs->mounted_at;
+	return ret;
+}

@@ -1,0 +1,69 @@
+/* tree.h - the namespace of the mount as one route table.
+ *
+ * Every path of the tree is one row: a pattern ("/orgs/{org}/runs/{run}/status"),
+ * a node kind and the functions that give its content.  Handlers never
+ * parse paths: cgfs_resolve() matches a path against the table, checks that
+ * every id in it exists (through the cache), and hands back a request that
+ * the row's functions understand.  Adding a file to a run directory is one
+ * row and, at most, one render function.
+ */
+#ifndef CGFS_TREE_H
+#define CGFS_TREE_H
+
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "fs.h"
+#include "render.h"
+
+enum cgfs_node { CGFS_DIR, CGFS_FILE, CGFS_LINK };
+
+/* Row flags. */
+#define CGFS_LOGS_READER 0x1  /* opening it counts as a reader of the run's logs */
+#define CGFS_STREAM      0x2  /* read renders at each call (append-only content) */
+#define CGFS_WAIT        0x4  /* read blocks while the run is working */
+
+struct cgfs_route;
+
+/* A resolved path. */
+struct cgfs_req {
+	struct cgfs *fs;
+	const struct cgfs_route *route;
+	struct cgfs_ctx ctx;
+	int64_t org, run, repo, user;   /* CG_NONE when not in the path */
+	char name[256];                 /* {orgname} */
+	time_t mtime;                   /* set by the row's functions */
+};
+
+typedef int (*cgfs_add_fn)(void *arg, const char *name, enum cgfs_node node,
+			   time_t mtime, size_t link_size);
+
+struct cgfs_route {
+	const char *pattern;
+	enum cgfs_node node;
+	/* Files: the whole content.  Links: the target.  May set r->mtime. */
+	int (*render)(struct cgfs_req *r, struct cgfs_buf *out);
+	/* Files with their own storage (logs): size, and read at an offset. */
+	int (*size)(struct cgfs_req *r, size_t *size);
+	ssize_t (*read)(struct cgfs_req *r, char *buf, size_t size, off_t off);
+	/* Rows whose last component is an id: does it exist (0 or -errno), and
+	 * which exist (for readdir of the parent). */
+	int (*check)(struct cgfs_req *r);
+	int (*list)(struct cgfs_req *r, cgfs_add_fn add, void *arg);
+	size_t arg;       /* for the render function: which field */
+	unsigned flags;
+};
+
+/* Resolve a path: 0 and *r, or -ENOENT (no such path or id), -ENOTDIR (a
+ * file on the way), -EACCES (an org you are not in), or the errno of a
+ * failed fetch. */
+int cgfs_resolve(struct cgfs *fs, const char *path, const char *op, struct cgfs_req *r);
+
+/* The entries of a resolved directory (not "." and ".."). */
+int cgfs_list(struct cgfs_req *dir, cgfs_add_fn add, void *arg);
+
+/* The true size and mtime of a resolved file or link. */
+int cgfs_stat_node(struct cgfs_req *r, size_t *size);
+
+#endif

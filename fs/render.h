@@ -93,10 +93,11 @@ struct cgfs_cache_counters {
 	uint64_t hits, misses, stale_served, negative_hits;
 };
 
-/* `stats`: a header line, then one aligned line per endpoint that has
- * seen at least one request or wait:
- *   "endpoint          requests  retries   429s  waits  errors  bytes_in  bytes_out\n"
- * then "cache hits <n>\ncache misses <n>\ncache stale_served <n>\n"
+/* `stats`: a header line ("endpoint", then the columns requests retries
+ * 429s waits errors bytes_in bytes_out), then one line per endpoint that has
+ * seen at least one request or wait, in enum order: the name padded to 16,
+ * each counter right-aligned in 10 columns after two spaces; then
+ * "cache hits <n>\ncache misses <n>\ncache stale_served <n>\n"
  * "cache negative_hits <n>\n". */
 int cgfs_render_stats(struct cgfs_buf *out, const struct cg_endpoint_stats st[CG_EP_COUNT],
 		      const struct cgfs_cache_counters *cache);

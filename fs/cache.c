@@ -10,10 +10,16 @@
 
 #define NBUCKETS 8192
 
+/* After a failed fetch the server is not asked again for this long: the
+ * stale copy (or the failure) is served at once.  Without it, every
+ * syscall of one `cat` would wait out its own deadline in turn. */
+#define FAILURE_HOLDOFF 3.0
+
 struct entry {
 	struct entry *next;
 	struct cgfs_obj *obj;     /* NULL until fetched, or after a 404 */
 	double missing_until;     /* monotonic; > now: answer -ENOENT */
+	double failed_until;      /* monotonic; > now: do not ask again yet */
 	int loading;              /* a fetch for this key is under way */
 	unsigned gen;             /* bumped when a fetch ends */
 	int last_ret;             /* that fetch's result */
@@ -134,6 +140,7 @@ static void replace(struct entry *e, struct cgfs_obj *o, double now)
 	}
 	e->obj = o;
 	e->missing_until = 0;
+	e->failed_until = 0;
 	cgfs_obj_unref(old);
 }
 
@@ -170,6 +177,17 @@ int cgfs_cache_get(struct cgfs_cache *c, const char *key, cgfs_fetch_fn fetch,
 	}
 	for (;;) {
 		now = cgfs_now();
+		if (e->failed_until > now && !e->loading) {
+			if (!e->obj) {
+				pthread_mutex_unlock(&c->lock);
+				return e->last_ret;
+			}
+			c->counters.stale_served++;
+			cgfs_obj_ref(e->obj);
+			*out = e->obj;
+			pthread_mutex_unlock(&c->lock);
+			return 0;
+		}
 		if (fresh(e->obj, now)) {
 			c->counters.hits++;
 			cgfs_obj_ref(e->obj);
@@ -215,6 +233,7 @@ int cgfs_cache_get(struct cgfs_cache *c, const char *key, cgfs_fetch_fn fetch,
 	e->loading = 0;
 	e->gen++;
 	e->last_ret = ret;
+	e->failed_until = ret && ret != -ENOENT ? now + FAILURE_HOLDOFF : 0;
 	if (!ret) {
 		replace(e, got, now);
 		cgfs_obj_ref(got);
@@ -277,6 +296,7 @@ void cgfs_cache_invalidate(struct cgfs_cache *c, const char *key)
 		old = e->obj;
 		e->obj = NULL;
 		e->missing_until = 0;
+		e->failed_until = 0;
 	}
 	pthread_mutex_unlock(&c->lock);
 	cgfs_obj_unref(old);

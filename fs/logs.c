@@ -99,8 +99,14 @@ void cgfs_logs_readers(struct cgfs *fs, int64_t org, int64_t run, int delta)
 	pthread_mutex_unlock(&fs->logs->lock);
 }
 
+/* After a failed fetch the server is not asked again for this long (see
+ * FAILURE_HOLDOFF in cache.c). */
+#define FAILURE_HOLDOFF 3.0
+
 static int needs_fetch(const struct run_logs *l, double now, double ttl)
 {
+	if (l->failed && now - l->fetched_at < (ttl > FAILURE_HOLDOFF ? ttl : FAILURE_HOLDOFF))
+		return 0;
 	if (!l->loaded)
 		return 1;
 	if (l->complete)
@@ -173,8 +179,10 @@ int cgfs_logs_sync(struct cgfs *fs, int64_t org, int64_t run, const struct cgfs_
 			ret = l->loaded ? 0 : l->last_ret;
 			goto out_report;
 		}
-		if (!needs_fetch(l, cgfs_now(), fs->cfg.logs_ttl))
+		if (!needs_fetch(l, cgfs_now(), fs->cfg.logs_ttl)) {
+			ret = l->loaded ? 0 : l->last_ret;
 			goto out_report;
+		}
 		if (!l->loading)
 			break;
 		waited = 1;

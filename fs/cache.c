@@ -36,7 +36,21 @@ struct cgfs_cache {
 	double missing_ttl;
 	struct cgfs_errlog *errors;
 	struct cgfs_cache_counters counters;
+	double (*clock)(void *arg);   /* monotonic seconds; tests inject one */
+	void *clock_arg;
 };
+
+static double real_clock(void *arg)
+{
+	(void)arg;
+	return cgfs_now();
+}
+
+void cgfs_cache_set_clock(struct cgfs_cache *c, double (*clock)(void *arg), void *arg)
+{
+	c->clock = clock;
+	c->clock_arg = arg;
+}
 
 double cgfs_now(void)
 {
@@ -67,6 +81,7 @@ struct cgfs_cache *cgfs_cache_new(double missing_ttl, struct cgfs_errlog *errors
 	pthread_cond_init(&c->done, NULL);
 	c->missing_ttl = missing_ttl;
 	c->errors = errors;
+	c->clock = real_clock;
 	return c;
 }
 
@@ -176,7 +191,7 @@ int cgfs_cache_get(struct cgfs_cache *c, const char *key, cgfs_fetch_fn fetch,
 		return -ENOMEM;
 	}
 	for (;;) {
-		now = cgfs_now();
+		now = c->clock(c->clock_arg);
 		if (e->failed_until > now && !e->loading) {
 			if (!e->obj) {
 				pthread_mutex_unlock(&c->lock);
@@ -200,8 +215,16 @@ int cgfs_cache_get(struct cgfs_cache *c, const char *key, cgfs_fetch_fn fetch,
 			pthread_mutex_unlock(&c->lock);
 			return -ENOENT;
 		}
-		/* We waited for another thread's fetch and it failed: share its
-		 * failure rather than asking the server again at once. */
+		/* We waited for another thread's fetch: share its result rather
+		 * than asking the server again at once, even when the object it
+		 * brought is already past its ttl (a short ttl, a slow wake-up). */
+		if (waited && e->gen != waited_gen && !e->last_ret && e->obj) {
+			c->counters.hits++;
+			cgfs_obj_ref(e->obj);
+			*out = e->obj;
+			pthread_mutex_unlock(&c->lock);
+			return 0;
+		}
 		if (waited && e->gen != waited_gen && e->last_ret) {
 			ret = e->last_ret;
 			if (e->obj) {
@@ -229,7 +252,7 @@ int cgfs_cache_get(struct cgfs_cache *c, const char *key, cgfs_fetch_fn fetch,
 	ret = fetch(arg, prev, &got, &err);
 
 	pthread_mutex_lock(&c->lock);
-	now = cgfs_now();
+	now = c->clock(c->clock_arg);
 	e->loading = 0;
 	e->gen++;
 	e->last_ret = ret;
@@ -264,7 +287,7 @@ void cgfs_cache_put(struct cgfs_cache *c, const char *key, struct cgfs_obj *o)
 	pthread_mutex_lock(&c->lock);
 	e = lookup(c, key, 1);
 	if (e)
-		replace(e, o, cgfs_now());
+		replace(e, o, c->clock(c->clock_arg));
 	pthread_mutex_unlock(&c->lock);
 	if (!e)
 		cgfs_obj_unref(o);

@@ -72,6 +72,9 @@ int cgfs_cache_last_error(struct cgfs_cache *c, const char *key, struct cgfs_buf
 
 void cgfs_cache_counters(struct cgfs_cache *c, struct cgfs_cache_counters *out);
 
+/* Replace the monotonic clock (tests). */
+void cgfs_cache_set_clock(struct cgfs_cache *c, double (*clock)(void *arg), void *arg);
+
 /* Seconds on the monotonic clock. */
 double cgfs_now(void);
 

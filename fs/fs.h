@@ -10,6 +10,7 @@
 
 #include "cg_client.h"
 
+struct fuse;
 struct cgfs_cache;
 struct cgfs_logs_table;
 struct cgfs_errlog;
@@ -29,6 +30,7 @@ struct cgfs {
 	struct cgfs_cache *cache;       /* thread-safe */
 	struct cgfs_logs_table *logs;   /* thread-safe */
 	struct cgfs_errlog *errors;     /* thread-safe */
+	struct fuse *fuse;              /* set once mounted; for invalidations */
 	uid_t uid;
 	gid_t gid;
 	time_t mounted_at;

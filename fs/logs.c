@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,6 +36,11 @@ struct cgfs_logs_table {
 	pthread_mutex_t lock;
 	pthread_cond_t done;
 	struct run_logs *buckets[NBUCKETS];
+	/* The follower; `stopping` is guarded by lock. */
+	pthread_t follower;
+	int following, stopping;
+	pthread_cond_t wake;
+	void (*grew)(struct cgfs *fs, int64_t org, int64_t run);
 };
 
 struct cgfs_logs_table *cgfs_logs_table_new(void)
@@ -45,6 +51,7 @@ struct cgfs_logs_table *cgfs_logs_table_new(void)
 		return NULL;
 	pthread_mutex_init(&t->lock, NULL);
 	pthread_cond_init(&t->done, NULL);
+	pthread_cond_init(&t->wake, NULL);
 	return t;
 }
 
@@ -62,6 +69,7 @@ void cgfs_logs_table_free(struct cgfs_logs_table *t)
 			free(l);
 		}
 	}
+	pthread_cond_destroy(&t->wake);
 	pthread_cond_destroy(&t->done);
 	pthread_mutex_destroy(&t->lock);
 	free(t);
@@ -261,4 +269,95 @@ ssize_t cgfs_logs_read(struct cgfs *fs, int64_t org, int64_t run, int jsonl,
 	}
 	pthread_mutex_unlock(&fs->logs->lock);
 	return n;
+}
+
+/* ---- the follower ------------------------------------------------------------ */
+
+#define FOLLOW_MAX 64
+
+struct followed {
+	int64_t org, run;
+	size_t size;
+};
+
+/* Live runs with open readers, as (org, run, current size), at most max. */
+static size_t followed_runs(struct cgfs_logs_table *t, struct followed *out, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < NBUCKETS && n < max; i++)
+		for (struct run_logs *l = t->buckets[i]; l && n < max; l = l->next)
+			if (l->readers > 0 && !l->complete) {
+				out[n].org = l->org;
+				out[n].run = l->run;
+				out[n].size = l->text.len;
+				n++;
+			}
+	return n;
+}
+
+static void *follow(void *arg)
+{
+	struct cgfs *fs = arg;
+	struct cgfs_logs_table *t = fs->logs;
+	struct followed runs[FOLLOW_MAX];
+	struct timespec until;
+
+	pthread_mutex_lock(&t->lock);
+	while (!t->stopping) {
+		size_t n = followed_runs(t, runs, FOLLOW_MAX);
+
+		pthread_mutex_unlock(&t->lock);
+		for (size_t i = 0; i < n; i++) {
+			char path[96];
+			struct cgfs_ctx ctx = { "follow", path };
+			size_t text, jsonl;
+			time_t mtime;
+
+			snprintf(path, sizeof(path), "/orgs/%lld/runs/%lld/logs",
+				 (long long)runs[i].org, (long long)runs[i].run);
+			if (!cgfs_logs_sync(fs, runs[i].org, runs[i].run, &ctx, &text, &jsonl, &mtime) &&
+			    text != runs[i].size && t->grew)
+				t->grew(fs, runs[i].org, runs[i].run);
+		}
+		pthread_mutex_lock(&t->lock);
+		if (t->stopping)
+			break;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += (long)(fs->cfg.logs_ttl / 4 * 1e9);
+		until.tv_sec += until.tv_nsec / 1000000000L;
+		until.tv_nsec %= 1000000000L;
+		pthread_cond_timedwait(&t->wake, &t->lock, &until);
+	}
+	pthread_mutex_unlock(&t->lock);
+	return NULL;
+}
+
+int cgfs_logs_follow_start(struct cgfs *fs,
+			   void (*grew)(struct cgfs *fs, int64_t org, int64_t run))
+{
+	struct cgfs_logs_table *t = fs->logs;
+	int ret;
+
+	t->grew = grew;
+	t->stopping = 0;
+	ret = pthread_create(&t->follower, NULL, follow, fs);
+	if (ret)
+		return -ret;
+	t->following = 1;
+	return 0;
+}
+
+void cgfs_logs_follow_stop(struct cgfs *fs)
+{
+	struct cgfs_logs_table *t = fs->logs;
+
+	if (!t || !t->following)
+		return;
+	pthread_mutex_lock(&t->lock);
+	t->stopping = 1;
+	pthread_cond_broadcast(&t->wake);
+	pthread_mutex_unlock(&t->lock);
+	pthread_join(t->follower, NULL);
+	t->following = 0;
 }

@@ -36,4 +36,13 @@ int cgfs_logs_sync(struct cgfs *fs, int64_t org, int64_t run, const struct cgfs_
 ssize_t cgfs_logs_read(struct cgfs *fs, int64_t org, int64_t run, int jsonl,
 		       char *buf, size_t size, off_t off);
 
+/* The follower: a thread that, every logs_ttl, brings up to date the logs
+ * of live runs that a reader has open, and calls grew() for each that
+ * grew, so the kernel can drop its cached size at once (a `tail -f` then
+ * sees new lines within about a second instead of two).  0 or -errno. */
+int cgfs_logs_follow_start(struct cgfs *fs,
+			   void (*grew)(struct cgfs *fs, int64_t org, int64_t run));
+/* Stop and join the follower; safe when it was never started. */
+void cgfs_logs_follow_stop(struct cgfs *fs);
+
 #endif

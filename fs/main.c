@@ -238,7 +238,12 @@ int main(int argc, char **argv)
 		goto out_unmount;
 	if (fuse_set_signal_handlers(fuse_get_session(f)))
 		goto out_unmount;
+	/* After fuse_daemonize: threads do not survive its fork. */
+	fs.fuse = f;
+	if (cgfs_logs_follow_start(&fs, cgfs_logs_grew))
+		fprintf(stderr, "codegen-fs: cannot start the log follower; tail -f will lag\n");
 	status = run_loop(f, &cmd) ? 1 : 0;
+	cgfs_logs_follow_stop(&fs);
 	fuse_remove_signal_handlers(fuse_get_session(f));
 out_unmount:
 	fuse_unmount(f);

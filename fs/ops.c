@@ -336,6 +336,21 @@ static void *cgfs_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 	return fs_of();
 }
 
+void cgfs_logs_grew(struct cgfs *fs, int64_t org, int64_t run)
+{
+	static const char *const files[] = { "logs", "logs.jsonl" };
+	char path[128];
+
+	if (!fs->fuse)
+		return;
+	for (size_t i = 0; i < 2; i++) {
+		snprintf(path, sizeof(path), "/orgs/%lld/runs/%lld/%s", (long long)org,
+			 (long long)run, files[i]);
+		/* -ENOENT only means the kernel holds no node for it. */
+		fuse_invalidate_path(fs->fuse, path);
+	}
+}
+
 const struct fuse_operations cgfs_operations = {
 	.init = cgfs_init,
 	.getattr = cgfs_getattr,

@@ -1107,7 +1107,9 @@ static int match_comp(const char *pc, size_t pclen, const char *c, struct cgfs_r
 	if (pc[0] != '{')
 		return strlen(c) == pclen && !strncmp(pc, c, pclen);
 	if (!strncmp(pc, "{orgname}", pclen)) {
-		if (parse_id(c, &id) == 0 || strlen(c) >= sizeof(r->name))
+		/* Not only ids: readdir never lists an all-digit name (it would
+		 * read as an id), so "011" or a 16-digit number is no name. */
+		if (strspn(c, "0123456789") == strlen(c) || strlen(c) >= sizeof(r->name))
 			return 0;
 		snprintf(r->name, sizeof(r->name), "%s", c);
 		return 1;
@@ -1216,6 +1218,17 @@ static int find_route(struct cgfs_req *r, char comps[MAX_DEPTH][256], int n)
 		}
 	}
 	return -ENOENT;
+}
+
+int cgfs_route_match(const char *path, struct cgfs_req *r)
+{
+	char comps[MAX_DEPTH][256];
+	int n = split(path, comps);
+
+	req_init(r, NULL, path, "match");
+	if (n < 0)
+		return n;
+	return find_route(r, comps, n);
 }
 
 int cgfs_resolve(struct cgfs *fs, const char *path, const char *op, struct cgfs_req *r)

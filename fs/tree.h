@@ -55,6 +55,11 @@ struct cgfs_route {
 	unsigned flags;
 };
 
+/* Match a path against the table only (no id is checked, nothing is
+ * fetched): 0 with r->route and r's ids set, -ENOENT when no row matches,
+ * -ENAMETOOLONG past 8 components or 255-byte names.  r->fs is NULL. */
+int cgfs_route_match(const char *path, struct cgfs_req *r);
+
 /* Resolve a path: 0 and *r, or -ENOENT (no such path or id), -ENOTDIR (a
  * file on the way), -EACCES (an org you are not in), or the errno of a
  * failed fetch. */

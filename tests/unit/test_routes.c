@@ -1,0 +1,487 @@
+/* test_routes.c - unit tests of the route table (fs/tree.c) through
+ * cgfs_route_match(): which row a path lands on, the ids it captures, and
+ * the paths the table must refuse (docs/SEMANTICS.md, "The tree").
+ *
+ * Matching is pure: nothing is fetched and no id is checked, so these
+ * tests need no API, no cache and no mount.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <check.h>
+
+#include "tree.h"
+
+#define NONE CG_NONE
+
+/* What a path must resolve to. */
+struct want {
+	const char *path;
+	const char *pattern;
+	enum cgfs_node node;
+	int64_t org, run, repo, user;
+	const char *name;        /* {orgname}; "" when not in the path */
+};
+
+#define TOP(p, pat, k) { p, pat, k, NONE, NONE, NONE, NONE, "" }
+#define ORG(p, pat, k) { p, pat, k, 11, NONE, NONE, NONE, "" }
+#define RUN(p, pat, k) { p, pat, k, 11, 789, NONE, NONE, "" }
+#define REPO(p, pat, k) { p, pat, k, 11, NONE, 456, NONE, "" }
+#define USER(p, pat, k) { p, pat, k, 11, NONE, NONE, 3, "" }
+
+/* One representative path per row, in the table's order; the last entry
+ * is the table's last row (see table_rows_resolve_to_themselves). */
+static const struct want rows[] = {
+	TOP("/", "/", CGFS_DIR),
+	TOP("/README", "/README", CGFS_FILE),
+	TOP("/errors", "/errors", CGFS_FILE),
+	TOP("/stats", "/stats", CGFS_FILE),
+	TOP("/mcp-providers", "/mcp-providers", CGFS_FILE),
+
+	TOP("/me", "/me", CGFS_DIR),
+	TOP("/me/user.json", "/me/user.json", CGFS_FILE),
+	TOP("/me/email", "/me/email", CGFS_FILE),
+	TOP("/me/github_username", "/me/github_username", CGFS_FILE),
+	TOP("/me/full_name", "/me/full_name", CGFS_FILE),
+	TOP("/me/role", "/me/role", CGFS_FILE),
+	TOP("/me/id", "/me/id", CGFS_FILE),
+
+	TOP("/orgs", "/orgs", CGFS_DIR),
+	ORG("/orgs/11", "/orgs/{org}", CGFS_DIR),
+	{ "/orgs/acme", "/orgs/{orgname}", CGFS_LINK, NONE, NONE, NONE, NONE, "acme" },
+	ORG("/orgs/11/name", "/orgs/{org}/name", CGFS_FILE),
+	ORG("/orgs/11/org.json", "/orgs/{org}/org.json", CGFS_FILE),
+	ORG("/orgs/11/rules", "/orgs/{org}/rules", CGFS_FILE),
+	ORG("/orgs/11/integrations", "/orgs/{org}/integrations", CGFS_FILE),
+	ORG("/orgs/11/integrations.json", "/orgs/{org}/integrations.json", CGFS_FILE),
+	ORG("/orgs/11/oauth", "/orgs/{org}/oauth", CGFS_FILE),
+
+	ORG("/orgs/11/runs", "/orgs/{org}/runs", CGFS_DIR),
+	RUN("/orgs/11/runs/789", "/orgs/{org}/runs/{run}", CGFS_DIR),
+	RUN("/orgs/11/runs/789/id", "/orgs/{org}/runs/{run}/id", CGFS_FILE),
+	RUN("/orgs/11/runs/789/status", "/orgs/{org}/runs/{run}/status", CGFS_FILE),
+	RUN("/orgs/11/runs/789/summary", "/orgs/{org}/runs/{run}/summary", CGFS_FILE),
+	RUN("/orgs/11/runs/789/result", "/orgs/{org}/runs/{run}/result", CGFS_FILE),
+	RUN("/orgs/11/runs/789/web_url", "/orgs/{org}/runs/{run}/web_url", CGFS_FILE),
+	RUN("/orgs/11/runs/789/created_at", "/orgs/{org}/runs/{run}/created_at", CGFS_FILE),
+	RUN("/orgs/11/runs/789/source_type", "/orgs/{org}/runs/{run}/source_type", CGFS_FILE),
+	RUN("/orgs/11/runs/789/prs", "/orgs/{org}/runs/{run}/prs", CGFS_FILE),
+	RUN("/orgs/11/runs/789/metadata.json", "/orgs/{org}/runs/{run}/metadata.json", CGFS_FILE),
+	RUN("/orgs/11/runs/789/run.json", "/orgs/{org}/runs/{run}/run.json", CGFS_FILE),
+	RUN("/orgs/11/runs/789/logs", "/orgs/{org}/runs/{run}/logs", CGFS_FILE),
+	RUN("/orgs/11/runs/789/logs.jsonl", "/orgs/{org}/runs/{run}/logs.jsonl", CGFS_FILE),
+	RUN("/orgs/11/runs/789/wait", "/orgs/{org}/runs/{run}/wait", CGFS_FILE),
+	RUN("/orgs/11/runs/789/error", "/orgs/{org}/runs/{run}/error", CGFS_FILE),
+
+	ORG("/orgs/11/repos", "/orgs/{org}/repos", CGFS_DIR),
+	REPO("/orgs/11/repos/456", "/orgs/{org}/repos/{repo}", CGFS_DIR),
+	REPO("/orgs/11/repos/456/name", "/orgs/{org}/repos/{repo}/name", CGFS_FILE),
+	REPO("/orgs/11/repos/456/full_name", "/orgs/{org}/repos/{repo}/full_name", CGFS_FILE),
+	REPO("/orgs/11/repos/456/language", "/orgs/{org}/repos/{repo}/language", CGFS_FILE),
+	REPO("/orgs/11/repos/456/visibility", "/orgs/{org}/repos/{repo}/visibility", CGFS_FILE),
+	REPO("/orgs/11/repos/456/setup_status", "/orgs/{org}/repos/{repo}/setup_status",
+	     CGFS_FILE),
+	REPO("/orgs/11/repos/456/repo.json", "/orgs/{org}/repos/{repo}/repo.json", CGFS_FILE),
+	REPO("/orgs/11/repos/456/check-suite.json", "/orgs/{org}/repos/{repo}/check-suite.json",
+	     CGFS_FILE),
+
+	ORG("/orgs/11/users", "/orgs/{org}/users", CGFS_DIR),
+	USER("/orgs/11/users/3", "/orgs/{org}/users/{user}", CGFS_DIR),
+	USER("/orgs/11/users/3/user.json", "/orgs/{org}/users/{user}/user.json", CGFS_FILE),
+	USER("/orgs/11/users/3/email", "/orgs/{org}/users/{user}/email", CGFS_FILE),
+	USER("/orgs/11/users/3/github_username", "/orgs/{org}/users/{user}/github_username",
+	     CGFS_FILE),
+	USER("/orgs/11/users/3/full_name", "/orgs/{org}/users/{user}/full_name", CGFS_FILE),
+	USER("/orgs/11/users/3/role", "/orgs/{org}/users/{user}/role", CGFS_FILE),
+	USER("/orgs/11/users/3/id", "/orgs/{org}/users/{user}/id", CGFS_FILE),
+	USER("/orgs/11/users/3/runs", "/orgs/{org}/users/{user}/runs", CGFS_DIR),
+	{ "/orgs/11/users/3/runs/1006", "/orgs/{org}/users/{user}/runs/{run}", CGFS_LINK,
+	  11, 1006, NONE, 3, "" },
+};
+
+#define NROWS (sizeof(rows) / sizeof(rows[0]))
+
+/* line: the caller's __LINE__, or a row's index in a loop. */
+static void expect_match(const struct want *w, const char *path, int line)
+{
+	struct cgfs_req r;
+	int ret = cgfs_route_match(path, &r);
+
+	ck_assert_msg(ret == 0, "at %d: %s: got %d, want 0", line, path, ret);
+	ck_assert_msg(r.route != NULL, "at %d: %s: no route", line, path);
+	ck_assert_msg(!strcmp(r.route->pattern, w->pattern),
+		      "at %d: %s: matched row %s, want %s", line, path, r.route->pattern,
+		      w->pattern);
+	ck_assert_msg(r.route->node == w->node, "at %d: %s: node %d, want %d", line, path,
+		      (int)r.route->node, (int)w->node);
+	ck_assert_msg(r.org == w->org && r.run == w->run && r.repo == w->repo &&
+		      r.user == w->user,
+		      "at %d: %s: ids org %lld run %lld repo %lld user %lld, "
+		      "want %lld %lld %lld %lld", line, path,
+		      (long long)r.org, (long long)r.run, (long long)r.repo, (long long)r.user,
+		      (long long)w->org, (long long)w->run, (long long)w->repo,
+		      (long long)w->user);
+	ck_assert_msg(!strcmp(r.name, w->name), "at %d: %s: name [%s], want [%s]", line,
+		      path, r.name, w->name);
+	ck_assert_ptr_null(r.fs);
+}
+
+static void expect_error(const char *path, int want, int line)
+{
+	struct cgfs_req r;
+	int ret = cgfs_route_match(path, &r);
+
+	ck_assert_msg(ret == want, "at %d: %s: got %d (%s), want %d", line, path, ret,
+		      ret == 0 && r.route ? r.route->pattern : "no row", want);
+}
+
+#define EXPECT_ENOENT(p) expect_error((p), -ENOENT, __LINE__)
+#define EXPECT_TOOLONG(p) expect_error((p), -ENAMETOOLONG, __LINE__)
+
+/* ---- every row ----------------------------------------------------------------- */
+
+START_TEST(representative_paths)
+{
+	for (size_t i = 0; i < NROWS; i++)
+		expect_match(&rows[i], rows[i].path, (int)i);
+}
+END_TEST
+
+START_TEST(row_kinds_and_flags)
+{
+	struct cgfs_req r;
+
+	ck_assert_int_eq(cgfs_route_match("/errors", &r), 0);
+	ck_assert_uint_eq(r.route->flags, CGFS_STREAM);
+	ck_assert_ptr_nonnull(r.route->render);
+	ck_assert_int_eq(cgfs_route_match("/orgs/11/runs/789/logs", &r), 0);
+	ck_assert_uint_eq(r.route->flags, CGFS_LOGS_READER);
+	ck_assert_ptr_nonnull(r.route->size);
+	ck_assert_ptr_nonnull(r.route->read);
+	ck_assert_uint_eq(r.route->arg, 0);
+	ck_assert_int_eq(cgfs_route_match("/orgs/11/runs/789/logs.jsonl", &r), 0);
+	ck_assert_uint_eq(r.route->flags, CGFS_LOGS_READER);
+	ck_assert_uint_eq(r.route->arg, 1);
+	ck_assert_int_eq(cgfs_route_match("/orgs/11/runs/789/wait", &r), 0);
+	ck_assert_uint_eq(r.route->flags, CGFS_WAIT);
+	ck_assert_int_eq(cgfs_route_match("/orgs/11/runs/789/status", &r), 0);
+	ck_assert_uint_eq(r.route->flags, 0);
+	ck_assert_ptr_nonnull(r.route->render);
+	/* Rows ending in an id say whether it exists and which ones do. */
+	ck_assert_int_eq(cgfs_route_match("/orgs/11/runs/789", &r), 0);
+	ck_assert_ptr_nonnull(r.route->check);
+	ck_assert_ptr_nonnull(r.route->list);
+	ck_assert_int_eq(cgfs_route_match("/orgs/acme", &r), 0);
+	ck_assert_ptr_nonnull(r.route->check);
+	ck_assert_ptr_nonnull(r.route->render);
+	ck_assert_int_eq(cgfs_route_match("/orgs/11/users/3/runs/1006", &r), 0);
+	ck_assert_ptr_nonnull(r.route->check);
+	ck_assert_ptr_nonnull(r.route->render);
+}
+END_TEST
+
+/* Build a path from a pattern: {org} 11, {run} 789, {repo} 456, {user} 3,
+ * {orgname} acme. */
+static void path_of(const char *pattern, char *out, size_t size, struct want *w)
+{
+	static const struct { const char *ph, *text; } subst[] = {
+		{ "{orgname}", "acme" }, { "{org}", "11" }, { "{run}", "789" },
+		{ "{repo}", "456" }, { "{user}", "3" },
+	};
+	size_t len = 0;
+
+	*w = (struct want){ out, pattern, CGFS_DIR, NONE, NONE, NONE, NONE, "" };
+	while (*pattern) {
+		size_t i, n = 1;
+		const char *text = NULL;
+
+		for (i = 0; *pattern == '{' && i < sizeof(subst) / sizeof(subst[0]); i++)
+			if (!strncmp(pattern, subst[i].ph, strlen(subst[i].ph)))
+				break;
+		ck_assert_msg(*pattern != '{' || i < sizeof(subst) / sizeof(subst[0]),
+			      "unknown placeholder in %s", w->pattern);
+		if (*pattern == '{') {
+			text = subst[i].text;
+			n = strlen(subst[i].ph);
+			switch (i) {
+			case 0: w->name = "acme"; break;
+			case 1: w->org = 11; break;
+			case 2: w->run = 789; break;
+			case 3: w->repo = 456; break;
+			default: w->user = 3; break;
+			}
+		}
+		ck_assert_uint_lt(len + (text ? strlen(text) : 1), size);
+		if (text) {
+			memcpy(out + len, text, strlen(text));
+			len += strlen(text);
+		} else {
+			out[len++] = *pattern;
+		}
+		pattern += n;
+	}
+	out[len] = '\0';
+}
+
+/* Every row of the table, from the first ("/") to the last (the last of
+ * rows[]), gets a path built from its own pattern, and that path must land
+ * on the same row: a row placed after a more general one that swallows its
+ * paths fails here.  The rows are reached through the pointers the matcher
+ * hands back; a row in between that rows[] does not know fails too. */
+START_TEST(table_rows_resolve_to_themselves)
+{
+	const struct cgfs_route *first, *last, *got[256] = { 0 };
+	struct cgfs_req r;
+	size_t n;
+
+	ck_assert_int_eq(cgfs_route_match(rows[0].path, &r), 0);
+	first = r.route;
+	ck_assert_int_eq(cgfs_route_match(rows[NROWS - 1].path, &r), 0);
+	last = r.route;
+	ck_assert(last >= first);
+	n = (size_t)(last - first) + 1;
+	ck_assert_uint_le(n, sizeof(got) / sizeof(got[0]));
+	for (size_t i = 0; i < NROWS; i++) {
+		ck_assert_int_eq(cgfs_route_match(rows[i].path, &r), 0);
+		ck_assert_msg(r.route >= first && r.route <= last,
+			      "%s: row outside the table's first..last", rows[i].path);
+		got[r.route - first] = r.route;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct cgfs_route *row = &first[i];
+		char path[512];
+		struct want w;
+
+		ck_assert_msg(got[i] != NULL, "row %zu (%s) has no representative path", i,
+			      row->pattern);
+		path_of(row->pattern, path, sizeof(path), &w);
+		w.node = row->node;
+		expect_match(&w, path, (int)i);
+		ck_assert_int_eq(cgfs_route_match(path, &r), 0);
+		ck_assert_msg(r.route == row, "%s: matched another row with the same pattern",
+			      path);
+	}
+	ck_assert_uint_eq(n, NROWS);
+}
+END_TEST
+
+/* ---- ids -------------------------------------------------------------------------- */
+
+START_TEST(ids_are_captured)
+{
+	struct want user_run = { NULL, "/orgs/{org}/users/{user}/runs/{run}", CGFS_LINK,
+				 77, 1006, NONE, 3, "" };
+	struct want big = { NULL, "/orgs/{org}/runs/{run}/status", CGFS_FILE,
+			    0, 999999999999999, NONE, NONE, "" };
+	struct want repo = { NULL, "/orgs/{org}/repos/{repo}", CGFS_DIR,
+			     123456789012345, NONE, 1, NONE, "" };
+
+	expect_match(&user_run, "/orgs/77/users/3/runs/1006", __LINE__);
+	/* 0 is an id; 15 digits are the most an id may have. */
+	expect_match(&big, "/orgs/0/runs/999999999999999/status", __LINE__);
+	expect_match(&repo, "/orgs/123456789012345/repos/1", __LINE__);
+}
+END_TEST
+
+START_TEST(ids_must_be_numbers)
+{
+	EXPECT_ENOENT("/orgs/11/runs/abc");
+	EXPECT_ENOENT("/orgs/11/runs/12a");
+	EXPECT_ENOENT("/orgs/11/runs/-1");
+	EXPECT_ENOENT("/orgs/11/runs/+1");
+	EXPECT_ENOENT("/orgs/11/runs/ 1");
+	EXPECT_ENOENT("/orgs/11/runs/1.0");
+	EXPECT_ENOENT("/orgs/11/runs/0x10");
+	EXPECT_ENOENT("/orgs/11/repos/x");
+	EXPECT_ENOENT("/orgs/11/users/me");
+	EXPECT_ENOENT("/orgs/11/users/3/runs/latest");
+	/* A name is only an org name: nothing is under it. */
+	EXPECT_ENOENT("/orgs/acme/name");
+	EXPECT_ENOENT("/orgs/acme/runs/789");
+}
+END_TEST
+
+START_TEST(ids_without_leading_zeros)
+{
+	EXPECT_ENOENT("/orgs/011");
+	EXPECT_ENOENT("/orgs/00");
+	EXPECT_ENOENT("/orgs/011/name");
+	EXPECT_ENOENT("/orgs/11/runs/0789");
+	EXPECT_ENOENT("/orgs/11/repos/0456/name");
+	EXPECT_ENOENT("/orgs/11/users/03");
+	EXPECT_ENOENT("/orgs/11/users/3/runs/01006");
+}
+END_TEST
+
+START_TEST(ids_at_most_15_digits)
+{
+	EXPECT_ENOENT("/orgs/1234567890123456");
+	EXPECT_ENOENT("/orgs/1234567890123456/name");
+	EXPECT_ENOENT("/orgs/11/runs/1000000000000000");
+	EXPECT_ENOENT("/orgs/11/runs/99999999999999999999999");
+	EXPECT_ENOENT("/orgs/11/users/3/runs/1234567890123456");
+}
+END_TEST
+
+/* ---- org names -------------------------------------------------------------------- */
+
+START_TEST(orgname_link)
+{
+	struct want dash = { NULL, "/orgs/{orgname}", CGFS_LINK, NONE, NONE, NONE, NONE,
+			     "my-org.v2" };
+	struct want mixed = { NULL, "/orgs/{orgname}", CGFS_LINK, NONE, NONE, NONE, NONE,
+			      "11a" };
+	struct want numeric = { NULL, "/orgs/{org}", CGFS_DIR, 12345, NONE, NONE, NONE, "" };
+
+	expect_match(&dash, "/orgs/my-org.v2", __LINE__);
+	expect_match(&mixed, "/orgs/11a", __LINE__);
+	/* A numeric name is an id, never the {orgname} row. */
+	expect_match(&numeric, "/orgs/12345", __LINE__);
+}
+END_TEST
+
+/* readdir of /orgs never lists an all-digit name (it would read as an id),
+ * so lookup must not find one either: ids with leading zeros or too many
+ * digits are not names. */
+START_TEST(orgname_never_numeric)
+{
+	struct cgfs_req r;
+
+	ck_assert_int_eq(cgfs_route_match("/orgs/011", &r), -ENOENT);
+	ck_assert_int_eq(cgfs_route_match("/orgs/0000", &r), -ENOENT);
+	ck_assert_int_eq(cgfs_route_match("/orgs/12345678901234567890", &r), -ENOENT);
+}
+END_TEST
+
+START_TEST(orgname_longest)
+{
+	char path[300], name[256];
+	struct want w = { NULL, "/orgs/{orgname}", CGFS_LINK, NONE, NONE, NONE, NONE, name };
+
+	memset(name, 'n', 255);
+	name[255] = '\0';
+	snprintf(path, sizeof(path), "/orgs/%s", name);
+	expect_match(&w, path, __LINE__);
+}
+END_TEST
+
+/* ---- names and shapes ------------------------------------------------------------ */
+
+START_TEST(unknown_names)
+{
+	EXPECT_ENOENT("/nosuch");
+	EXPECT_ENOENT("/orgs/11/nosuch");
+	EXPECT_ENOENT("/me/x");
+	EXPECT_ENOENT("/me/emai");
+	EXPECT_ENOENT("/me/emailx");
+	EXPECT_ENOENT("/me/email.json");
+	EXPECT_ENOENT("/ME");
+	EXPECT_ENOENT("/readme");
+	EXPECT_ENOENT("/orgs/11/runs/789/log");
+	EXPECT_ENOENT("/orgs/11/runs/789/logs.json");
+	EXPECT_ENOENT("/orgs/11/repos/456/check-suite");
+	EXPECT_ENOENT("/orgs/11/users/3/runs/1006/status");
+	/* A file has no children (ENOTDIR is cgfs_resolve's answer). */
+	EXPECT_ENOENT("/README/x");
+	EXPECT_ENOENT("/orgs/11/runs/789/status/x");
+	/* The pattern's own text is not a path ("/orgs/{org}" would be an
+	 * org name). */
+	EXPECT_ENOENT("/orgs/11/runs/{run}");
+	EXPECT_ENOENT("/orgs/{org}/name");
+}
+END_TEST
+
+START_TEST(empty_components)
+{
+	struct want org = { NULL, "/orgs/{org}", CGFS_DIR, 11, NONE, NONE, NONE, "" };
+	struct want root = { NULL, "/", CGFS_DIR, NONE, NONE, NONE, NONE, "" };
+	struct want user_run = { NULL, "/orgs/{org}/users/{user}/runs/{run}", CGFS_LINK,
+				 11, 1006, NONE, 3, "" };
+
+	expect_match(&org, "//orgs///11/", __LINE__);
+	expect_match(&org, "/orgs/11//", __LINE__);
+	expect_match(&root, "//", __LINE__);
+	expect_match(&root, "", __LINE__);
+	expect_match(&user_run, "/orgs//11/users/3///runs/1006/", __LINE__);
+}
+END_TEST
+
+START_TEST(too_deep)
+{
+	/* 8 components: no row is that deep, but the name is fine. */
+	EXPECT_ENOENT("/a/b/c/d/e/f/g/h");
+	EXPECT_ENOENT("/orgs/11/users/3/runs/1006/a/b");
+	/* 9 and more. */
+	EXPECT_TOOLONG("/a/b/c/d/e/f/g/h/i");
+	EXPECT_TOOLONG("/orgs/11/users/3/runs/1006/a/b/c");
+	EXPECT_TOOLONG("/a/b/c/d/e/f/g/h/i/j/k/l");
+	/* Empty components do not count. */
+	EXPECT_ENOENT("//a//b//c//d//e//f//g//h//");
+}
+END_TEST
+
+START_TEST(long_component)
+{
+	char name[300], path[400];
+
+	memset(name, 'x', 256);
+	name[256] = '\0';
+	snprintf(path, sizeof(path), "/orgs/%s", name);
+	EXPECT_TOOLONG(path);
+	snprintf(path, sizeof(path), "/%s", name);
+	EXPECT_TOOLONG(path);
+	snprintf(path, sizeof(path), "/orgs/11/runs/789/%s", name);
+	EXPECT_TOOLONG(path);
+	/* 255 bytes is a name (no row has it). */
+	name[255] = '\0';
+	snprintf(path, sizeof(path), "/me/%s", name);
+	EXPECT_ENOENT(path);
+}
+END_TEST
+
+static Suite *routes_suite(void)
+{
+	Suite *s = suite_create("routes");
+	TCase *tc;
+
+	tc = tcase_create("rows");
+	tcase_add_test(tc, representative_paths);
+	tcase_add_test(tc, row_kinds_and_flags);
+	tcase_add_test(tc, table_rows_resolve_to_themselves);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("ids");
+	tcase_add_test(tc, ids_are_captured);
+	tcase_add_test(tc, ids_must_be_numbers);
+	tcase_add_test(tc, ids_without_leading_zeros);
+	tcase_add_test(tc, ids_at_most_15_digits);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("orgnames");
+	tcase_add_test(tc, orgname_link);
+	tcase_add_test(tc, orgname_never_numeric);
+	tcase_add_test(tc, orgname_longest);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("shapes");
+	tcase_add_test(tc, unknown_names);
+	tcase_add_test(tc, empty_components);
+	tcase_add_test(tc, too_deep);
+	tcase_add_test(tc, long_component);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(routes_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1220,6 +1220,16 @@ static int find_route(struct cgfs_req *r, char comps[MAX_DEPTH][256], int n)
 	return -ENOENT;
 }
 
+size_t cgfs_route_count(void)
+{
+	return NROUTES;
+}
+
+const struct cgfs_route *cgfs_route_at(size_t i)
+{
+	return i < NROUTES ? &routes[i] : NULL;
+}
+
 int cgfs_route_match(const char *path, struct cgfs_req *r)
 {
 	char comps[MAX_DEPTH][256];

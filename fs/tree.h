@@ -55,6 +55,10 @@ struct cgfs_route {
 	unsigned flags;
 };
 
+/* The table, row by row (for tests and documentation). */
+size_t cgfs_route_count(void);
+const struct cgfs_route *cgfs_route_at(size_t i);
+
 /* Match a path against the table only (no id is checked, nothing is
  * fetched): 0 with r->route and r's ids set, -ENOENT when no row matches,
  * -ENAMETOOLONG past 8 components or 255-byte names.  r->fs is NULL. */

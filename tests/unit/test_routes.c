@@ -265,6 +265,9 @@ START_TEST(table_rows_resolve_to_themselves)
 			      path);
 	}
 	ck_assert_uint_eq(n, NROWS);
+	/* ...and first..last is the whole table. */
+	ck_assert_ptr_eq(first, cgfs_route_at(0));
+	ck_assert_ptr_eq(last, cgfs_route_at(cgfs_route_count() - 1));
 }
 END_TEST
 

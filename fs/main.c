@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -170,9 +171,7 @@ static int run_loop(struct fuse *f, const struct fuse_cmdline_opts *cmd)
 		return -ENOMEM;
 	fuse_loop_cfg_set_clone_fd(lc, (unsigned)cmd->clone_fd);
 	fuse_loop_cfg_set_idle_threads(lc, cmd->max_idle_threads);
-	/* Handlers wait on the network: allow many at once, so that 16
-	 * readers are served in parallel rather than queued. */
-	fuse_loop_cfg_set_max_threads(lc, cmd->max_threads > 64 ? cmd->max_threads : 64);
+	fuse_loop_cfg_set_max_threads(lc, cmd->max_threads);
 	ret = fuse_loop_mt(f, lc);
 	fuse_loop_cfg_destroy(lc);
 	return ret;
@@ -180,7 +179,7 @@ static int run_loop(struct fuse *f, const struct fuse_cmdline_opts *cmd)
 
 int main(int argc, char **argv)
 {
-	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
+	struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
 	struct fuse_cmdline_opts cmd = { 0 };
 	struct options opts = { 0 };
 	struct cgfs fs = {
@@ -191,8 +190,15 @@ int main(int argc, char **argv)
 	};
 	double deadline = 30, scale = 1;
 	struct fuse *f = NULL;
-	int status = 1;
+	int status = 1, ret;
 
+	/* Handlers wait on the network: allow many at once (a later
+	 * -o max_threads=N from the user wins).  Also keeps libfuse 3.14 from
+	 * complaining about its own unset default. */
+	for (int i = 0; i < argc; i++)
+		if (fuse_opt_add_arg(&args, argv[i]) ||
+		    (i == 0 && fuse_opt_add_arg(&args, "-omax_threads=64")))
+			goto out_free_args;
 	if (fuse_opt_parse(&args, &opts, option_spec, NULL) ||
 	    fuse_parse_cmdline(&args, &cmd))
 		goto out_free_args;
@@ -242,7 +248,10 @@ int main(int argc, char **argv)
 	fs.fuse = f;
 	if (cgfs_logs_follow_start(&fs, cgfs_logs_grew))
 		fprintf(stderr, "codegen-fs: cannot start the log follower; tail -f will lag\n");
-	status = run_loop(f, &cmd) ? 1 : 0;
+	ret = run_loop(f, &cmd);
+	/* libfuse reports the signal that ended the loop: that is a clean
+	 * unmount, not a failure. */
+	status = ret == 0 || ret == SIGINT || ret == SIGTERM || ret == SIGHUP ? 0 : 1;
 	cgfs_logs_follow_stop(&fs);
 	fuse_remove_signal_handlers(fuse_get_session(f));
 out_unmount:

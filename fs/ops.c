@@ -325,10 +325,7 @@ static int refuse_utimens(const char *path, const struct timespec tv[2],
 
 static void *cgfs_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 {
-	/* Lookups in one directory must not queue behind each other: each may
-	 * wait on the network. */
-	if (conn->capable & FUSE_CAP_PARALLEL_DIROPS)
-		conn->want |= FUSE_CAP_PARALLEL_DIROPS;
+	(void)conn;
 	/* About a second of kernel caching: `ls -l` and repeated stats stay
 	 * cheap, yet a live file's growth shows within a second. */
 	cfg->entry_timeout = 1.0;

@@ -211,6 +211,7 @@ class Fake:
         for line in iter(stream.readline, b""):
             self._stderr_tail.append(line.decode("utf-8", "replace"))
             del self._stderr_tail[:-200]
+        stream.close()
 
     def stderr_tail(self):
         return "".join(self._stderr_tail)
@@ -471,6 +472,15 @@ class Mount:
 
     def alive(self):
         return self.proc is not None and self.proc.poll() is None
+
+    def reap(self, timeout):
+        """Wait for a daemon the test itself ended (a signal, fusermount3 -u);
+        -> its exit status, or None if it still runs after timeout."""
+        try:
+            self.returncode = self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return None
+        return self.returncode
 
     def path(self, *parts):
         return os.path.join(self.mnt, *[str(p) for p in parts])

@@ -235,18 +235,42 @@ static void free_org_page(void *p) { cg_org_page_free(p); }
 static void free_repo_page(void *p) { cg_repo_page_free(p); }
 static void free_user_page(void *p) { cg_user_page_free(p); }
 
-static int fetch_orgs(void *arg, const struct cgfs_obj *prev, struct cgfs_obj **out,
+/* The paginated lists held whole: orgs, an org's repos, an org's users. */
+struct list_kind {
+	void (*free_model)(struct box *b);
+	size_t elem;
+	int (*page)(struct cgfs_req *r, int64_t skip, void *page, struct cg_error *err);
+	void (*free_page)(void *page);
+};
+
+static const struct list_kind orgs_list = {
+	free_orgs, sizeof(struct cg_org), list_orgs_page, free_org_page,
+};
+static const struct list_kind repos_list = {
+	free_repos, sizeof(struct cg_repo), list_repos_page, free_repo_page,
+};
+static const struct list_kind users_list = {
+	free_users, sizeof(struct cg_user), list_users_page, free_user_page,
+};
+
+struct list_fetch {
+	struct cgfs_req *r;
+	const struct list_kind *kind;
+};
+
+static int fetch_list(void *arg, const struct cgfs_obj *prev, struct cgfs_obj **out,
 		      struct cg_error *err)
 {
-	struct cgfs_req *r = arg;
-	struct box *b = box_new(free_orgs, r->fs->cfg.meta_ttl);
+	struct list_fetch *f = arg;
+	struct box *b = box_new(f->kind->free_model, f->r->fs->cfg.meta_ttl);
 	int ret;
 
 	(void)prev;
 	if (!b)
 		return nomem(err);
-	ret = fetch_all_pages(r, &b->m.orgs, sizeof(struct cg_org), list_orgs_page,
-			      free_org_page, err);
+	/* Every page struct starts like page_layout, at the start of m. */
+	ret = fetch_all_pages(f->r, &b->m, f->kind->elem, f->kind->page, f->kind->free_page,
+			      err);
 	if (ret) {
 		box_destroy(&b->base);
 		return ret;
@@ -255,44 +279,16 @@ static int fetch_orgs(void *arg, const struct cgfs_obj *prev, struct cgfs_obj **
 	return 0;
 }
 
-static int fetch_repos(void *arg, const struct cgfs_obj *prev, struct cgfs_obj **out,
-		       struct cg_error *err)
+static int get_list(struct cgfs_req *r, const char *key, const struct list_kind *kind,
+		    struct box **out)
 {
-	struct cgfs_req *r = arg;
-	struct box *b = box_new(free_repos, r->fs->cfg.meta_ttl);
-	int ret;
+	struct list_fetch f = { r, kind };
+	struct cgfs_obj *o = NULL;
+	int ret = cgfs_cache_get(r->fs->cache, key, fetch_list, &f, &r->ctx, &o);
 
-	(void)prev;
-	if (!b)
-		return nomem(err);
-	ret = fetch_all_pages(r, &b->m.repos, sizeof(struct cg_repo), list_repos_page,
-			      free_repo_page, err);
-	if (ret) {
-		box_destroy(&b->base);
-		return ret;
-	}
-	*out = &b->base;
-	return 0;
-}
-
-static int fetch_users(void *arg, const struct cgfs_obj *prev, struct cgfs_obj **out,
-		       struct cg_error *err)
-{
-	struct cgfs_req *r = arg;
-	struct box *b = box_new(free_users, r->fs->cfg.meta_ttl);
-	int ret;
-
-	(void)prev;
-	if (!b)
-		return nomem(err);
-	ret = fetch_all_pages(r, &b->m.users, sizeof(struct cg_user), list_users_page,
-			      free_user_page, err);
-	if (ret) {
-		box_destroy(&b->base);
-		return ret;
-	}
-	*out = &b->base;
-	return 0;
+	if (!ret)
+		*out = (struct box *)o;
+	return ret;
 }
 
 /* The org-level single answers: integrations, rules, oauth, providers. */
@@ -576,7 +572,7 @@ static int get_users(struct cgfs_req *r, struct box **out)
 	char key[64];
 
 	snprintf(key, sizeof(key), "users/%" PRId64, r->org);
-	return get(r, key, fetch_users, out);
+	return get_list(r, key, &users_list, out);
 }
 
 /* Render field `arg` of the user in the path: /me, or users/{user}. */
@@ -653,7 +649,7 @@ static const struct cg_org *find_org(const struct box *b, int64_t id, const char
 
 static int get_orgs(struct cgfs_req *r, struct box **out)
 {
-	return get(r, "orgs", fetch_orgs, out);
+	return get_list(r, "orgs", &orgs_list, out);
 }
 
 /* An org id you are not a member of: the API answers 403 for every such
@@ -904,7 +900,7 @@ static int get_repos(struct cgfs_req *r, struct box **out)
 	char key[64];
 
 	snprintf(key, sizeof(key), "repos/%" PRId64, r->org);
-	return get(r, key, fetch_repos, out);
+	return get_list(r, key, &repos_list, out);
 }
 
 static const struct cg_repo *find_repo(const struct box *b, int64_t id)

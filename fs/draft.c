@@ -1,0 +1,493 @@
+/* draft.c - what a prompt file in an outbox (`new/`) asks for (see draft.h).
+ *
+ * Kept free of FUSE and the network so that the front matter grammar, the
+ * scratch-name rules and the image encoding can be tested byte for byte;
+ * the outbox calls these at commit time and shows `why` to the user.
+ */
+#include "draft.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#define IMAGE_MAX	((off_t)10 << 20)
+#define KEY_SHOWN	64	/* bytes of an unknown key quoted in a reason */
+#define KNOWN_KEYS	"repo, model, agent_type, metadata, image"
+
+enum fm_key { KEY_REPO, KEY_MODEL, KEY_AGENT_TYPE, KEY_METADATA, KEY_IMAGE, KEY_COUNT };
+
+static const char *const key_names[KEY_COUNT] = {
+	[KEY_REPO] = "repo",
+	[KEY_MODEL] = "model",
+	[KEY_AGENT_TYPE] = "agent_type",
+	[KEY_METADATA] = "metadata",
+	[KEY_IMAGE] = "image",
+};
+
+__attribute__((format(printf, 3, 4)))
+static void set_why(char *why, size_t why_size, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!why || !why_size)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(why, why_size, fmt, ap);
+	va_end(ap);
+}
+
+static int is_blank(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/* Trailing blanks and CR: a draft saved by a Windows editor ends its lines
+ * in CRLF, and the front matter must read the same. */
+static size_t rtrim(const char *p, size_t n)
+{
+	while (n && (is_blank(p[n - 1]) || p[n - 1] == '\r'))
+		n--;
+	return n;
+}
+
+static const char *ltrim(const char *p, size_t *n)
+{
+	while (*n && is_blank(*p)) {
+		p++;
+		(*n)--;
+	}
+	return p;
+}
+
+static int is_fence(const char *p, size_t n)
+{
+	return rtrim(p, n) == 3 && memcmp(p, "---", 3) == 0;
+}
+
+/* The line starting at off: its length without the '\n', and the offset
+ * of the next line (len when this one is the last). */
+static size_t line_at(const char *text, size_t len, size_t off, size_t *next)
+{
+	const char *nl = memchr(text + off, '\n', len - off);
+
+	if (!nl) {
+		*next = len;
+		return len - off;
+	}
+	*next = (size_t)(nl - text) + 1;
+	return (size_t)(nl - (text + off));
+}
+
+static char *dup_bytes(const char *p, size_t n)
+{
+	char *s = malloc(n + 1);
+
+	if (!s)
+		return NULL;
+	memcpy(s, p, n);
+	s[n] = '\0';
+	return s;
+}
+
+static int only_space(const char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!isspace((unsigned char)p[i]))
+			return 0;
+	return 1;
+}
+
+/* Compact JSON of the object at the start of value (NUL-terminated), which
+ * may be followed by blanks and a comment; NULL with the reason in why. */
+static char *metadata_json(const char *value, unsigned lineno, char *why, size_t why_size)
+{
+	const char *end = NULL, *rest;
+	cJSON *json;
+	char *text = NULL;
+
+	json = cJSON_ParseWithOpts(value, &end, 0);
+	if (!json) {
+		set_why(why, why_size, "front matter line %u: metadata is not JSON", lineno);
+		return NULL;
+	}
+	if (!cJSON_IsObject(json)) {
+		set_why(why, why_size, "front matter line %u: metadata is not a JSON object",
+			lineno);
+		goto out_delete;
+	}
+	for (rest = end; is_blank(*rest); rest++)
+		;
+	if (*rest && !(*rest == '#' && rest > end)) {
+		set_why(why, why_size,
+			"front matter line %u: unexpected text after the metadata JSON", lineno);
+		goto out_delete;
+	}
+	text = cJSON_PrintUnformatted(json);
+	if (!text)
+		set_why(why, why_size, "out of memory");
+out_delete:
+	cJSON_Delete(json);
+	return text;
+}
+
+/* One line of front matter (without its '\n') into d.  0 or -errno. */
+static int fm_line(struct cgfs_draft *d, const char *p, size_t n, unsigned lineno,
+		   char *why, size_t why_size)
+{
+	const char *colon, *key, *v;
+	size_t key_len, vn, i;
+	char **slot = NULL, **images, *value;
+	int k;
+
+	n = rtrim(p, n);
+	p = ltrim(p, &n);
+	if (!n || p[0] == '#')
+		return 0;
+	if (memchr(p, '\0', n)) {
+		set_why(why, why_size, "front matter line %u: NUL byte", lineno);
+		return -EINVAL;
+	}
+	colon = memchr(p, ':', n);
+	key = p;
+	key_len = colon ? rtrim(p, (size_t)(colon - p)) : 0;
+	if (!key_len) {
+		set_why(why, why_size, "front matter line %u: expected 'key: value'", lineno);
+		return -EINVAL;
+	}
+	for (k = 0; k < KEY_COUNT; k++)
+		if (strlen(key_names[k]) == key_len && !memcmp(key_names[k], key, key_len))
+			break;
+	if (k == KEY_COUNT) {
+		set_why(why, why_size, "front matter line %u: unknown key '%.*s' (known: %s)",
+			lineno, (int)(key_len < KEY_SHOWN ? key_len : KEY_SHOWN), key,
+			KNOWN_KEYS);
+		return -EINVAL;
+	}
+
+	v = colon + 1;
+	vn = n - (size_t)(v - p);
+	if (k != KEY_METADATA) {
+		/* '#' starts a comment only after a blank, so "a#b" stays a value */
+		for (i = 1; i < vn; i++) {
+			if (v[i] == '#' && is_blank(v[i - 1])) {
+				vn = i;
+				break;
+			}
+		}
+	}
+	v = ltrim(v, &vn);
+	vn = rtrim(v, vn);
+	if (!vn || (k == KEY_METADATA && v[0] == '#')) {
+		set_why(why, why_size, "front matter line %u: empty value for '%s'", lineno,
+			key_names[k]);
+		return -EINVAL;
+	}
+
+	switch (k) {
+	case KEY_REPO:
+		slot = &d->repo;
+		break;
+	case KEY_MODEL:
+		slot = &d->model;
+		break;
+	case KEY_AGENT_TYPE:
+		slot = &d->agent_type;
+		break;
+	case KEY_METADATA:
+		slot = &d->metadata;
+		break;
+	default:
+		break;
+	}
+	if (slot && *slot) {
+		set_why(why, why_size, "front matter line %u: duplicate key '%s'", lineno,
+			key_names[k]);
+		return -EINVAL;
+	}
+
+	value = dup_bytes(v, vn);
+	if (!value)
+		goto out_nomem;
+	if (k == KEY_METADATA) {
+		char *json = metadata_json(value, lineno, why, why_size);
+
+		free(value);
+		if (!json)
+			return -EINVAL;
+		value = json;
+	}
+	if (slot) {
+		*slot = value;
+		return 0;
+	}
+	images = realloc(d->images, (d->n_images + 1) * sizeof(*images));
+	if (!images) {
+		free(value);
+		goto out_nomem;
+	}
+	d->images = images;
+	d->images[d->n_images++] = value;
+	return 0;
+
+out_nomem:
+	set_why(why, why_size, "out of memory");
+	return -ENOMEM;
+}
+
+/* The front matter whose first line starts at start, into d; *prompt is
+ * the offset after its closing line.  The closing line is looked for
+ * first, so a forgotten one is named as such rather than as a bad line of
+ * prompt text. */
+static int front_matter(struct cgfs_draft *d, const char *text, size_t len, size_t start,
+			size_t *prompt, char *why, size_t why_size)
+{
+	size_t off, next, n, end = len;
+	unsigned lineno;
+	int ret;
+
+	for (off = start; off < len; off = next) {
+		n = line_at(text, len, off, &next);
+		if (is_fence(text + off, n)) {
+			end = off;
+			break;
+		}
+	}
+	if (end == len) {
+		set_why(why, why_size, "front matter: no closing '---' line");
+		return -EINVAL;
+	}
+	for (off = start, lineno = 2; off < end; off = next, lineno++) {
+		n = line_at(text, len, off, &next);
+		ret = fm_line(d, text + off, n, lineno, why, why_size);
+		if (ret)
+			return ret;
+	}
+	line_at(text, len, end, prompt);
+	return 0;
+}
+
+int cgfs_draft_parse(const char *text, size_t len, struct cgfs_draft *out,
+		     char *why, size_t why_size)
+{
+	struct cgfs_draft d = { 0 };
+	size_t off = 0, next, n;
+	int ret;
+
+	if (!text) {
+		text = "";
+		len = 0;
+	}
+	if (len) {
+		n = line_at(text, len, 0, &next);
+		if (is_fence(text, n)) {
+			ret = front_matter(&d, text, len, next, &off, why, why_size);
+			if (ret)
+				goto out_free;
+		}
+	}
+
+	if (only_space(text + off, len - off)) {
+		set_why(why, why_size, "the prompt is empty");
+		ret = -ENODATA;
+		goto out_free;
+	}
+	d.prompt = dup_bytes(text + off, len - off);
+	if (!d.prompt) {
+		set_why(why, why_size, "out of memory");
+		ret = -ENOMEM;
+		goto out_free;
+	}
+	*out = d;
+	return 0;
+
+out_free:
+	cgfs_draft_free(&d);
+	return ret;
+}
+
+void cgfs_draft_free(struct cgfs_draft *d)
+{
+	if (!d)
+		return;
+	free(d->prompt);
+	free(d->repo);
+	free(d->model);
+	free(d->agent_type);
+	free(d->metadata);
+	for (size_t i = 0; i < d->n_images; i++)
+		free(d->images[i]);
+	free(d->images);
+	memset(d, 0, sizeof(*d));
+}
+
+static int ends_with(const char *s, size_t n, const char *suffix)
+{
+	size_t sn = strlen(suffix);
+
+	return n >= sn && !memcmp(s + n - sn, suffix, sn);
+}
+
+int cgfs_draft_is_scratch(const char *name)
+{
+	size_t n, i;
+
+	/* nothing nameless is a draft */
+	if (!name || !name[0])
+		return 1;
+	n = strlen(name);
+	if (name[0] == '.' || name[n - 1] == '~')
+		return 1;
+	if (n >= 2 && name[0] == '#' && name[n - 1] == '#')
+		return 1;
+	if (n >= 4 && !memcmp(name + n - 4, ".sw", 3))
+		return 1;
+	if (ends_with(name, n, ".tmp") || ends_with(name, n, ".vsctmp"))
+		return 1;
+	for (i = 0; i < n; i++)
+		if (!isdigit((unsigned char)name[i]))
+			return 0;
+	return 1;
+}
+
+static const char *image_type(const unsigned char *b, size_t n)
+{
+	static const unsigned char png[8] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n' };
+	static const unsigned char jpeg[3] = { 0xff, 0xd8, 0xff };
+
+	if (n >= sizeof(png) && !memcmp(b, png, sizeof(png)))
+		return "png";
+	if (n >= sizeof(jpeg) && !memcmp(b, jpeg, sizeof(jpeg)))
+		return "jpeg";
+	if (n >= 6 && (!memcmp(b, "GIF87a", 6) || !memcmp(b, "GIF89a", 6)))
+		return "gif";
+	if (n >= 12 && !memcmp(b, "RIFF", 4) && !memcmp(b + 8, "WEBP", 4))
+		return "webp";
+	return NULL;
+}
+
+/* RFC 4648 base64 with padding of n bytes: 4 * ((n + 2) / 3) chars and a
+ * NUL into out. */
+static void base64(const unsigned char *in, size_t n, char *out)
+{
+	static const char abc[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t i;
+
+	for (i = 0; i + 3 <= n; i += 3) {
+		unsigned long v = (unsigned long)in[i] << 16 | in[i + 1] << 8 | in[i + 2];
+
+		*out++ = abc[v >> 18 & 63];
+		*out++ = abc[v >> 12 & 63];
+		*out++ = abc[v >> 6 & 63];
+		*out++ = abc[v & 63];
+	}
+	if (n - i == 1) {
+		*out++ = abc[in[i] >> 2];
+		*out++ = abc[(in[i] & 3) << 4];
+		*out++ = '=';
+		*out++ = '=';
+	} else if (n - i == 2) {
+		*out++ = abc[in[i] >> 2];
+		*out++ = abc[(in[i] & 3) << 4 | in[i + 1] >> 4];
+		*out++ = abc[(in[i + 1] & 15) << 2];
+		*out++ = '=';
+	}
+	*out = '\0';
+}
+
+static void why_errno(char *why, size_t why_size, const char *path, int err)
+{
+	char buf[128];
+
+	set_why(why, why_size, "image '%s': %s", path, strerror_r(err, buf, sizeof(buf)));
+}
+
+int cgfs_image_data_uri(const char *path, char **uri, char *why, size_t why_size)
+{
+	unsigned char *data;
+	const char *type;
+	struct stat st;
+	size_t size, got = 0, prefix, total;
+	ssize_t r;
+	char *s;
+	int fd, ret;
+
+	/* O_NONBLOCK: a FIFO given as an image must be refused, not block
+	 * the FUSE thread in open() */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0) {
+		ret = -errno;
+		why_errno(why, why_size, path, -ret);
+		return ret;
+	}
+	if (fstat(fd, &st)) {
+		ret = -errno;
+		why_errno(why, why_size, path, -ret);
+		goto out_close;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		set_why(why, why_size, "image '%s': not a regular file", path);
+		ret = -EINVAL;
+		goto out_close;
+	}
+	if (st.st_size > IMAGE_MAX) {
+		set_why(why, why_size, "image '%s': larger than 10 MiB", path);
+		ret = -EFBIG;
+		goto out_close;
+	}
+	size = (size_t)st.st_size;
+	data = malloc(size ? size : 1);
+	if (!data) {
+		set_why(why, why_size, "out of memory");
+		ret = -ENOMEM;
+		goto out_close;
+	}
+	/* a file that shrinks meanwhile is taken as it is; one that grows is
+	 * cut at the size checked above */
+	while (got < size) {
+		r = read(fd, data + got, size - got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			ret = -errno;
+			why_errno(why, why_size, path, -ret);
+			goto out_free_data;
+		}
+		if (!r)
+			break;
+		got += (size_t)r;
+	}
+
+	type = image_type(data, got);
+	if (!type) {
+		set_why(why, why_size, "image '%s': not a PNG, JPEG, GIF or WEBP file", path);
+		ret = -EINVAL;
+		goto out_free_data;
+	}
+	prefix = strlen("data:image/;base64,") + strlen(type);
+	total = prefix + 4 * ((got + 2) / 3) + 1;
+	s = malloc(total);
+	if (!s) {
+		set_why(why, why_size, "out of memory");
+		ret = -ENOMEM;
+		goto out_free_data;
+	}
+	snprintf(s, total, "data:image/%s;base64,", type);
+	base64(data, got, s + prefix);
+	*uri = s;
+	ret = 0;
+
+out_free_data:
+	free(data);
+out_close:
+	close(fd);
+	return ret;
+}

@@ -1,0 +1,545 @@
+/* spool.c - drafts written through to disk (see spool.h).
+ *
+ * A draft exists only in the mount's memory until it is sent; this module
+ * keeps a copy of each one under the spool directory so that a crash, a
+ * kill -9 or a restart loses no prompt (DESIGN.md §3, §5).  Each file is
+ * replaced atomically: the text goes to a temporary file in the same
+ * directory, which is fsynced and renamed onto the draft's name, and the
+ * directory is fsynced so that the rename itself survives a power cut.
+ */
+#include "spool.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+/* A spool file larger than this is not a draft this mount wrote. */
+#define SPOOL_MAX_FILE (64u << 20)
+
+#define TMP_PREFIX ".tmp-"
+
+/* lock guards counter; everything else is set by open and never changes. */
+struct cgfs_spool {
+	int root_fd;                    /* O_DIRECTORY fd of the spool root */
+	pthread_mutex_t lock;
+	unsigned long counter;          /* makes temporary names unique */
+};
+
+char *cgfs_spool_default_dir(void)
+{
+	const char *state = getenv("XDG_STATE_HOME");
+	const char *home = getenv("HOME");
+	const char *base, *sub;
+	char *dir;
+	size_t size;
+
+	/* The XDG spec says relative values are invalid and must be ignored. */
+	if (state && state[0] == '/') {
+		base = state;
+		sub = "/codegen-fs";
+	} else if (home && home[0] == '/') {
+		base = home;
+		sub = "/.local/state/codegen-fs";
+	} else {
+		return NULL;
+	}
+	size = strlen(base) + strlen(sub) + 1;
+	dir = malloc(size);
+	if (!dir)
+		return NULL;
+	snprintf(dir, size, "%s%s", base, sub);
+	return dir;
+}
+
+__attribute__((format(printf, 3, 4)))
+static void set_why(char *why, size_t why_size, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!why || !why_size)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(why, why_size, fmt, ap);
+	va_end(ap);
+}
+
+/* mkdir -p with mode 0700; directories that already exist are left as
+ * they are.  0 or -errno. */
+static int mkdir_p(const char *dir)
+{
+	char *path, *p;
+	int ret = 0;
+
+	path = strdup(dir);
+	if (!path)
+		return -ENOMEM;
+	for (p = path + 1; ; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		if (p[-1] != '/') {
+			char c = *p;
+
+			*p = '\0';
+			if (mkdir(path, 0700) < 0 && errno != EEXIST) {
+				ret = -errno;
+				goto out_free_path;
+			}
+			*p = c;
+		}
+		if (*p == '\0')
+			break;
+	}
+out_free_path:
+	free(path);
+	return ret;
+}
+
+struct cgfs_spool *cgfs_spool_open(const char *dir, char *why, size_t why_size)
+{
+	struct cgfs_spool *s;
+	struct stat st;
+	int ret, fd;
+
+	if (!dir || !dir[0]) {
+		set_why(why, why_size, "no spool directory given");
+		return NULL;
+	}
+	ret = mkdir_p(dir);
+	if (ret) {
+		set_why(why, why_size, "cannot create spool directory %s: %s", dir,
+			strerror(-ret));
+		return NULL;
+	}
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		set_why(why, why_size, "cannot open spool directory %s: %s", dir,
+			strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) < 0) {
+		set_why(why, why_size, "cannot stat spool directory %s: %s", dir,
+			strerror(errno));
+		goto out_close;
+	}
+	/* Drafts are the user's prompts; a spool others can read or plant
+	 * files in is refused rather than silently repaired. */
+	if (st.st_uid != geteuid()) {
+		set_why(why, why_size, "spool directory %s is owned by another user",
+			dir);
+		goto out_close;
+	}
+	if (st.st_mode & 077) {
+		set_why(why, why_size, "spool directory %s is accessible by group or "
+			"others (mode %03o; chmod 700 it)", dir,
+			(unsigned)(st.st_mode & 0777));
+		goto out_close;
+	}
+	s = calloc(1, sizeof(*s));
+	if (!s) {
+		set_why(why, why_size, "spool directory %s: %s", dir, strerror(ENOMEM));
+		goto out_close;
+	}
+	s->root_fd = fd;
+	pthread_mutex_init(&s->lock, NULL);
+	return s;
+
+out_close:
+	close(fd);
+	return NULL;
+}
+
+void cgfs_spool_close(struct cgfs_spool *s)
+{
+	if (!s)
+		return;
+	close(s->root_fd);
+	pthread_mutex_destroy(&s->lock);
+	free(s);
+}
+
+static int all_digits(const char *p)
+{
+	if (!*p)
+		return 0;
+	for (; *p; p++)
+		if (*p < '0' || *p > '9')
+			return 0;
+	return 1;
+}
+
+static int valid_outbox(const char *outbox)
+{
+	if (!outbox)
+		return 0;
+	if (strcmp(outbox, "new") == 0)
+		return 1;
+	return strncmp(outbox, "repo-", 5) == 0 && all_digits(outbox + 5);
+}
+
+/* A name that looks like one of our temporary files is refused: the next
+ * cgfs_spool_each would delete it as debris. */
+static int valid_name(const char *name)
+{
+	return name && name[0] && strcmp(name, ".") != 0 &&
+	       strcmp(name, "..") != 0 && !strchr(name, '/') &&
+	       strncmp(name, TMP_PREFIX, strlen(TMP_PREFIX)) != 0;
+}
+
+/* The org directory name: canonical decimal (no sign, no leading zero),
+ * so that what each reports can be dropped again by its number. */
+static int parse_org(const char *name, int64_t *org)
+{
+	char *end;
+	long long v;
+
+	if (name[0] < '1' || name[0] > '9' || !all_digits(name))
+		return -EINVAL;
+	errno = 0;
+	v = strtoll(name, &end, 10);
+	if (errno || *end || v <= 0)
+		return -EINVAL;
+	*org = v;
+	return 0;
+}
+
+static int fsync_dir(int dfd)
+{
+	return fsync(dfd) < 0 ? -errno : 0;
+}
+
+/* Open (creating if asked) the subdirectory sub of dfd.  A new directory
+ * is made durable by an fsync of its parent.  0 and *out, or -errno. */
+static int open_subdir(int dfd, const char *sub, int create, int *out)
+{
+	int fd, ret;
+
+	if (create) {
+		if (mkdirat(dfd, sub, 0700) == 0) {
+			ret = fsync_dir(dfd);
+			if (ret)
+				return ret;
+		} else if (errno != EEXIST) {
+			return -errno;
+		}
+	}
+	fd = openat(dfd, sub, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	*out = fd;
+	return 0;
+}
+
+/* Open <spool>/<org>/<outbox>/, creating it if asked.  0 and *out, or
+ * -errno. */
+static int open_outbox(struct cgfs_spool *s, int64_t org, const char *outbox,
+		       int create, int *out)
+{
+	char org_name[24];
+	int org_fd, ret;
+
+	snprintf(org_name, sizeof(org_name), "%" PRId64, org);
+	ret = open_subdir(s->root_fd, org_name, create, &org_fd);
+	if (ret)
+		return ret;
+	ret = open_subdir(org_fd, outbox, create, out);
+	close(org_fd);
+	return ret;
+}
+
+static int write_all(int fd, const char *buf, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, buf, len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int cgfs_spool_put(struct cgfs_spool *s, int64_t org, const char *outbox,
+		   const char *name, const char *text, size_t len)
+{
+	char tmp[NAME_MAX + 64];
+	unsigned long n;
+	int dfd, fd, ret;
+
+	if (!s || org <= 0 || !valid_outbox(outbox) || !valid_name(name) ||
+	    (!text && len))
+		return -EINVAL;
+	pthread_mutex_lock(&s->lock);
+	n = ++s->counter;
+	pthread_mutex_unlock(&s->lock);
+	ret = snprintf(tmp, sizeof(tmp), TMP_PREFIX "%s-%ld-%lu", name,
+		       (long)getpid(), n);
+	if (ret < 0 || (size_t)ret >= sizeof(tmp))
+		return -ENAMETOOLONG;
+
+	ret = open_outbox(s, org, outbox, 1, &dfd);
+	if (ret)
+		return ret;
+	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		    0600);
+	if (fd < 0) {
+		ret = -errno;
+		goto out_close_dir;
+	}
+	ret = write_all(fd, text, len);
+	if (ret)
+		goto out_close_file;
+	if (fsync(fd) < 0) {
+		ret = -errno;
+		goto out_close_file;
+	}
+	/* close can report a deferred write error (NFS); the rename must not
+	 * publish a file whose contents were lost. */
+	if (close(fd) < 0) {
+		ret = -errno;
+		goto out_unlink;
+	}
+	if (renameat(dfd, tmp, dfd, name) < 0) {
+		ret = -errno;
+		goto out_unlink;
+	}
+	ret = fsync_dir(dfd);
+	goto out_close_dir;
+
+out_close_file:
+	close(fd);
+out_unlink:
+	unlinkat(dfd, tmp, 0);
+out_close_dir:
+	close(dfd);
+	return ret;
+}
+
+int cgfs_spool_drop(struct cgfs_spool *s, int64_t org, const char *outbox,
+		    const char *name)
+{
+	int dfd, ret;
+
+	if (!s || org <= 0 || !valid_outbox(outbox) || !valid_name(name))
+		return -EINVAL;
+	ret = open_outbox(s, org, outbox, 0, &dfd);
+	if (ret)
+		return ret == -ENOENT ? 0 : ret;
+	if (unlinkat(dfd, name, 0) < 0)
+		ret = errno == ENOENT ? 0 : -errno;
+	else
+		ret = fsync_dir(dfd);
+	close(dfd);
+	return ret;
+}
+
+/* Whether a temporary file belongs to a put of this process that may still
+ * be running: `.tmp-<name>-<pid>-<counter>`, read from the end because the
+ * name may itself contain '-'. */
+static int tmp_is_ours(const char *tmp)
+{
+	const char *last, *p;
+	char pid[24];
+	size_t len;
+
+	last = strrchr(tmp, '-');
+	if (!last || last == tmp || !all_digits(last + 1))
+		return 0;
+	for (p = last - 1; p > tmp && *p != '-'; p--)
+		;
+	len = (size_t)(last - p - 1);
+	snprintf(pid, sizeof(pid), "%ld", (long)getpid());
+	return *p == '-' && len == strlen(pid) && memcmp(p + 1, pid, len) == 0;
+}
+
+/* Read the draft name in dfd: 0 with *text (malloc'd, NUL-terminated) and
+ * *len; 1 when it is not a draft to report (vanished, not a regular file,
+ * too large); or -errno. */
+static int read_draft(int dfd, const char *name, char **text, size_t *len)
+{
+	struct stat st;
+	size_t got = 0;
+	char *buf;
+	int fd, ret = 0;
+
+	/* O_NONBLOCK: a FIFO planted here must not hang the mount. */
+	fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT || errno == ELOOP ? 1 : -errno;
+	if (fstat(fd, &st) < 0) {
+		ret = -errno;
+		goto out_close;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_size < 0 || st.st_size > SPOOL_MAX_FILE) {
+		ret = 1;
+		goto out_close;
+	}
+	buf = malloc((size_t)st.st_size + 1);
+	if (!buf) {
+		ret = -ENOMEM;
+		goto out_close;
+	}
+	while (got < (size_t)st.st_size) {
+		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			ret = -errno;
+			free(buf);
+			goto out_close;
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	buf[got] = '\0';
+	*text = buf;
+	*len = got;
+out_close:
+	close(fd);
+	return ret;
+}
+
+static int each_outbox(int dfd, int64_t org, const char *outbox,
+		       cgfs_spool_fn fn, void *arg)
+{
+	struct dirent *de;
+	DIR *d;
+	int ret = 0;
+
+	d = fdopendir(dfd);
+	if (!d) {
+		ret = -errno;
+		close(dfd);
+		return ret;
+	}
+	for (;;) {
+		char *text = NULL;
+		size_t len = 0;
+
+		errno = 0;
+		de = readdir(d);
+		if (!de) {
+			ret = errno ? -errno : 0;
+			break;
+		}
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (strncmp(de->d_name, TMP_PREFIX, strlen(TMP_PREFIX)) == 0) {
+			/* Debris of a write interrupted by a crash; the draft's
+			 * previous version is still under its own name. */
+			if (!tmp_is_ours(de->d_name))
+				unlinkat(dirfd(d), de->d_name, 0);
+			continue;
+		}
+		ret = read_draft(dirfd(d), de->d_name, &text, &len);
+		if (ret == 1)
+			continue;
+		if (ret)
+			break;
+		ret = fn(arg, org, outbox, de->d_name, text, len);
+		free(text);
+		if (ret)
+			break;
+	}
+	closedir(d);
+	return ret;
+}
+
+static int each_org(int dfd, int64_t org, cgfs_spool_fn fn, void *arg)
+{
+	struct dirent *de;
+	DIR *d;
+	int ret = 0;
+
+	d = fdopendir(dfd);
+	if (!d) {
+		ret = -errno;
+		close(dfd);
+		return ret;
+	}
+	for (;;) {
+		int ofd = -1;
+
+		errno = 0;
+		de = readdir(d);
+		if (!de) {
+			ret = errno ? -errno : 0;
+			break;
+		}
+		if (!valid_outbox(de->d_name))
+			continue;
+		ret = open_subdir(dirfd(d), de->d_name, 0, &ofd);
+		if (ret == -ENOENT || ret == -ENOTDIR || ret == -ELOOP) {
+			ret = 0;
+			continue;
+		}
+		if (ret)
+			break;
+		ret = each_outbox(ofd, org, de->d_name, fn, arg);
+		if (ret)
+			break;
+	}
+	closedir(d);
+	return ret;
+}
+
+int cgfs_spool_each(struct cgfs_spool *s, cgfs_spool_fn fn, void *arg)
+{
+	struct dirent *de;
+	DIR *d;
+	int fd, ret = 0;
+
+	if (!s || !fn)
+		return -EINVAL;
+	/* A fresh fd each time: fdopendir takes it over, and each walk needs
+	 * its own directory offset. */
+	fd = openat(s->root_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	d = fdopendir(fd);
+	if (!d) {
+		ret = -errno;
+		close(fd);
+		return ret;
+	}
+	for (;;) {
+		int64_t org;
+		int ofd = -1;
+
+		errno = 0;
+		de = readdir(d);
+		if (!de) {
+			ret = errno ? -errno : 0;
+			break;
+		}
+		if (parse_org(de->d_name, &org))
+			continue;
+		ret = open_subdir(dirfd(d), de->d_name, 0, &ofd);
+		if (ret == -ENOENT || ret == -ENOTDIR || ret == -ELOOP) {
+			ret = 0;
+			continue;
+		}
+		if (ret)
+			break;
+		ret = each_org(ofd, org, fn, arg);
+		if (ret)
+			break;
+	}
+	closedir(d);
+	return ret;
+}

@@ -1,0 +1,45 @@
+/* spool.h - drafts kept on disk, so that a crash or kill -9 loses no prompt.
+ *
+ * Every draft of an outbox is written through to a file under the spool
+ * directory ($XDG_STATE_HOME/codegen-fs, else ~/.local/state/codegen-fs) as
+ * it changes; on the next mount the drafts are read back (DESIGN.md §3).
+ * Layout: <spool>/<org>/<outbox>/<name>, where outbox is "new" or
+ * "repo-<id>"; the directory tree is private (0700, files 0600).  Writes are
+ * atomic (a temporary file renamed into place), so a crash mid-write keeps
+ * the previous version.  No FUSE, no network.
+ */
+#ifndef CGFS_SPOOL_H
+#define CGFS_SPOOL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct cgfs_spool;
+
+/* The spool directory for this user: $XDG_STATE_HOME/codegen-fs if set and
+ * absolute, else $HOME/.local/state/codegen-fs; malloc'd, or NULL. */
+char *cgfs_spool_default_dir(void);
+
+/* Open (creating with mode 0700) the spool at dir.  NULL with the reason
+ * in why when it cannot be created or is accessible by group or others. */
+struct cgfs_spool *cgfs_spool_open(const char *dir, char *why, size_t why_size);
+void cgfs_spool_close(struct cgfs_spool *s);
+
+/* Store the whole text of a draft (replacing any previous version).
+ * 0 or -errno.  outbox is "new" or "repo-<id>"; name has no '/'. */
+int cgfs_spool_put(struct cgfs_spool *s, int64_t org, const char *outbox,
+		   const char *name, const char *text, size_t len);
+
+/* Forget a draft (sent, or removed by the user).  0, or -errno other than
+ * ENOENT. */
+int cgfs_spool_drop(struct cgfs_spool *s, int64_t org, const char *outbox,
+		    const char *name);
+
+/* Call fn for every stored draft (order unspecified); stops at and returns
+ * the first non-zero value fn returns.  Files that are not drafts (the
+ * temporary files of an interrupted write) are removed, not reported. */
+typedef int (*cgfs_spool_fn)(void *arg, int64_t org, const char *outbox,
+			     const char *name, const char *text, size_t len);
+int cgfs_spool_each(struct cgfs_spool *s, cgfs_spool_fn fn, void *arg);
+
+#endif

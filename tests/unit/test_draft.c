@@ -1,0 +1,596 @@
+/* test_draft.c - unit tests of fs/draft.c: the front matter of a prompt
+ * file in new/ (DESIGN.md §3), the editor scratch names that are never
+ * sent, and the data URI an image path turns into.
+ *
+ * Every failure is checked for its exact errno and reason, and for leaving
+ * the caller's struct byte for byte as it was.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <check.h>
+
+#include "draft.h"
+
+#define WHY_SIZE 256
+
+static const char design_example[] =
+	"---\n"
+	"repo: 456            # repo id or name\n"
+	"model: claude-sonnet-4\n"
+	"agent_type: claude_code\n"
+	"metadata: {\"ticket\": \"PAY-12\"}\n"
+	"image: /home/me/screenshot.png    # repeatable; sent as a base64 data URI\n"
+	"image: /home/me/second.jpg\n"
+	"---\n"
+	"Add retries to the payment client.\n";
+
+/* Parses text (all of it) and asserts success. */
+static void parse_ok(const char *text, struct cgfs_draft *d)
+{
+	char why[WHY_SIZE] = "";
+	int ret = cgfs_draft_parse(text, strlen(text), d, why, sizeof(why));
+
+	ck_assert_msg(ret == 0, "parse failed (%d): %s", ret, why);
+	ck_assert_ptr_nonnull(d->prompt);
+}
+
+/* Parses text and asserts the error, the exact reason, and that out was
+ * not written. */
+static void expect_fail(const char *text, size_t len, int want, const char *want_why)
+{
+	struct cgfs_draft d, before;
+	char why[WHY_SIZE] = "";
+	int ret;
+
+	memset(&d, 0xa5, sizeof(d));
+	memcpy(&before, &d, sizeof(d));
+	ret = cgfs_draft_parse(text, len, &d, why, sizeof(why));
+	ck_assert_int_eq(ret, want);
+	ck_assert_str_eq(why, want_why);
+	ck_assert_int_eq(memcmp(&d, &before, sizeof(d)), 0);
+}
+
+#define FAIL_WITH(text, want, want_why) expect_fail(text, strlen(text), want, want_why)
+
+/* ---- no front matter -------------------------------------------------------- */
+
+START_TEST(plain_text_is_the_prompt)
+{
+	struct cgfs_draft d;
+
+	parse_ok("Add retries to the payment client.\n", &d);
+	ck_assert_str_eq(d.prompt, "Add retries to the payment client.\n");
+	ck_assert_ptr_null(d.repo);
+	ck_assert_ptr_null(d.model);
+	ck_assert_ptr_null(d.agent_type);
+	ck_assert_ptr_null(d.metadata);
+	ck_assert_ptr_null(d.images);
+	ck_assert_uint_eq(d.n_images, 0);
+	cgfs_draft_free(&d);
+}
+END_TEST
+
+START_TEST(plain_crlf_text_kept_exactly)
+{
+	struct cgfs_draft d;
+
+	parse_ok("  line one\r\nrepo: 456\r\n\r\n", &d);
+	ck_assert_str_eq(d.prompt, "  line one\r\nrepo: 456\r\n\r\n");
+	ck_assert_ptr_null(d.repo);
+	cgfs_draft_free(&d);
+}
+END_TEST
+
+START_TEST(fence_later_is_prompt_text)
+{
+	struct cgfs_draft d;
+
+	parse_ok("Title\n---\nrepo: 1\n---\n", &d);
+	ck_assert_str_eq(d.prompt, "Title\n---\nrepo: 1\n---\n");
+	ck_assert_ptr_null(d.repo);
+	cgfs_draft_free(&d);
+}
+END_TEST
+
+START_TEST(four_dashes_open_nothing)
+{
+	struct cgfs_draft d;
+
+	parse_ok("----\nrepo: 1\n---\nx", &d);
+	ck_assert_str_eq(d.prompt, "----\nrepo: 1\n---\nx");
+	ck_assert_ptr_null(d.repo);
+	cgfs_draft_free(&d);
+}
+END_TEST
+
+START_TEST(text_not_nul_terminated)
+{
+	static const char buf[] = { 'h', 'i', '\n', 'X', 'Y' };
+	struct cgfs_draft d;
+	char why[WHY_SIZE];
+
+	ck_assert_int_eq(cgfs_draft_parse(buf, 3, &d, why, sizeof(why)), 0);
+	ck_assert_str_eq(d.prompt, "hi\n");
+	cgfs_draft_free(&d);
+}
+END_TEST
+
+/* ---- front matter ----------------------------------------------------------- */
+
+START_TEST(design_example_every_field)
+{
+	struct cgfs_draft d;
+
+	parse_ok(design_example, &d);
+	ck_assert_str_eq(d.repo, "456");
+	ck_assert_str_eq(d.model, "claude-sonnet-4");
+	ck_assert_str_eq(d.agent_type, "claude_code");
+	ck_assert_str_eq(d.metadata, "{\"ticket\":\"PAY-12\"}");
+	ck_assert_uint_eq(d.n_images, 2);
+	ck_assert_str_eq(d.images[0], "/home/me/screenshot.png");
+	ck_assert_str_eq(d.images[1], "/home/me/second.jpg");
+	ck_assert_str_eq(d.prompt, "Add retries to the payment client.\n");
+	cgfs_draft_free(&d);
+	ck_assert_ptr_null(d.prompt);
+	ck_assert_uint_eq(d.n_images, 0);
+	cgfs_draft_free(&d);	/* a freed draft frees again harmlessly */
+	cgfs_draft_free(NULL);
+}
+END_TEST
+
+START_TEST(fences_with_spaces_and_crlf)
+{
+	struct cgfs_draft d;
+
+	parse_ok("---  \r\nmodel: m1 \r\nrepo: web\t\r\n--- \t\r\nDo it.\r\nNow.\r\n", &d);
+	ck_assert_str_eq(d.model, "m1");
+	ck_assert_str_eq(d.repo, "web");
+	ck_assert_str_eq(d.prompt, "Do it.\r\nNow.\r\n");
+	cgfs_draft_free(&d);
+}
+END_TEST
+
+START_TEST(comments_and_blank_lines)
+{
+	struct cgfs_draft d;
+
+	parse_ok("---\n"
+		 "# who runs it\n"
+		 "\n"
+		 "   \t\n"
+		 "  # indented comment\n"
+		 "agent_type: codex   # inline\n"
+		 "metadata: {\"a\": [1, 2], \"b\": \"#x\"}\t# note\n"
+		 "model: a#b\n"
+		 "---\n"
+		 "\n# not a comment here\n", &d);
+	ck_assert_str_eq(d.agent_type, "codex");
+	ck_assert_str_eq(d.metadata, "{\"a\":[1,2],\"b\":\"#x\"}");
+	ck_assert_str_eq(d.model, "a#b");
+	ck_assert_ptr_null(d.repo);
+	ck_assert_str_eq(d.prompt, "\n# not a comment here\n");
+	cgfs_draft_free(&d);
+}
+END_TEST
+
+START_TEST(repo_as_id)
+{
+	struct cgfs_draft d;
+
+	parse_ok("---\nrepo: 456\n---\nx\n", &d);
+	ck_assert_str_eq(d.repo, "456");
+	ck_assert_str_eq(d.prompt, "x\n");
+	cgfs_draft_free(&d);
+}
+END_TEST
+
+START_TEST(repo_as_name)
+{
+	struct cgfs_draft d;
+
+	parse_ok("---\nrepo:   acme/payments-api  # by name\n---\nx\n", &d);
+	ck_assert_str_eq(d.repo, "acme/payments-api");
+	cgfs_draft_free(&d);
+}
+END_TEST
+
+START_TEST(empty_front_matter)
+{
+	struct cgfs_draft d;
+
+	parse_ok("---\n---\nonly prompt", &d);
+	ck_assert_str_eq(d.prompt, "only prompt");
+	ck_assert_ptr_null(d.repo);
+	ck_assert_uint_eq(d.n_images, 0);
+	cgfs_draft_free(&d);
+}
+END_TEST
+
+/* ---- errors ----------------------------------------------------------------- */
+
+START_TEST(unknown_key)
+{
+	FAIL_WITH("---\nrepo: 1\nmodle: x\n---\nhi\n", -EINVAL,
+		  "front matter line 3: unknown key 'modle' "
+		  "(known: repo, model, agent_type, metadata, image)");
+}
+END_TEST
+
+START_TEST(line_numbers_count_comments_and_crlf)
+{
+	FAIL_WITH("---\r\n# c\r\n\r\nRepo: 1\r\n---\r\nhi\r\n", -EINVAL,
+		  "front matter line 4: unknown key 'Repo' "
+		  "(known: repo, model, agent_type, metadata, image)");
+}
+END_TEST
+
+START_TEST(line_without_colon)
+{
+	FAIL_WITH("---\nrepo 1\n---\nhi\n", -EINVAL,
+		  "front matter line 2: expected 'key: value'");
+}
+END_TEST
+
+START_TEST(duplicate_key)
+{
+	FAIL_WITH("---\nmodel: a\nrepo: 1\nmodel: b\n---\nhi\n", -EINVAL,
+		  "front matter line 4: duplicate key 'model'");
+	FAIL_WITH("---\nmetadata: {}\nmetadata: {}\n---\nhi\n", -EINVAL,
+		  "front matter line 3: duplicate key 'metadata'");
+}
+END_TEST
+
+START_TEST(empty_value)
+{
+	FAIL_WITH("---\nrepo:\n---\nhi\n", -EINVAL,
+		  "front matter line 2: empty value for 'repo'");
+	FAIL_WITH("---\nimage:    # nothing\n---\nhi\n", -EINVAL,
+		  "front matter line 2: empty value for 'image'");
+	FAIL_WITH("---\nmetadata:  \r\n---\nhi\n", -EINVAL,
+		  "front matter line 2: empty value for 'metadata'");
+}
+END_TEST
+
+START_TEST(metadata_not_json)
+{
+	FAIL_WITH("---\nmetadata: {ticket: PAY-12}\n---\nhi\n", -EINVAL,
+		  "front matter line 2: metadata is not JSON");
+}
+END_TEST
+
+START_TEST(metadata_not_object)
+{
+	FAIL_WITH("---\nmetadata: [1, 2]\n---\nhi\n", -EINVAL,
+		  "front matter line 2: metadata is not a JSON object");
+	FAIL_WITH("---\nmetadata: \"s\"  # a string\n---\nhi\n", -EINVAL,
+		  "front matter line 2: metadata is not a JSON object");
+}
+END_TEST
+
+START_TEST(metadata_followed_by_junk)
+{
+	FAIL_WITH("---\nmetadata: {\"a\": 1} x\n---\nhi\n", -EINVAL,
+		  "front matter line 2: unexpected text after the metadata JSON");
+	FAIL_WITH("---\nmetadata: {\"a\": 1}{\"b\": 2}\n---\nhi\n", -EINVAL,
+		  "front matter line 2: unexpected text after the metadata JSON");
+	FAIL_WITH("---\nmetadata: {\"a\": 1}# no blank before\n---\nhi\n", -EINVAL,
+		  "front matter line 2: unexpected text after the metadata JSON");
+}
+END_TEST
+
+START_TEST(missing_closing_fence)
+{
+	FAIL_WITH("---\nrepo: 1\nAdd retries.\n", -EINVAL,
+		  "front matter: no closing '---' line");
+	FAIL_WITH("---", -EINVAL, "front matter: no closing '---' line");
+}
+END_TEST
+
+START_TEST(empty_text)
+{
+	expect_fail("", 0, -ENODATA, "the prompt is empty");
+	expect_fail(NULL, 0, -ENODATA, "the prompt is empty");
+}
+END_TEST
+
+START_TEST(whitespace_text)
+{
+	FAIL_WITH(" \n\t\r\n\n", -ENODATA, "the prompt is empty");
+}
+END_TEST
+
+START_TEST(front_matter_then_whitespace)
+{
+	FAIL_WITH("---\nrepo: 456\n---\n  \r\n\n", -ENODATA, "the prompt is empty");
+	FAIL_WITH("---\nrepo: 456\n---", -ENODATA, "the prompt is empty");
+}
+END_TEST
+
+START_TEST(why_is_bounded)
+{
+	struct cgfs_draft d;
+	char why[8];
+
+	ck_assert_int_eq(cgfs_draft_parse("---\nx: 1\n---\nhi", 16, &d, why, sizeof(why)),
+			 -EINVAL);
+	ck_assert_str_eq(why, "front m");
+	ck_assert_int_eq(cgfs_draft_parse("", 0, &d, NULL, 0), -ENODATA);
+}
+END_TEST
+
+/* ---- scratch names ---------------------------------------------------------- */
+
+START_TEST(scratch_names)
+{
+	static const char *const scratch[] = {
+		".x", ".a.swp", ".draft.md.swx", "a~", "#a#", "a.swp", "a.swo", "a.swx",
+		"a.tmp", "a.vsctmp", "4913", "123", "0",
+	};
+	static const char *const plain[] = {
+		"a", "retries", "a.md", "4913x", "x4913", "#a", "a#", "sw", "a.sw",
+		"a.swpx", "a.tmpx", "tmp", "a~b", "#",
+	};
+
+	for (size_t i = 0; i < sizeof(scratch) / sizeof(scratch[0]); i++)
+		ck_assert_msg(cgfs_draft_is_scratch(scratch[i]) == 1, "%s", scratch[i]);
+	for (size_t i = 0; i < sizeof(plain) / sizeof(plain[0]); i++)
+		ck_assert_msg(cgfs_draft_is_scratch(plain[i]) == 0, "%s", plain[i]);
+}
+END_TEST
+
+/* ---- images ----------------------------------------------------------------- */
+
+static char tmpdir[64];
+
+static void image_setup(void)
+{
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/test_draft.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+}
+
+static void image_teardown(void)
+{
+	DIR *dir = opendir(tmpdir);
+	struct dirent *e;
+
+	ck_assert_ptr_nonnull(dir);
+	while ((e = readdir(dir)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			ck_assert_int_eq(unlinkat(dirfd(dir), e->d_name, 0), 0);
+	closedir(dir);
+	ck_assert_int_eq(rmdir(tmpdir), 0);
+}
+
+static void path_in_tmp(char *path, size_t size, const char *name)
+{
+	int n = snprintf(path, size, "%s/%s", tmpdir, name);
+
+	ck_assert(n > 0 && (size_t)n < size);
+}
+
+static void write_file(const char *path, const void *bytes, size_t n)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, bytes, n), (ssize_t)n);
+	ck_assert_int_eq(close(fd), 0);
+}
+
+/* Writes bytes into tmpdir/name and asserts the exact URI made of it. */
+static void expect_uri(const char *name, const void *bytes, size_t n, const char *want)
+{
+	char path[128], why[WHY_SIZE] = "";
+	char *uri = NULL;
+
+	path_in_tmp(path, sizeof(path), name);
+	write_file(path, bytes, n);
+	ck_assert_msg(cgfs_image_data_uri(path, &uri, why, sizeof(why)) == 0, "%s", why);
+	ck_assert_str_eq(uri, want);
+	free(uri);
+}
+
+/* Asserts the error and reason for path, and that *uri was not written. */
+static void expect_image_fail(const char *path, int want, const char *want_why_tail)
+{
+	char sentinel, *uri = &sentinel, why[WHY_SIZE] = "", want_why[WHY_SIZE];
+
+	snprintf(want_why, sizeof(want_why), "image '%s': %s", path, want_why_tail);
+	ck_assert_int_eq(cgfs_image_data_uri(path, &uri, why, sizeof(why)), want);
+	ck_assert_str_eq(why, want_why);
+	ck_assert_ptr_eq(uri, &sentinel);
+}
+
+START_TEST(image_png)
+{
+	static const unsigned char png[] = {
+		0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 'I', 'H', 'D', 'R',
+	};
+
+	expect_uri("a.png", png, sizeof(png), "data:image/png;base64,iVBORw0KGgpJSERS");
+}
+END_TEST
+
+START_TEST(image_jpeg_padding)
+{
+	static const unsigned char jpeg5[] = { 0xff, 0xd8, 0xff, 0xe0, 0x01 };
+	static const unsigned char jpeg4[] = { 0xff, 0xd8, 0xff, 0xe0 };
+
+	expect_uri("five.jpg", jpeg5, sizeof(jpeg5), "data:image/jpeg;base64,/9j/4AE=");
+	expect_uri("four.jpg", jpeg4, sizeof(jpeg4), "data:image/jpeg;base64,/9j/4A==");
+}
+END_TEST
+
+START_TEST(image_gif)
+{
+	/* six bytes: no padding */
+	expect_uri("six.gif", "GIF89a", 6, "data:image/gif;base64,R0lGODlh");
+	expect_uri("seven.gif", "GIF87a!", 7, "data:image/gif;base64,R0lGODdhIQ==");
+}
+END_TEST
+
+START_TEST(image_webp)
+{
+	expect_uri("a.webp", "RIFF\x04\0\0\0WEBP", 12, "data:image/webp;base64,UklGRgQAAABXRUJQ");
+}
+END_TEST
+
+START_TEST(image_all_byte_values)
+{
+	unsigned char bytes[259];
+	char path[128], why[WHY_SIZE];
+	char *uri = NULL;
+
+	bytes[0] = 0xff;
+	bytes[1] = 0xd8;
+	bytes[2] = 0xff;
+	for (int i = 0; i < 256; i++)
+		bytes[3 + i] = (unsigned char)i;
+	path_in_tmp(path, sizeof(path), "all.jpg");
+	write_file(path, bytes, sizeof(bytes));
+	ck_assert_int_eq(cgfs_image_data_uri(path, &uri, why, sizeof(why)), 0);
+	/* 259 bytes: 86 full groups and one byte, padded; python3 base64.b64encode */
+	ck_assert_uint_eq(strlen(uri), strlen("data:image/jpeg;base64,") + 4 * 87);
+	ck_assert_str_eq(uri + strlen(uri) - 12, "+fr7/P3+/w==");
+	free(uri);
+}
+END_TEST
+
+START_TEST(image_text_file)
+{
+	char path[128];
+
+	path_in_tmp(path, sizeof(path), "notes.png");
+	write_file(path, "hello, world\n", 13);
+	expect_image_fail(path, -EINVAL, "not a PNG, JPEG, GIF or WEBP file");
+	path_in_tmp(path, sizeof(path), "empty.png");
+	write_file(path, "", 0);
+	expect_image_fail(path, -EINVAL, "not a PNG, JPEG, GIF or WEBP file");
+	path_in_tmp(path, sizeof(path), "short.webp");
+	write_file(path, "RIFF\0\0\0\0WEB", 11);
+	expect_image_fail(path, -EINVAL, "not a PNG, JPEG, GIF or WEBP file");
+}
+END_TEST
+
+START_TEST(image_missing)
+{
+	char path[128];
+
+	path_in_tmp(path, sizeof(path), "missing.png");
+	expect_image_fail(path, -ENOENT, "No such file or directory");
+}
+END_TEST
+
+START_TEST(image_directory_and_fifo)
+{
+	char path[128];
+
+	expect_image_fail(tmpdir, -EINVAL, "not a regular file");
+	path_in_tmp(path, sizeof(path), "fifo");
+	ck_assert_int_eq(mkfifo(path, 0600), 0);
+	expect_image_fail(path, -EINVAL, "not a regular file");
+}
+END_TEST
+
+START_TEST(image_too_big)
+{
+	static const unsigned char png[8] = { 0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a };
+	char path[128], why[WHY_SIZE];
+	char *uri = NULL;
+	int fd;
+
+	path_in_tmp(path, sizeof(path), "big.png");
+	write_file(path, png, sizeof(png));
+	fd = open(path, O_WRONLY);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(ftruncate(fd, (off_t)11 << 20), 0);
+	expect_image_fail(path, -EFBIG, "larger than 10 MiB");
+
+	/* exactly 10 MiB is still allowed */
+	ck_assert_int_eq(ftruncate(fd, (off_t)10 << 20), 0);
+	ck_assert_int_eq(close(fd), 0);
+	ck_assert_int_eq(cgfs_image_data_uri(path, &uri, why, sizeof(why)), 0);
+	ck_assert_uint_eq(strlen(uri),
+			  strlen("data:image/png;base64,") + 4 * (((10u << 20) + 2) / 3));
+	ck_assert_int_eq(strncmp(uri, "data:image/png;base64,iVBORw0KGgoAAAAA", 38), 0);
+	free(uri);
+}
+END_TEST
+
+static Suite *draft_suite(void)
+{
+	Suite *s = suite_create("draft");
+	TCase *tc;
+
+	tc = tcase_create("no_front_matter");
+	tcase_add_test(tc, plain_text_is_the_prompt);
+	tcase_add_test(tc, plain_crlf_text_kept_exactly);
+	tcase_add_test(tc, fence_later_is_prompt_text);
+	tcase_add_test(tc, four_dashes_open_nothing);
+	tcase_add_test(tc, text_not_nul_terminated);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("front_matter");
+	tcase_add_test(tc, design_example_every_field);
+	tcase_add_test(tc, fences_with_spaces_and_crlf);
+	tcase_add_test(tc, comments_and_blank_lines);
+	tcase_add_test(tc, repo_as_id);
+	tcase_add_test(tc, repo_as_name);
+	tcase_add_test(tc, empty_front_matter);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("errors");
+	tcase_add_test(tc, unknown_key);
+	tcase_add_test(tc, line_numbers_count_comments_and_crlf);
+	tcase_add_test(tc, line_without_colon);
+	tcase_add_test(tc, duplicate_key);
+	tcase_add_test(tc, empty_value);
+	tcase_add_test(tc, metadata_not_json);
+	tcase_add_test(tc, metadata_not_object);
+	tcase_add_test(tc, metadata_followed_by_junk);
+	tcase_add_test(tc, missing_closing_fence);
+	tcase_add_test(tc, why_is_bounded);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("empty");
+	tcase_add_test(tc, empty_text);
+	tcase_add_test(tc, whitespace_text);
+	tcase_add_test(tc, front_matter_then_whitespace);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("scratch");
+	tcase_add_test(tc, scratch_names);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("images");
+	tcase_add_checked_fixture(tc, image_setup, image_teardown);
+	tcase_add_test(tc, image_png);
+	tcase_add_test(tc, image_jpeg_padding);
+	tcase_add_test(tc, image_gif);
+	tcase_add_test(tc, image_webp);
+	tcase_add_test(tc, image_all_byte_values);
+	tcase_add_test(tc, image_text_file);
+	tcase_add_test(tc, image_missing);
+	tcase_add_test(tc, image_directory_and_fifo);
+	tcase_add_test(tc, image_too_big);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(draft_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

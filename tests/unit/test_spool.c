@@ -1,0 +1,797 @@
+/* test_spool.c - unit tests of fs/spool.c, the on-disk copy of drafts that
+ * makes a crash lose nothing (DESIGN.md §3, §5).
+ *
+ * Every test works in its own mkdtemp directory and checks exact bytes,
+ * exact modes and exact errno values; a "remount" is a close and a fresh
+ * open of the same directory.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <check.h>
+
+#include "spool.h"
+
+#define MAX_SEEN 64
+#define NTHREADS 8
+
+/* ---- scratch directories ------------------------------------------------------------ */
+
+struct scratch {
+	char base[64];          /* the mkdtemp directory */
+	char root[128];         /* base/spool, the spool itself */
+};
+
+static void scratch_make(struct scratch *t)
+{
+	snprintf(t->base, sizeof(t->base), "/tmp/test-spool-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(t->base));
+	snprintf(t->root, sizeof(t->root), "%s/spool", t->base);
+}
+
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void) st;
+	(void) flag;
+	(void) ftw;
+	return remove(path);
+}
+
+static void scratch_remove(struct scratch *t)
+{
+	ck_assert_int_eq(nftw(t->base, rm_one, 16, FTW_DEPTH | FTW_PHYS), 0);
+}
+
+static struct cgfs_spool *open_ok(const char *dir)
+{
+	char why[256] = "";
+	struct cgfs_spool *s = cgfs_spool_open(dir, why, sizeof(why));
+
+	ck_assert_msg(s != NULL, "open %s: %s", dir, why);
+	return s;
+}
+
+static mode_t mode_of(const char *fmt, const char *a, const char *b)
+{
+	char path[512];
+	struct stat st;
+
+	snprintf(path, sizeof(path), fmt, a, b);
+	ck_assert_msg(lstat(path, &st) == 0, "stat %s: %s", path, strerror(errno));
+	return st.st_mode;
+}
+
+static int exists(const char *fmt, const char *a, const char *b)
+{
+	char path[512];
+	struct stat st;
+
+	snprintf(path, sizeof(path), fmt, a, b);
+	return lstat(path, &st) == 0;
+}
+
+/* ---- what cgfs_spool_each reports ------------------------------------------------------ */
+
+struct seen_one {
+	int64_t org;
+	char outbox[32];
+	char name[64];
+	char *text;
+	size_t len;
+};
+
+struct seen {
+	struct seen_one v[MAX_SEEN];
+	int n;
+	int stop_at;            /* return stop_ret on this call (1-based); 0: never */
+	int stop_ret;
+};
+
+static int collect(void *arg, int64_t org, const char *outbox, const char *name,
+		   const char *text, size_t len)
+{
+	struct seen *s = arg;
+	struct seen_one *o;
+
+	ck_assert_int_lt(s->n, MAX_SEEN);
+	o = &s->v[s->n++];
+	o->org = org;
+	snprintf(o->outbox, sizeof(o->outbox), "%s", outbox);
+	snprintf(o->name, sizeof(o->name), "%s", name);
+	o->text = malloc(len ? len : 1);
+	ck_assert_ptr_nonnull(o->text);
+	if (len)
+		memcpy(o->text, text, len);
+	o->len = len;
+	if (s->stop_at && s->n == s->stop_at)
+		return s->stop_ret;
+	return 0;
+}
+
+static void seen_free(struct seen *s)
+{
+	for (int i = 0; i < s->n; i++)
+		free(s->v[i].text);
+	s->n = 0;
+}
+
+static const struct seen_one *find(const struct seen *s, int64_t org, const char *outbox,
+				   const char *name)
+{
+	for (int i = 0; i < s->n; i++)
+		if (s->v[i].org == org && strcmp(s->v[i].outbox, outbox) == 0 &&
+		    strcmp(s->v[i].name, name) == 0)
+			return &s->v[i];
+	return NULL;
+}
+
+static void assert_draft(const struct seen *s, int64_t org, const char *outbox,
+			 const char *name, const char *text, size_t len)
+{
+	const struct seen_one *o = find(s, org, outbox, name);
+
+	ck_assert_msg(o != NULL, "draft %lld/%s/%s not reported", (long long)org, outbox,
+		      name);
+	ck_assert_uint_eq(o->len, len);
+	ck_assert_int_eq(memcmp(o->text, text, len), 0);
+}
+
+/* ---- default directory ------------------------------------------------------------ */
+
+START_TEST(default_dir_xdg)
+{
+	char *d;
+
+	setenv("XDG_STATE_HOME", "/x/state", 1);
+	setenv("HOME", "/home/u", 1);
+	d = cgfs_spool_default_dir();
+	ck_assert_str_eq(d, "/x/state/codegen-fs");
+	free(d);
+}
+END_TEST
+
+START_TEST(default_dir_relative_xdg_ignored)
+{
+	char *d;
+
+	setenv("XDG_STATE_HOME", "rel/state", 1);
+	setenv("HOME", "/home/u", 1);
+	d = cgfs_spool_default_dir();
+	ck_assert_str_eq(d, "/home/u/.local/state/codegen-fs");
+	free(d);
+}
+END_TEST
+
+START_TEST(default_dir_home)
+{
+	char *d;
+
+	unsetenv("XDG_STATE_HOME");
+	setenv("HOME", "/home/u", 1);
+	d = cgfs_spool_default_dir();
+	ck_assert_str_eq(d, "/home/u/.local/state/codegen-fs");
+	free(d);
+
+	setenv("XDG_STATE_HOME", "", 1);
+	d = cgfs_spool_default_dir();
+	ck_assert_str_eq(d, "/home/u/.local/state/codegen-fs");
+	free(d);
+}
+END_TEST
+
+START_TEST(default_dir_none)
+{
+	unsetenv("XDG_STATE_HOME");
+	unsetenv("HOME");
+	ck_assert_ptr_null(cgfs_spool_default_dir());
+}
+END_TEST
+
+/* ---- open ------------------------------------------------------------------------- */
+
+START_TEST(open_creates_private_tree)
+{
+	struct scratch t;
+	struct cgfs_spool *s;
+	char dir[256];
+
+	scratch_make(&t);
+	snprintf(dir, sizeof(dir), "%s/a/b/spool", t.base);
+	s = open_ok(dir);
+	ck_assert_uint_eq(mode_of("%s/a%s", t.base, ""), S_IFDIR | 0700);
+	ck_assert_uint_eq(mode_of("%s/a/b%s", t.base, ""), S_IFDIR | 0700);
+	ck_assert_uint_eq(mode_of("%s%s", dir, ""), S_IFDIR | 0700);
+
+	ck_assert_int_eq(cgfs_spool_put(s, 5, "repo-12", "x", "hi", 2), 0);
+	ck_assert_uint_eq(mode_of("%s/5%s", dir, ""), S_IFDIR | 0700);
+	ck_assert_uint_eq(mode_of("%s/5/repo-12%s", dir, ""), S_IFDIR | 0700);
+	ck_assert_uint_eq(mode_of("%s/5/repo-12/x%s", dir, ""), S_IFREG | 0600);
+	cgfs_spool_close(s);
+
+	/* An existing private root is accepted as it is. */
+	s = open_ok(dir);
+	cgfs_spool_close(s);
+	scratch_remove(&t);
+}
+END_TEST
+
+START_TEST(open_refuses_shared_root)
+{
+	struct scratch t;
+	char why[256] = "";
+
+	scratch_make(&t);
+	ck_assert_int_eq(mkdir(t.root, 0700), 0);
+	ck_assert_int_eq(chmod(t.root, 0755), 0);
+	ck_assert_ptr_null(cgfs_spool_open(t.root, why, sizeof(why)));
+	ck_assert_msg(strstr(why, t.root) && strstr(why, "group or others"), "why: %s", why);
+	/* Not silently repaired. */
+	ck_assert_uint_eq(mode_of("%s%s", t.root, ""), S_IFDIR | 0755);
+
+	ck_assert_int_eq(chmod(t.root, 0701), 0);
+	ck_assert_ptr_null(cgfs_spool_open(t.root, why, sizeof(why)));
+	ck_assert_int_eq(chmod(t.root, 0710), 0);
+	ck_assert_ptr_null(cgfs_spool_open(t.root, NULL, 0));
+	scratch_remove(&t);
+}
+END_TEST
+
+START_TEST(open_refuses_file)
+{
+	struct scratch t;
+	char why[256] = "";
+	int fd;
+
+	scratch_make(&t);
+	fd = open(t.root, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	ck_assert_ptr_null(cgfs_spool_open(t.root, why, sizeof(why)));
+	ck_assert_msg(strstr(why, t.root) && strstr(why, strerror(ENOTDIR)), "why: %s", why);
+	scratch_remove(&t);
+}
+END_TEST
+
+/* ---- put, each, drop ---------------------------------------------------------------- */
+
+START_TEST(put_each_binary)
+{
+	static const char bin[] = "a\0b\xff\n\0";   /* 7 bytes, NULs inside and at the end */
+	struct scratch t;
+	struct cgfs_spool *s;
+	struct seen seen = { 0 };
+
+	scratch_make(&t);
+	s = open_ok(t.root);
+	ck_assert_int_eq(cgfs_spool_put(s, 1, "new", "bin", bin, sizeof(bin)), 0);
+	ck_assert_int_eq(cgfs_spool_each(s, collect, &seen), 0);
+	ck_assert_int_eq(seen.n, 1);
+	assert_draft(&seen, 1, "new", "bin", bin, sizeof(bin));
+	seen_free(&seen);
+	cgfs_spool_close(s);
+	scratch_remove(&t);
+}
+END_TEST
+
+START_TEST(put_each_empty)
+{
+	struct scratch t;
+	struct cgfs_spool *s;
+	struct seen seen = { 0 };
+
+	scratch_make(&t);
+	s = open_ok(t.root);
+	ck_assert_int_eq(cgfs_spool_put(s, 1, "new", "empty", "", 0), 0);
+	ck_assert_int_eq(cgfs_spool_put(s, 1, "new", "null", NULL, 0), 0);
+	ck_assert_int_eq(cgfs_spool_each(s, collect, &seen), 0);
+	ck_assert_int_eq(seen.n, 2);
+	assert_draft(&seen, 1, "new", "empty", "", 0);
+	assert_draft(&seen, 1, "new", "null", "", 0);
+	seen_free(&seen);
+	cgfs_spool_close(s);
+	scratch_remove(&t);
+}
+END_TEST
+
+START_TEST(put_each_one_mib)
+{
+	const size_t len = 1u << 20;
+	struct scratch t;
+	struct cgfs_spool *s;
+	struct seen seen = { 0 };
+	char *big = malloc(len);
+
+	ck_assert_ptr_nonnull(big);
+	for (size_t i = 0; i < len; i++)
+		big[i] = (char)(i * 7 + i / 251);
+	scratch_make(&t);
+	s = open_ok(t.root);
+	ck_assert_int_eq(cgfs_spool_put(s, 3, "new", "big", big, len), 0);
+	ck_assert_int_eq(cgfs_spool_each(s, collect, &seen), 0);
+	ck_assert_int_eq(seen.n, 1);
+	assert_draft(&seen, 3, "new", "big", big, len);
+	seen_free(&seen);
+	cgfs_spool_close(s);
+	scratch_remove(&t);
+	free(big);
+}
+END_TEST
+
+START_TEST(put_twice_replaces)
+{
+	struct scratch t;
+	struct cgfs_spool *s;
+	struct seen seen = { 0 };
+
+	scratch_make(&t);
+	s = open_ok(t.root);
+	ck_assert_int_eq(cgfs_spool_put(s, 1, "new", "p", "first version\n", 14), 0);
+	ck_assert_int_eq(cgfs_spool_put(s, 1, "new", "p", "2nd\n", 4), 0);
+	ck_assert_int_eq(cgfs_spool_each(s, collect, &seen), 0);
+	ck_assert_int_eq(seen.n, 1);
+	assert_draft(&seen, 1, "new", "p", "2nd\n", 4);
+	seen_free(&seen);
+	cgfs_spool_close(s);
+	scratch_remove(&t);
+}
+END_TEST
+
+START_TEST(drop_removes)
+{
+	struct scratch t;
+	struct cgfs_spool *s;
+	struct seen seen = { 0 };
+
+	scratch_make(&t);
+	s = open_ok(t.root);
+	ck_assert_int_eq(cgfs_spool_put(s, 1, "new", "a", "A", 1), 0);
+	ck_assert_int_eq(cgfs_spool_put(s, 1, "new", "b", "B", 1), 0);
+	ck_assert_int_eq(cgfs_spool_drop(s, 1, "new", "a"), 0);
+	ck_assert(!exists("%s/1/new/a%s", t.root, ""));
+	ck_assert_int_eq(cgfs_spool_each(s, collect, &seen), 0);
+	ck_assert_int_eq(seen.n, 1);
+	assert_draft(&seen, 1, "new", "b", "B", 1);
+	seen_free(&seen);
+	cgfs_spool_close(s);
+	scratch_remove(&t);
+}
+END_TEST
+
+START_TEST(drop_missing_is_zero)
+{
+	struct scratch t;
+	struct cgfs_spool *s;
+
+	scratch_make(&t);
+	s = open_ok(t.root);
+	/* Neither the org nor the outbox directory exists yet. */
+	ck_assert_int_eq(cgfs_spool_drop(s, 9, "repo-3", "nothing"), 0);
+	ck_assert_int_eq(cgfs_spool_put(s, 9, "new", "a", "A", 1), 0);
+	ck_assert_int_eq(cgfs_spool_drop(s, 9, "new", "nothing"), 0);
+	ck_assert_int_eq(cgfs_spool_drop(s, 9, "repo-3", "nothing"), 0);
+	ck_assert_int_eq(cgfs_spool_drop(s, 9, "new", "a"), 0);
+	ck_assert_int_eq(cgfs_spool_drop(s, 9, "new", "a"), 0);
+	cgfs_spool_close(s);
+	scratch_remove(&t);
+}
+END_TEST
+
+START_TEST(outboxes_and_orgs_separate)
+{
+	struct scratch t;
+	struct cgfs_spool *s;
+	struct seen seen = { 0 };
+
+	scratch_make(&t);
+	s = open_ok(t.root);
+	ck_assert_int_eq(cgfs_spool_put(s, 1, "new", "a", "org1 new", 8), 0);
+	ck_assert_int_eq(cgfs_spool_put(s, 1, "repo-7", "a", "org1 repo7", 10), 0);
+	ck_assert_int_eq(cgfs_spool_put(s, 2, "new", "a", "org2 new", 8), 0);
+	ck_assert_int_eq(cgfs_spool_put(s, 2, "repo-7", "b", "org2 repo7", 10), 0);
+	ck_assert_int_eq(cgfs_spool_put(s, 9007199254740993LL, "new", "z", "big org", 7), 0);
+	ck_assert_int_eq(cgfs_spool_each(s, collect, &seen), 0);
+	ck_assert_int_eq(seen.n, 5);
+	assert_draft(&seen, 1, "new", "a", "org1 new", 8);
+	assert_draft(&seen, 1, "repo-7", "a", "org1 repo7", 10);
+	assert_draft(&seen, 2, "new", "a", "org2 new", 8);
+	assert_draft(&seen, 2, "repo-7", "b", "org2 repo7", 10);
+	assert_draft(&seen, 9007199254740993LL, "new", "z", "big org", 7);
+
+	/* Dropping in one place leaves the namesakes elsewhere alone. */
+	seen_free(&seen);
+	ck_assert_int_eq(cgfs_spool_drop(s, 1, "new", "a"), 0);
+	ck_assert_int_eq(cgfs_spool_each(s, collect, &seen), 0);
+	ck_assert_int_eq(seen.n, 4);
+	ck_assert_ptr_null(find(&seen, 1, "new", "a"));
+	assert_draft(&seen, 1, "repo-7", "a", "org1 repo7", 10);
+	assert_draft(&seen, 2, "new", "a", "org2 new", 8);
+	seen_free(&seen);
+	cgfs_spool_close(s);
+	scratch_remove(&t);
+}
+END_TEST
+
+/* Entries of dir other than "." and "..". */
+static int count_entries(const char *dir)
+{
+	struct dirent *de;
+	DIR *d = opendir(dir);
+	int n = 0;
+
+	ck_assert_ptr_nonnull(d);
+	while ((de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			n++;
+	closedir(d);
+	return n;
+}
+
+static int count_entries_at(const char *root, const char *sub)
+{
+	char dir[512];
+
+	snprintf(dir, sizeof(dir), "%s/%s", root, sub);
+	return count_entries(dir);
+}
+
+static void make_file(const char *dir, const char *name, const char *text)
+{
+	char path[512];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+}
+
+START_TEST(leftover_tmp_removed)
+{
+	struct scratch t;
+	struct cgfs_spool *s;
+	struct seen seen = { 0 };
+	char dir[256];
+
+	scratch_make(&t);
+	s = open_ok(t.root);
+	ck_assert_int_eq(cgfs_spool_put(s, 1, "new", "x", "kept", 4), 0);
+	snprintf(dir, sizeof(dir), "%s/1/new", t.root);
+	make_file(dir, ".tmp-x-1-1", "half a new versi");
+	make_file(dir, ".tmp-with-dash-999999999-9", "half");
+	ck_assert_int_eq(cgfs_spool_each(s, collect, &seen), 0);
+	ck_assert_int_eq(seen.n, 1);
+	assert_draft(&seen, 1, "new", "x", "kept", 4);
+	ck_assert(!exists("%s/%s", dir, ".tmp-x-1-1"));
+	ck_assert(!exists("%s/%s", dir, ".tmp-with-dash-999999999-9"));
+	ck_assert(exists("%s/%s", dir, "x"));
+	/* put leaves no temporary file behind either. */
+	ck_assert_int_eq(cgfs_spool_put(s, 1, "new", "x", "v2", 2), 0);
+	ck_assert_int_eq(count_entries(dir), 1);
+	seen_free(&seen);
+	cgfs_spool_close(s);
+	scratch_remove(&t);
+}
+END_TEST
+
+START_TEST(each_skips_what_is_not_a_draft)
+{
+	struct scratch t;
+	struct cgfs_spool *s;
+	struct seen seen = { 0 };
+	char path[512];
+	int fd;
+
+	scratch_make(&t);
+	s = open_ok(t.root);
+	ck_assert_int_eq(cgfs_spool_put(s, 4, "new", "real", "R", 1), 0);
+	/* Non-canonical org names, other outboxes, a stray file at the top. */
+	snprintf(path, sizeof(path), "%s/007", t.root);
+	ck_assert_int_eq(mkdir(path, 0700), 0);
+	snprintf(path, sizeof(path), "%s/007/new", t.root);
+	ck_assert_int_eq(mkdir(path, 0700), 0);
+	make_file(path, "hidden", "H");
+	snprintf(path, sizeof(path), "%s/notes", t.root);
+	ck_assert_int_eq(mkdir(path, 0700), 0);
+	snprintf(path, sizeof(path), "%s/4/old", t.root);
+	ck_assert_int_eq(mkdir(path, 0700), 0);
+	make_file(path, "hidden", "H");
+	make_file(t.root, "5", "not a directory");
+	/* A subdirectory and a file over the 64 MiB cap (sparse). */
+	snprintf(path, sizeof(path), "%s/4/new/sub", t.root);
+	ck_assert_int_eq(mkdir(path, 0700), 0);
+	snprintf(path, sizeof(path), "%s/4/new/huge", t.root);
+	fd = open(path, O_WRONLY | O_CREAT, 0600);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(ftruncate(fd, (64 << 20) + 1), 0);
+	close(fd);
+
+	ck_assert_int_eq(cgfs_spool_each(s, collect, &seen), 0);
+	ck_assert_int_eq(seen.n, 1);
+	assert_draft(&seen, 4, "new", "real", "R", 1);
+	seen_free(&seen);
+	cgfs_spool_close(s);
+	scratch_remove(&t);
+}
+END_TEST
+
+START_TEST(invalid_arguments)
+{
+	static const char *const names[] = { "", ".", "..", "a/b", "/", ".tmp-x" };
+	static const char *const outboxes[] = {
+		"", "old", "repo", "repo-", "repo-1a", "repo--1", "new/x", "../new", "New",
+	};
+	struct scratch t;
+	struct cgfs_spool *s;
+	struct seen seen = { 0 };
+
+	scratch_make(&t);
+	s = open_ok(t.root);
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		ck_assert_int_eq(cgfs_spool_put(s, 1, "new", names[i], "x", 1), -EINVAL);
+		ck_assert_int_eq(cgfs_spool_drop(s, 1, "new", names[i]), -EINVAL);
+	}
+	ck_assert_int_eq(cgfs_spool_put(s, 1, "new", NULL, "x", 1), -EINVAL);
+	for (size_t i = 0; i < sizeof(outboxes) / sizeof(outboxes[0]); i++) {
+		ck_assert_int_eq(cgfs_spool_put(s, 1, outboxes[i], "n", "x", 1), -EINVAL);
+		ck_assert_int_eq(cgfs_spool_drop(s, 1, outboxes[i], "n"), -EINVAL);
+	}
+	ck_assert_int_eq(cgfs_spool_put(s, 1, NULL, "n", "x", 1), -EINVAL);
+	ck_assert_int_eq(cgfs_spool_put(s, 0, "new", "n", "x", 1), -EINVAL);
+	ck_assert_int_eq(cgfs_spool_put(s, -3, "new", "n", "x", 1), -EINVAL);
+	ck_assert_int_eq(cgfs_spool_drop(s, 0, "new", "n"), -EINVAL);
+	ck_assert_int_eq(cgfs_spool_drop(s, -3, "new", "n"), -EINVAL);
+	ck_assert_int_eq(cgfs_spool_put(s, 1, "new", "n", NULL, 1), -EINVAL);
+
+	/* Nothing was written by any of them. */
+	ck_assert_int_eq(cgfs_spool_each(s, collect, &seen), 0);
+	ck_assert_int_eq(seen.n, 0);
+	ck_assert(!exists("%s/%s", t.root, "1"));
+	/* Names that only look odd are fine. */
+	ck_assert_int_eq(cgfs_spool_put(s, 1, "repo-0042", "...", "d", 1), 0);
+	ck_assert_int_eq(cgfs_spool_put(s, 1, "new", ".tmp", "t", 1), 0);
+	ck_assert_int_eq(cgfs_spool_put(s, 1, "new", "a b-1-2 \xc3\xa9", "u", 1), 0);
+	ck_assert_int_eq(cgfs_spool_each(s, collect, &seen), 0);
+	ck_assert_int_eq(seen.n, 3);
+	assert_draft(&seen, 1, "repo-0042", "...", "d", 1);
+	assert_draft(&seen, 1, "new", ".tmp", "t", 1);
+	assert_draft(&seen, 1, "new", "a b-1-2 \xc3\xa9", "u", 1);
+	seen_free(&seen);
+	cgfs_spool_close(s);
+	scratch_remove(&t);
+}
+END_TEST
+
+START_TEST(file_modes)
+{
+	struct scratch t;
+	struct cgfs_spool *s;
+
+	/* With no umask to hide it, a 0666 create would show. */
+	umask(0);
+	scratch_make(&t);
+	s = open_ok(t.root);
+	ck_assert_int_eq(cgfs_spool_put(s, 1, "new", "a", "A", 1), 0);
+	ck_assert_int_eq(cgfs_spool_put(s, 1, "new", "a", "AA", 2), 0);
+	ck_assert_uint_eq(mode_of("%s%s", t.root, ""), S_IFDIR | 0700);
+	ck_assert_uint_eq(mode_of("%s/1%s", t.root, ""), S_IFDIR | 0700);
+	ck_assert_uint_eq(mode_of("%s/1/new%s", t.root, ""), S_IFDIR | 0700);
+	ck_assert_uint_eq(mode_of("%s/1/new/a%s", t.root, ""), S_IFREG | 0600);
+	cgfs_spool_close(s);
+	scratch_remove(&t);
+}
+END_TEST
+
+/* ---- threads ----------------------------------------------------------------------- */
+
+struct putter {
+	struct cgfs_spool *s;
+	pthread_barrier_t *start;
+	int i;
+	int same;               /* every thread writes the draft "same" */
+	int ret;
+};
+
+static void *put_thread(void *arg)
+{
+	struct putter *p = arg;
+	char name[16], text[64];
+
+	if (p->same)
+		snprintf(name, sizeof(name), "same");
+	else
+		snprintf(name, sizeof(name), "t%d", p->i);
+	pthread_barrier_wait(p->start);
+	for (int round = 0; round < 20 && !p->ret; round++) {
+		int n = snprintf(text, sizeof(text), "thread %d round %d", p->i, round);
+
+		p->ret = cgfs_spool_put(p->s, p->same ? 3 : 1 + p->i % 2, "new", name, text,
+					(size_t)n);
+	}
+	return NULL;
+}
+
+static void run_putters(struct cgfs_spool *s, int same)
+{
+	struct putter p[NTHREADS];
+	pthread_t th[NTHREADS];
+	pthread_barrier_t start;
+
+	pthread_barrier_init(&start, NULL, NTHREADS);
+	for (int i = 0; i < NTHREADS; i++) {
+		p[i] = (struct putter){ .s = s, .start = &start, .i = i, .same = same };
+		ck_assert_int_eq(pthread_create(&th[i], NULL, put_thread, &p[i]), 0);
+	}
+	for (int i = 0; i < NTHREADS; i++) {
+		pthread_join(th[i], NULL);
+		ck_assert_int_eq(p[i].ret, 0);
+	}
+	pthread_barrier_destroy(&start);
+}
+
+START_TEST(concurrent_puts)
+{
+	struct scratch t;
+	struct cgfs_spool *s;
+	struct seen seen = { 0 };
+
+	scratch_make(&t);
+	s = open_ok(t.root);
+	run_putters(s, 0);
+	ck_assert_int_eq(cgfs_spool_each(s, collect, &seen), 0);
+	ck_assert_int_eq(seen.n, NTHREADS);
+	for (int i = 0; i < NTHREADS; i++) {
+		char name[16], text[64];
+		int n;
+
+		snprintf(name, sizeof(name), "t%d", i);
+		n = snprintf(text, sizeof(text), "thread %d round 19", i);
+		assert_draft(&seen, 1 + i % 2, "new", name, text, (size_t)n);
+	}
+	seen_free(&seen);
+
+	/* One name from every thread: each put has its own temporary file, and
+	 * the last rename wins whole. */
+	run_putters(s, 1);
+	ck_assert_int_eq(cgfs_spool_each(s, collect, &seen), 0);
+	ck_assert_int_eq(seen.n, NTHREADS + 1);
+	{
+		const struct seen_one *o = find(&seen, 3, "new", "same");
+		int i;
+
+		ck_assert_ptr_nonnull(o);
+		ck_assert_int_eq(sscanf(o->text, "thread %d round 19", &i), 1);
+		ck_assert_uint_eq(o->len, strlen("thread 0 round 19"));
+	}
+	ck_assert_int_eq(count_entries_at(t.root, "3/new"), 1);
+	seen_free(&seen);
+	cgfs_spool_close(s);
+	scratch_remove(&t);
+}
+END_TEST
+
+/* ---- each stops early; remount ------------------------------------------------------- */
+
+START_TEST(each_stops_at_first_nonzero)
+{
+	struct scratch t;
+	struct cgfs_spool *s;
+	struct seen seen = { 0 };
+
+	scratch_make(&t);
+	s = open_ok(t.root);
+	ck_assert_int_eq(cgfs_spool_put(s, 1, "new", "a", "A", 1), 0);
+	ck_assert_int_eq(cgfs_spool_put(s, 1, "repo-2", "b", "B", 1), 0);
+	ck_assert_int_eq(cgfs_spool_put(s, 2, "new", "c", "C", 1), 0);
+	ck_assert_int_eq(cgfs_spool_put(s, 3, "new", "d", "D", 1), 0);
+
+	seen.stop_at = 2;
+	seen.stop_ret = 42;
+	ck_assert_int_eq(cgfs_spool_each(s, collect, &seen), 42);
+	ck_assert_int_eq(seen.n, 2);
+	seen_free(&seen);
+
+	seen.stop_at = 1;
+	seen.stop_ret = -ENOMEM;
+	ck_assert_int_eq(cgfs_spool_each(s, collect, &seen), -ENOMEM);
+	ck_assert_int_eq(seen.n, 1);
+	seen_free(&seen);
+
+	seen.stop_at = 4;
+	seen.stop_ret = 1;
+	ck_assert_int_eq(cgfs_spool_each(s, collect, &seen), 1);
+	ck_assert_int_eq(seen.n, 4);
+	seen_free(&seen);
+
+	/* A stopped walk leaves nothing behind: a full one sees all four. */
+	seen.stop_at = 0;
+	ck_assert_int_eq(cgfs_spool_each(s, collect, &seen), 0);
+	ck_assert_int_eq(seen.n, 4);
+	seen_free(&seen);
+	cgfs_spool_close(s);
+	scratch_remove(&t);
+}
+END_TEST
+
+START_TEST(reopen_sees_every_draft)
+{
+	struct scratch t;
+	struct cgfs_spool *s;
+	struct seen seen = { 0 };
+
+	scratch_make(&t);
+	s = open_ok(t.root);
+	ck_assert_int_eq(cgfs_spool_put(s, 1, "new", "a", "alpha", 5), 0);
+	ck_assert_int_eq(cgfs_spool_put(s, 1, "repo-456", "b", "beta", 4), 0);
+	ck_assert_int_eq(cgfs_spool_put(s, 77, "new", "c", "", 0), 0);
+	ck_assert_int_eq(cgfs_spool_put(s, 77, "new", "d", "dropped", 7), 0);
+	ck_assert_int_eq(cgfs_spool_drop(s, 77, "new", "d"), 0);
+	cgfs_spool_close(s);
+
+	s = open_ok(t.root);
+	ck_assert_int_eq(cgfs_spool_each(s, collect, &seen), 0);
+	ck_assert_int_eq(seen.n, 3);
+	assert_draft(&seen, 1, "new", "a", "alpha", 5);
+	assert_draft(&seen, 1, "repo-456", "b", "beta", 4);
+	assert_draft(&seen, 77, "new", "c", "", 0);
+	seen_free(&seen);
+	cgfs_spool_close(s);
+	scratch_remove(&t);
+}
+END_TEST
+
+static Suite *spool_suite(void)
+{
+	Suite *s = suite_create("spool");
+	TCase *tc;
+
+	tc = tcase_create("default_dir");
+	tcase_add_test(tc, default_dir_xdg);
+	tcase_add_test(tc, default_dir_relative_xdg_ignored);
+	tcase_add_test(tc, default_dir_home);
+	tcase_add_test(tc, default_dir_none);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("open");
+	tcase_add_test(tc, open_creates_private_tree);
+	tcase_add_test(tc, open_refuses_shared_root);
+	tcase_add_test(tc, open_refuses_file);
+	tcase_add_test(tc, file_modes);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("drafts");
+	tcase_add_test(tc, put_each_binary);
+	tcase_add_test(tc, put_each_empty);
+	tcase_add_test(tc, put_each_one_mib);
+	tcase_add_test(tc, put_twice_replaces);
+	tcase_add_test(tc, drop_removes);
+	tcase_add_test(tc, drop_missing_is_zero);
+	tcase_add_test(tc, outboxes_and_orgs_separate);
+	tcase_add_test(tc, leftover_tmp_removed);
+	tcase_add_test(tc, each_skips_what_is_not_a_draft);
+	tcase_add_test(tc, invalid_arguments);
+	tcase_add_test(tc, concurrent_puts);
+	tcase_add_test(tc, each_stops_at_first_nonzero);
+	tcase_add_test(tc, reopen_sees_every_draft);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(spool_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -11,6 +11,7 @@
 #include "cg_client.h"
 
 struct fuse;
+struct cgfs_disk;
 struct cgfs_cache;
 struct cgfs_logs_table;
 struct cgfs_errlog;
@@ -31,6 +32,7 @@ struct cgfs {
 	struct cgfs_logs_table *logs;   /* thread-safe */
 	struct cgfs_errlog *errors;     /* thread-safe */
 	struct fuse *fuse;              /* set once mounted; for invalidations */
+	struct cgfs_disk *disk;         /* finished runs on disk, or NULL; thread-safe */
 	uid_t uid;
 	gid_t gid;
 	time_t mounted_at;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cache.h"
+#include "disk.h"
 #include "errlog.h"
 #include "render.h"
 
@@ -129,6 +130,45 @@ struct batch {
 	int64_t total;     /* total_logs, CG_NONE if not said */
 };
 
+/* The complete logs of a finished run from the disk cache, into b:
+ * 0, or -ENOENT when absent or unreadable. */
+static int logs_from_disk(struct cgfs *fs, int64_t org, int64_t run, struct batch *b)
+{
+	char *text = NULL, *line, *end;
+	size_t len;
+	int ret = cgfs_disk_get(fs->disk, CGFS_DISK_LOGS, org, run, &text, &len);
+
+	if (ret)
+		return -ENOENT;
+	for (line = text; !ret && line < text + len; line = end + 1) {
+		struct cg_log_entry e = { 0 };
+		cJSON *json;
+
+		end = memchr(line, '\n', (size_t)(text + len - line));
+		if (!end)
+			end = text + len;
+		json = cJSON_ParseWithLength(line, (size_t)(end - line));
+		if (!json || cg_log_entry_parse(json, &e))
+			ret = -ENOENT;
+		else
+			ret = cgfs_render_log_line(&b->text, &e) ||
+			      cgfs_render_log_jsonl(&b->jsonl, &e) ? -ENOENT : 0;
+		cg_log_entry_free(&e);
+		cJSON_Delete(json);
+		b->count++;
+	}
+	free(text);
+	if (ret) {
+		cgfs_buf_free(&b->text);
+		cgfs_buf_free(&b->jsonl);
+		b->count = 0;
+		return ret;
+	}
+	b->finished = 1;
+	b->total = b->count;
+	return 0;
+}
+
 /* Fetch entries from `skip` on, page by page, into b.  Stops at the first
  * failure, keeping what came before it. */
 static int fetch_from(struct cgfs *fs, int64_t org, int64_t run, int64_t skip,
@@ -171,7 +211,7 @@ int cgfs_logs_sync(struct cgfs *fs, int64_t org, int64_t run, const struct cgfs_
 	struct cg_error err = { 0 };
 	struct run_logs *l;
 	unsigned gen = 0;
-	int waited = 0, ret = 0;
+	int waited = 0, ret = 0, from_disk;
 	size_t old_len;
 	int64_t skip;
 
@@ -201,7 +241,9 @@ int cgfs_logs_sync(struct cgfs *fs, int64_t org, int64_t run, const struct cgfs_
 	skip = l->held;
 	pthread_mutex_unlock(&t->lock);
 
-	ret = fetch_from(fs, org, run, skip, &b, &err);
+	from_disk = skip == 0 && !logs_from_disk(fs, org, run, &b);
+	if (!from_disk)
+		ret = fetch_from(fs, org, run, skip, &b, &err);
 
 	pthread_mutex_lock(&t->lock);
 	old_len = l->text.len;
@@ -228,8 +270,13 @@ int cgfs_logs_sync(struct cgfs *fs, int64_t org, int64_t run, const struct cgfs_
 		l->mtime = time(NULL);
 	l->failed = ret != 0;
 	l->fetched_at = cgfs_now();
-	if (!ret && b.finished && (b.total == CG_NONE || l->held >= b.total))
+	if (!ret && b.finished && (b.total == CG_NONE || l->held >= b.total)) {
 		l->complete = 1;
+		/* Keep them for the next mount: a finished run's logs never change. */
+		if (!from_disk && fs->disk)
+			cgfs_disk_put(fs->disk, CGFS_DISK_LOGS, org, run, l->jsonl.data,
+				      l->jsonl.len);
+	}
 	l->loading = 0;
 	l->gen++;
 	l->last_ret = ret;

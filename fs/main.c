@@ -19,6 +19,7 @@
 #include "cache.h"
 #include "cg_auth.h"
 #include "cg_client.h"
+#include "disk.h"
 #include "errlog.h"
 #include "fs.h"
 #include "logs.h"
@@ -117,7 +118,7 @@ static int read_options(const struct options *o, struct cgfs_config *cfg, double
 /* Find the token, build the client and ask the API who we are.  Prints
  * the reason and returns -1 when the mount must not happen. */
 static int connect_api(const struct options *o, double deadline, double scale,
-		       struct cg_client **client)
+		       struct cg_client **client, int64_t *user_id)
 {
 	struct cg_token_query q = { .token_file = o->token_file, .use_environment = 1 };
 	enum cg_token_source source;
@@ -155,8 +156,22 @@ static int connect_api(const struct options *o, double deadline, double scale,
 		*client = NULL;
 		return -1;
 	}
+	*user_id = me.id;
 	cg_user_free(&me);
 	return 0;
+}
+
+/* The disk cache of finished runs; without it the mount only asks more. */
+static struct cgfs_disk *open_disk(const struct cg_client *client, int64_t user_id)
+{
+	char why[512], *dir = cgfs_disk_default_dir();
+	struct cgfs_disk *d = cgfs_disk_open(dir, cg_client_base_url(client), user_id,
+					     why, sizeof(why));
+
+	if (!d)
+		fprintf(stderr, "codegen-fs: not keeping finished runs on disk: %s\n", why);
+	free(dir);
+	return d;
 }
 
 static int run_loop(struct fuse *f, const struct fuse_cmdline_opts *cmd)
@@ -190,6 +205,7 @@ int main(int argc, char **argv)
 	};
 	double deadline = 30, scale = 1;
 	struct fuse *f = NULL;
+	int64_t user_id = 0;
 	int status = 1, ret;
 
 	/* Handlers wait on the network: allow many at once (a later
@@ -221,8 +237,9 @@ int main(int argc, char **argv)
 		status = 2;
 		goto out_free_args;
 	}
-	if (connect_api(&opts, deadline, scale, &fs.client))
+	if (connect_api(&opts, deadline, scale, &fs.client, &user_id))
 		goto out_free_args;
+	fs.disk = open_disk(fs.client, user_id);
 
 	fs.errors = cgfs_errlog_new();
 	fs.cache = cgfs_cache_new(fs.cfg.missing_ttl, fs.errors);
@@ -263,6 +280,7 @@ out_free_fs:
 	cgfs_cache_free(fs.cache);
 	cgfs_errlog_free(fs.errors);
 	cg_client_free(fs.client);
+	cgfs_disk_close(fs.disk);
 out_free_args:
 	free(cmd.mountpoint);
 	free(opts.token_file);

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "cache.h"
+#include "disk.h"
 #include "errlog.h"
 #include "logs.h"
 
@@ -106,15 +107,49 @@ static void run_key(char *key, size_t size, int64_t org, int64_t run)
 	snprintf(key, size, "run/%" PRId64 "/%" PRId64, org, run);
 }
 
+/* Keep a finished run on disk, for the next mount. */
+static void persist_run(struct cgfs *fs, int64_t org, const struct cg_run *run)
+{
+	if (fs->disk && run->raw && cg_run_state_of(run->status) == CG_RUN_FINISHED &&
+	    !cgfs_disk_has(fs->disk, CGFS_DISK_RUN, org, run->id))
+		cgfs_disk_put(fs->disk, CGFS_DISK_RUN, org, run->id, run->raw, strlen(run->raw));
+}
+
+/* A finished run from the disk cache: 0 and *run, else -ENOENT. */
+static int run_from_disk(struct cgfs *fs, int64_t org, int64_t id, struct cg_run *run)
+{
+	char *text = NULL;
+	size_t len;
+	cJSON *json;
+	int ret = cgfs_disk_get(fs->disk, CGFS_DISK_RUN, org, id, &text, &len);
+
+	if (ret)
+		return ret;
+	json = cJSON_ParseWithLength(text, len);
+	ret = json && !cg_run_parse(json, run) ? 0 : -ENOENT;
+	if (!ret && (run->id != id || cg_run_state_of(run->status) != CG_RUN_FINISHED)) {
+		cg_run_free(run);
+		ret = -ENOENT;
+	}
+	cJSON_Delete(json);
+	free(text);
+	return ret;
+}
+
 static int fetch_run(void *arg, const struct cgfs_obj *prev, struct cgfs_obj **out,
 		     struct cg_error *err)
 {
 	struct cgfs_req *r = arg;
 	struct cg_run run = { 0 };
 	struct box *b;
-	int ret = cg_get_run(r->fs->client, r->org, r->run, &run, err);
+	int ret = 0;
 
 	(void)prev;
+	if (run_from_disk(r->fs, r->org, r->run, &run)) {
+		ret = cg_get_run(r->fs->client, r->org, r->run, &run, err);
+		if (!ret)
+			persist_run(r->fs, r->org, &run);
+	}
 	if (ret)
 		return ret;
 	b = run_box(r->fs, &run);
@@ -439,6 +474,7 @@ static int fetch_run_list(void *arg, const struct cgfs_obj *prev_obj, struct cgf
 			struct box *rb;
 
 			met_known |= has_id(prev, id);
+			persist_run(fs, r->org, &page.items[i]);
 			ret = push_id(l, &cap, id);
 			rb = ret ? NULL : run_box(fs, &page.items[i]);
 			if (!rb) {

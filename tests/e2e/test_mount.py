@@ -22,10 +22,12 @@ import os
 import platform
 import random
 import re
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import unittest
@@ -1244,6 +1246,46 @@ class ConcurrentReadersTest(MountTest):
 
 # --------------------------------------------------------------------------
 # 10. The command: refused mounts, signals
+
+class PersistentCacheTest(MountTest):
+    """Finished runs and their complete logs are kept on disk
+    ($XDG_CACHE_HOME/codegen-fs), so a remount reads them with no request."""
+
+    def cache_dir(self):
+        cache = tempfile.mkdtemp(prefix="cgfs-e2e-cache-")
+        self.addCleanup(shutil.rmtree, cache, True)
+        return cache
+
+    def test_a_remount_reads_a_finished_run_and_its_logs_with_no_request(self):
+        cache = self.cache_dir()
+        first = self.mount(env={"XDG_CACHE_HOME": cache})
+        names = ("status", "summary", "run.json", "logs", "logs.jsonl")
+        before = {name: first.read(RUNS, 789, name) for name in names}
+        self._stop_mount(first)
+        second = self.mount(env={"XDG_CACHE_HOME": cache})
+        seq = self.fake.mark()
+        after = {name: second.read(RUNS, 789, name) for name in names}
+        self.assertEqual(after, before, "run 789 read from the disk cache")
+        requests = self.fake.requests(seq)
+        about_789 = [e for e in requests if "/789" in e["path"]]
+        self.assertEqual(about_789, [], f"a remount asked the server about run 789: "
+                                        f"{describe_requests(requests)}")
+
+    def test_unfinished_runs_are_not_kept_and_files_are_private(self):
+        cache = self.cache_dir()
+        m = self.mount(env={"XDG_CACHE_HOME": cache})
+        self.assertEqual(m.read(RUNS, 1300, "status"), b"ACTIVE\n")
+        m.read(RUNS, 1300, "logs")
+        m.read(RUNS, 789, "logs")
+        kept = sorted(os.path.relpath(os.path.join(d, f), cache)
+                      for d, _, files in os.walk(cache) for f in files)
+        self.assertEqual([os.path.basename(k) for k in kept], ["789.json", "789.logs.jsonl"],
+                         f"files kept: {kept}")
+        for d, _, files in os.walk(os.path.join(cache, "codegen-fs")):
+            self.assertEqual(os.stat(d).st_mode & 0o777, 0o700, d)
+            for f in files:
+                self.assertEqual(os.stat(os.path.join(d, f)).st_mode & 0o777, 0o600, f)
+
 
 class MountCommandTest(MountTest):
 

@@ -1,0 +1,232 @@
+/* disk.c - the persistent cache of finished runs (see disk.h). */
+#include "disk.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define MAX_ENTRY (64u << 20)
+
+/* lock guards counter; root is fixed after open. */
+struct cgfs_disk {
+	char *root;               /* <dir>/<host>-u<user> */
+	pthread_mutex_t lock;
+	unsigned long counter;    /* unique temporary names */
+};
+
+char *cgfs_disk_default_dir(void)
+{
+	const char *cache = getenv("XDG_CACHE_HOME");
+	const char *home = getenv("HOME");
+	char *dir;
+	size_t size;
+
+	if (cache && cache[0] == '/') {
+		size = strlen(cache) + sizeof("/codegen-fs");
+		dir = malloc(size);
+		if (dir)
+			snprintf(dir, size, "%s/codegen-fs", cache);
+		return dir;
+	}
+	if (!home || home[0] != '/')
+		return NULL;
+	size = strlen(home) + sizeof("/.cache/codegen-fs");
+	dir = malloc(size);
+	if (dir)
+		snprintf(dir, size, "%s/.cache/codegen-fs", home);
+	return dir;
+}
+
+/* mkdir -p with 0700; the last component must end up private. */
+static int make_dirs(const char *path)
+{
+	char buf[4096];
+	size_t len = strlen(path);
+
+	if (len >= sizeof(buf))
+		return -ENAMETOOLONG;
+	memcpy(buf, path, len + 1);
+	for (size_t i = 1; i <= len; i++) {
+		if (buf[i] != '/' && buf[i] != '\0')
+			continue;
+		buf[i] = '\0';
+		if (mkdir(buf, 0700) < 0 && errno != EEXIST)
+			return -errno;
+		buf[i] = path[i];
+	}
+	return 0;
+}
+
+/* The host part of a base URL, with anything but [A-Za-z0-9.-] as '_'. */
+static void host_label(const char *url, char *out, size_t size)
+{
+	const char *p = strstr(url, "://");
+	size_t n = 0;
+
+	p = p ? p + 3 : url;
+	for (; *p && *p != '/' && n + 1 < size; p++) {
+		char c = *p;
+		int plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			    (c >= '0' && c <= '9') || c == '.' || c == '-';
+
+		out[n++] = plain ? c : '_';
+	}
+	out[n] = '\0';
+}
+
+struct cgfs_disk *cgfs_disk_open(const char *dir, const char *base_url, int64_t user_id,
+				 char *why, size_t why_size)
+{
+	struct cgfs_disk *d;
+	struct stat st;
+	char host[256];
+	size_t size;
+	int ret;
+
+	if (!dir || !base_url) {
+		snprintf(why, why_size, "no cache directory");
+		return NULL;
+	}
+	host_label(base_url, host, sizeof(host));
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		return NULL;
+	size = strlen(dir) + strlen(host) + 32;
+	d->root = malloc(size);
+	if (!d->root)
+		goto out_free;
+	snprintf(d->root, size, "%s/%s-u%" PRId64, dir, host, user_id);
+	ret = make_dirs(d->root);
+	if (ret || stat(dir, &st) < 0 || !S_ISDIR(st.st_mode) || (st.st_mode & 077) ||
+	    st.st_uid != getuid()) {
+		snprintf(why, why_size, "cache directory %s is not usable (it must be a "
+			 "directory of yours with mode 700)", dir);
+		goto out_free;
+	}
+	pthread_mutex_init(&d->lock, NULL);
+	return d;
+out_free:
+	free(d->root);
+	free(d);
+	return NULL;
+}
+
+void cgfs_disk_close(struct cgfs_disk *d)
+{
+	if (!d)
+		return;
+	pthread_mutex_destroy(&d->lock);
+	free(d->root);
+	free(d);
+}
+
+static const char *kind_name(enum cgfs_disk_kind kind)
+{
+	return kind == CGFS_DISK_LOGS ? "logs.jsonl" : "json";
+}
+
+static void entry_path(const struct cgfs_disk *d, enum cgfs_disk_kind kind, int64_t org,
+		       int64_t run, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s/%" PRId64 "/%" PRId64 ".%s", d->root, org, run, kind_name(kind));
+}
+
+int cgfs_disk_has(struct cgfs_disk *d, enum cgfs_disk_kind kind, int64_t org, int64_t run)
+{
+	char path[4096];
+
+	if (!d)
+		return 0;
+	entry_path(d, kind, org, run, path, sizeof(path));
+	return access(path, R_OK) == 0;
+}
+
+int cgfs_disk_get(struct cgfs_disk *d, enum cgfs_disk_kind kind, int64_t org, int64_t run,
+		  char **data, size_t *len)
+{
+	char path[4096], *buf;
+	struct stat st;
+	size_t n = 0;
+	ssize_t got;
+	int fd, ret = 0;
+
+	if (!d)
+		return -ENOENT;
+	entry_path(d, kind, org, run, path, sizeof(path));
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > (off_t)MAX_ENTRY) {
+		ret = -EINVAL;
+		goto out_close;
+	}
+	buf = malloc((size_t)st.st_size + 1);
+	if (!buf) {
+		ret = -ENOMEM;
+		goto out_close;
+	}
+	while (n < (size_t)st.st_size && (got = read(fd, buf + n, (size_t)st.st_size - n)) > 0)
+		n += (size_t)got;
+	buf[n] = '\0';
+	*data = buf;
+	*len = n;
+out_close:
+	close(fd);
+	return ret;
+}
+
+int cgfs_disk_put(struct cgfs_disk *d, enum cgfs_disk_kind kind, int64_t org, int64_t run,
+		  const char *data, size_t len)
+{
+	char path[4096], tmp[4160], dir[4096];
+	unsigned long n;
+	size_t done = 0;
+	int fd, ret = 0;
+
+	if (!d)
+		return 0;
+	snprintf(dir, sizeof(dir), "%s/%" PRId64, d->root, org);
+	ret = make_dirs(dir);
+	if (ret)
+		return ret;
+	entry_path(d, kind, org, run, path, sizeof(path));
+	pthread_mutex_lock(&d->lock);
+	n = d->counter++;
+	pthread_mutex_unlock(&d->lock);
+	snprintf(tmp, sizeof(tmp), "%s.tmp-%ld-%lu", path, (long)getpid(), n);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	while (done < len) {
+		ssize_t w = write(fd, data + done, len - done);
+
+		if (w < 0) {
+			ret = -errno;
+			break;
+		}
+		done += (size_t)w;
+	}
+	if (close(fd) < 0 && !ret)
+		ret = -errno;
+	if (!ret && rename(tmp, path) < 0)
+		ret = -errno;
+	if (ret)
+		unlink(tmp);
+	return ret;
+}
+
+void cgfs_disk_drop(struct cgfs_disk *d, enum cgfs_disk_kind kind, int64_t org, int64_t run)
+{
+	char path[4096];
+
+	if (!d)
+		return;
+	entry_path(d, kind, org, run, path, sizeof(path));
+	unlink(path);
+}

@@ -338,6 +338,18 @@ int cgfs_cache_last_error(struct cgfs_cache *c, const char *key, struct cgfs_buf
 	return ret;
 }
 
+void cgfs_cache_note_error(struct cgfs_cache *c, const char *key, const struct cgfs_ctx *ctx,
+			   const struct cg_error *err)
+{
+	struct entry *e;
+
+	pthread_mutex_lock(&c->lock);
+	e = lookup(c, key, 1);
+	if (e)
+		note_error(c, e, ctx, err);
+	pthread_mutex_unlock(&c->lock);
+}
+
 void cgfs_cache_counters(struct cgfs_cache *c, struct cgfs_cache_counters *out)
 {
 	pthread_mutex_lock(&c->lock);

@@ -72,6 +72,11 @@ int cgfs_cache_last_error(struct cgfs_cache *c, const char *key, struct cgfs_buf
 
 void cgfs_cache_counters(struct cgfs_cache *c, struct cgfs_cache_counters *out);
 
+/* Record a failure about key that did not come from a fetch (a control
+ * command): one line in the errors log and key's last error. */
+void cgfs_cache_note_error(struct cgfs_cache *c, const char *key, const struct cgfs_ctx *ctx,
+			   const struct cg_error *err);
+
 /* Replace the monotonic clock (tests). */
 void cgfs_cache_set_clock(struct cgfs_cache *c, double (*clock)(void *arg), void *arg);
 

@@ -112,6 +112,19 @@ void cgfs_logs_readers(struct cgfs *fs, int64_t org, int64_t run, int delta)
  * FAILURE_HOLDOFF in cache.c). */
 #define FAILURE_HOLDOFF 3.0
 
+void cgfs_logs_reopen(struct cgfs *fs, int64_t org, int64_t run)
+{
+	struct run_logs *l;
+
+	pthread_mutex_lock(&fs->logs->lock);
+	l = find(fs->logs, org, run, 0);
+	if (l) {
+		l->complete = 0;
+		l->fetched_at = 0;
+	}
+	pthread_mutex_unlock(&fs->logs->lock);
+}
+
 static int needs_fetch(const struct run_logs *l, double now, double ttl)
 {
 	if (l->failed && now - l->fetched_at < (ttl > FAILURE_HOLDOFF ? ttl : FAILURE_HOLDOFF))

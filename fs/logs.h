@@ -36,6 +36,10 @@ int cgfs_logs_sync(struct cgfs *fs, int64_t org, int64_t run, const struct cgfs_
 ssize_t cgfs_logs_read(struct cgfs *fs, int64_t org, int64_t run, int jsonl,
 		       char *buf, size_t size, off_t off);
 
+/* The run came back to life (resumed, refreshed): its logs may grow
+ * again, so stop treating them as complete. */
+void cgfs_logs_reopen(struct cgfs *fs, int64_t org, int64_t run);
+
 /* The follower: a thread that, every logs_ttl, brings up to date the logs
  * of live runs that a reader has open, and calls grew() for each that
  * grew, so the kernel can drop its cached size at once (a `tail -f` then

@@ -27,7 +27,7 @@ static struct cgfs *fs_of(void)
 }
 
 static void fill_stat(const struct cgfs *fs, enum cgfs_node node, size_t size, time_t mtime,
-		      struct stat *st)
+		      int writable, struct stat *st)
 {
 	memset(st, 0, sizeof(*st));
 	st->st_uid = fs->uid;
@@ -38,7 +38,7 @@ static void fill_stat(const struct cgfs *fs, enum cgfs_node node, size_t size, t
 		st->st_nlink = 2;
 		break;
 	case CGFS_FILE:
-		st->st_mode = S_IFREG | 0444;
+		st->st_mode = S_IFREG | (writable ? 0644 : 0444);
 		st->st_nlink = 1;
 		break;
 	case CGFS_LINK:
@@ -65,7 +65,7 @@ static int cgfs_getattr(const char *path, struct stat *st, struct fuse_file_info
 		ret = cgfs_stat_node(&r, &size);
 	if (ret)
 		return ret;
-	fill_stat(fs, r.route->node, size, r.mtime, st);
+	fill_stat(fs, r.route->node, size, r.mtime, r.route->write != NULL, st);
 	return 0;
 }
 
@@ -97,12 +97,12 @@ struct dir_fill {
 };
 
 static int add_entry(void *arg, const char *name, enum cgfs_node node, time_t mtime,
-		     size_t size)
+		     size_t size, int writable)
 {
 	struct dir_fill *d = arg;
 	struct stat st;
 
-	fill_stat(d->fs, node, size, mtime, &st);
+	fill_stat(d->fs, node, size, mtime, writable, &st);
 	/* Attributes come with the names, so `ls -l` needs no lookup each. */
 	return d->filler(d->buf, name, &st, 0, FUSE_FILL_DIR_PLUS) ? -ENOMEM : 0;
 }
@@ -154,8 +154,6 @@ static int cgfs_open(const char *path, struct fuse_file_info *fi)
 	struct handle *h;
 	int ret;
 
-	if ((fi->flags & O_ACCMODE) != O_RDONLY || (fi->flags & O_TRUNC))
-		return -EROFS;
 	h = calloc(1, sizeof(*h) + len);
 	if (!h)
 		return -ENOMEM;
@@ -163,6 +161,9 @@ static int cgfs_open(const char *path, struct fuse_file_info *fi)
 	ret = cgfs_resolve(fs, h->path, "open", &h->req);
 	if (!ret && h->req.route->node == CGFS_DIR)
 		ret = -EISDIR;
+	if (!ret && !h->req.route->write &&
+	    ((fi->flags & O_ACCMODE) != O_RDONLY || (fi->flags & O_TRUNC)))
+		ret = -EROFS;
 	if (!ret && !h->req.route->read && !(h->req.route->flags & CGFS_STREAM) &&
 	    !is_wait(h->req.route))
 		ret = h->req.route->render(&h->req, &h->snapshot);
@@ -297,17 +298,33 @@ static int refuse_chown(const char *path, uid_t uid, gid_t gid, struct fuse_file
 	return -EROFS;
 }
 
-static int refuse_truncate(const char *path, off_t size, struct fuse_file_info *fi)
+/* Control files have no content to cut: `> ctl` truncates nothing. */
+static int cgfs_truncate(const char *path, off_t size, struct fuse_file_info *fi)
 {
-	(void)path; (void)size; (void)fi;
-	return -EROFS;
+	struct cgfs_req r;
+	int ret;
+
+	(void)size;
+	(void)fi;
+	ret = cgfs_resolve(fs_of(), path, "truncate", &r);
+	if (ret)
+		return ret;
+	return r.route->write ? 0 : -EROFS;
 }
 
-static int refuse_write(const char *path, const char *buf, size_t size, off_t off,
-			struct fuse_file_info *fi)
+static int cgfs_write(const char *path, const char *buf, size_t size, off_t off,
+		      struct fuse_file_info *fi)
 {
-	(void)path; (void)buf; (void)size; (void)off; (void)fi;
-	return -EROFS;
+	struct handle *h = handle_of(fi);
+	int ret;
+
+	(void)path;
+	(void)off;
+	if (!h->req.route->write)
+		return -EROFS;
+	h->req.ctx.op = "write";
+	ret = h->req.route->write(&h->req, buf, size);
+	return ret ? ret : (int)size;
 }
 
 static int refuse_create(const char *path, mode_t mode, struct fuse_file_info *fi)
@@ -368,8 +385,8 @@ const struct fuse_operations cgfs_operations = {
 	.link = refuse_link,
 	.chmod = refuse_chmod,
 	.chown = refuse_chown,
-	.truncate = refuse_truncate,
-	.write = refuse_write,
+	.truncate = cgfs_truncate,
+	.write = cgfs_write,
 	.create = refuse_create,
 	.utimens = refuse_utimens,
 };

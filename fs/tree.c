@@ -663,7 +663,7 @@ static int list_users(struct cgfs_req *r, cgfs_add_fn add, void *arg)
 
 	for (size_t i = 0; !ret && i < b->m.users.n; i++) {
 		snprintf(name, sizeof(name), "%" PRId64, b->m.users.items[i].id);
-		ret = add(arg, name, CGFS_DIR, b->base.mtime, 0);
+		ret = add(arg, name, CGFS_DIR, b->base.mtime, 0, 0);
 	}
 	if (b)
 		cgfs_obj_unref(&b->base);
@@ -725,11 +725,11 @@ static int list_org_entries(struct cgfs_req *r, cgfs_add_fn add, void *arg, int 
 
 		snprintf(text, sizeof(text), "%" PRId64, o->id);
 		if (!names)
-			ret = add(arg, text, CGFS_DIR, b->base.mtime, 0);
+			ret = add(arg, text, CGFS_DIR, b->base.mtime, 0, 0);
 		else if (o->name && *o->name && !strchr(o->name, '/') &&
 			 strcmp(o->name, ".") && strcmp(o->name, "..") &&
 			 strspn(o->name, "0123456789") != strlen(o->name))
-			ret = add(arg, o->name, CGFS_LINK, b->base.mtime, strlen(text));
+			ret = add(arg, o->name, CGFS_LINK, b->base.mtime, strlen(text), 0);
 	}
 	if (b)
 		cgfs_obj_unref(&b->base);
@@ -838,9 +838,9 @@ static int list_runs(struct cgfs_req *r, cgfs_add_fn add, void *arg)
 			cgfs_obj_unref(o);
 		}
 		snprintf(name, sizeof(name), "%" PRId64, b->m.ids.ids[i]);
-		ret = r->user == CG_NONE ? add(arg, name, CGFS_DIR, mtime, 0)
+		ret = r->user == CG_NONE ? add(arg, name, CGFS_DIR, mtime, 0, 0)
 					 : add(arg, name, CGFS_LINK, mtime,
-					       strlen("../../../runs/") + strlen(name));
+					       strlen("../../../runs/") + strlen(name), 0);
 	}
 	if (b)
 		cgfs_obj_unref(&b->base);
@@ -893,6 +893,14 @@ static int render_run(struct cgfs_req *r, struct cgfs_buf *out)
 		 render_run_field(&b->m.run, (enum run_field)r->route->arg, out));
 }
 
+/* A control file reads as empty. */
+static int render_nothing(struct cgfs_req *r, struct cgfs_buf *out)
+{
+	(void)out;
+	r->mtime = r->fs->mounted_at;
+	return 0;
+}
+
 static int render_run_error(struct cgfs_req *r, struct cgfs_buf *out)
 {
 	char key[64];
@@ -927,6 +935,111 @@ static ssize_t logs_read(struct cgfs_req *r, char *buf, size_t size, off_t off)
 	if (ret)
 		return ret;
 	return cgfs_logs_read(r->fs, r->org, r->run, (int)r->route->arg, buf, size, off);
+}
+
+/* `ctl`: one command per line, each run inside write() so the writer sees
+ * its error (DESIGN.md §3). */
+
+/* The run changed through this mount: forget every copy of it. */
+static void run_changed(struct cgfs_req *r)
+{
+	char key[64];
+
+	run_key(key, sizeof(key), r->org, r->run);
+	cgfs_cache_invalidate(r->fs->cache, key);
+	cgfs_disk_drop(r->fs->disk, CGFS_DISK_RUN, r->org, r->run);
+	cgfs_disk_drop(r->fs->disk, CGFS_DISK_LOGS, r->org, r->run);
+	cgfs_logs_reopen(r->fs, r->org, r->run);
+}
+
+static int run_command(struct cgfs_req *r, const char *verb, const char *arg,
+		       struct cg_error *err)
+{
+	struct cgfs *fs = r->fs;
+	struct cg_message m = { 0 };
+	int ret;
+
+	if (!strcmp(verb, "ban") && !*arg) {
+		ret = cg_ban_run(fs->client, r->org, r->run, &m, err);
+	} else if (!strcmp(verb, "unban") && !*arg) {
+		ret = cg_unban_run(fs->client, r->org, r->run, &m, err);
+	} else if (!strcmp(verb, "remove-from-pr") && !*arg) {
+		ret = cg_remove_from_pr(fs->client, r->org, r->run, &m, err);
+	} else if (!strcmp(verb, "refresh") && !*arg) {
+		ret = 0;
+	} else if (!strcmp(verb, "resume") && *arg) {
+		struct cg_run run = { 0 };
+
+		ret = cg_resume_run(fs->client, r->org, r->run, arg, NULL, 0, &run, err);
+		cg_run_free(&run);
+	} else if (!strcmp(verb, "pr") && *arg) {
+		struct cg_pr_edit e = { 0 };
+		char state[32];
+		long long pr;
+		int used = 0;
+
+		if (sscanf(arg, "%lld %31s %n", &pr, state, &used) != 2 || arg[used] || pr <= 0) {
+			cg_error_set(err, 0, EINVAL, "usage: pr <pr-id> open|closed|draft|ready_for_review");
+			return -EINVAL;
+		}
+		ret = cg_edit_pr(fs->client, r->org, CG_NONE, pr, state, &e, err);
+		if (!ret && e.success == 0) {
+			cg_error_set(err, 200, EIO, "PR %lld not changed: %s", pr,
+				     e.error ? e.error : "the server gave no reason");
+			ret = -EIO;
+		}
+		cg_pr_edit_free(&e);
+	} else {
+		cg_error_set(err, 0, EINVAL, "unknown command '%s%s%s' (known: ban, unban, "
+			     "remove-from-pr, resume <text>, refresh, pr <pr-id> <state>)",
+			     verb, *arg ? " " : "", arg);
+		return -EINVAL;
+	}
+	cg_message_free(&m);
+	if (!ret)
+		run_changed(r);
+	return ret;
+}
+
+#define CTL_MAX 65536
+
+static int write_run_ctl(struct cgfs_req *r, const char *buf, size_t size)
+{
+	struct cg_error err = { 0 };
+	char *text, *line, *next;
+	int ret = 0;
+
+	if (size > CTL_MAX)
+		return -EFBIG;
+	text = strndup(buf, size);
+	if (!text)
+		return -ENOMEM;
+	for (line = text; line && !ret; line = next) {
+		char *verb, *arg, *end;
+
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		end = line + strlen(line);
+		while (end > line && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r'))
+			*--end = '\0';
+		verb = line + strspn(line, " \t");
+		if (!*verb)
+			continue;
+		arg = verb + strcspn(verb, " \t");
+		if (*arg)
+			*arg++ = '\0';
+		arg += strspn(arg, " \t");
+		ret = run_command(r, verb, arg, &err);
+		if (ret) {
+			char key[64];
+
+			run_key(key, sizeof(key), r->org, r->run);
+			cgfs_cache_note_error(r->fs->cache, key, &r->ctx, &err);
+		}
+	}
+	free(text);
+	return ret;
 }
 
 /* ---- repos --- */
@@ -967,7 +1080,7 @@ static int list_repos(struct cgfs_req *r, cgfs_add_fn add, void *arg)
 
 	for (size_t i = 0; !ret && i < b->m.repos.n; i++) {
 		snprintf(name, sizeof(name), "%" PRId64, b->m.repos.items[i].id);
-		ret = add(arg, name, CGFS_DIR, b->base.mtime, 0);
+		ret = add(arg, name, CGFS_DIR, b->base.mtime, 0, 0);
 	}
 	if (b)
 		cgfs_obj_unref(&b->base);
@@ -1064,6 +1177,7 @@ static const struct cgfs_route routes[] = {
 	  .arg = 1, .flags = CGFS_LOGS_READER },
 	{ .pattern = RUN "wait", .node = CGFS_FILE, .render = render_wait, .flags = CGFS_WAIT },
 	FILE_ROW(RUN "error", render_run_error, 0),
+	{ .pattern = RUN "ctl", .node = CGFS_FILE, .render = render_nothing, .write = write_run_ctl },
 
 	DIR_ROW("/orgs/{org}/repos"),
 	{ .pattern = "/orgs/{org}/repos/{repo}", .node = CGFS_DIR, .check = check_repo,
@@ -1325,7 +1439,7 @@ int cgfs_list(struct cgfs_req *dir, cgfs_add_fn add, void *arg)
 			child.route = c;
 			ret = cgfs_stat_node(&child, &size);
 			if (!ret)
-				ret = add(arg, last, c->node, child.mtime, size);
+				ret = add(arg, last, c->node, child.mtime, size, c->write != NULL);
 		}
 	}
 	return ret;

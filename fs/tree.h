@@ -36,8 +36,10 @@ struct cgfs_req {
 	time_t mtime;                   /* set by the row's functions */
 };
 
+/* One directory entry: its kind, mtime, size (files, links) and whether
+ * it can be written (mode 0644 instead of 0444). */
 typedef int (*cgfs_add_fn)(void *arg, const char *name, enum cgfs_node node,
-			   time_t mtime, size_t link_size);
+			   time_t mtime, size_t size, int writable);
 
 struct cgfs_route {
 	const char *pattern;
@@ -51,6 +53,9 @@ struct cgfs_route {
 	 * which exist (for readdir of the parent). */
 	int (*check)(struct cgfs_req *r);
 	int (*list)(struct cgfs_req *r, cgfs_add_fn add, void *arg);
+	/* Writable files: act on one write() (whole lines of commands); 0 or
+	 * -errno, which the writer sees. */
+	int (*write)(struct cgfs_req *r, const char *buf, size_t size);
 	size_t arg;       /* for the render function: which field */
 	unsigned flags;
 };

@@ -1287,6 +1287,98 @@ class PersistentCacheTest(MountTest):
                 self.assertEqual(os.stat(os.path.join(d, f)).st_mode & 0o777, 0o600, f)
 
 
+class RunCtlTest(MountTest):
+    """runs/<id>/ctl: one command per line, run inside write() so the shell
+    sees the error (DESIGN.md §3)."""
+
+    def ctl(self, m, run_id, text):
+        return sh(["bash", "-c", 'printf "%s" "$1" > "$2"', "ctl", text, m.path(RUNS, run_id, "ctl")])
+
+    def posts(self, seq):
+        return [(e["method"], e["path"], json.loads(e["body"]) if e["body"] else None)
+                for e in self.fake.requests(seq) if e["method"] != "GET"]
+
+    def test_ctl_is_listed_writable_and_reads_empty(self):
+        m = self.mount()
+        st = os.stat(m.path(RUNS, 789, "ctl"))
+        self.assertEqual(st.st_mode & 0o777, 0o644)
+        self.assertEqual(m.read(RUNS, 789, "ctl"), b"")
+        self.assertIn("ctl", os.listdir(m.path(RUNS, 789)))
+
+    def test_ban_unban_remove_from_pr(self):
+        m = self.mount()
+        seq = self.fake.mark()
+        self.assertEqual(self.ctl(m, 1250, "ban\n")[0], 0)
+        self.assertTrue(self.fake.run_state(1250)["banned"])
+        self.assertEqual(self.ctl(m, 1250, "unban\n")[0], 0)
+        self.assertFalse(self.fake.run_state(1250)["banned"])
+        self.assertEqual(self.ctl(m, 1250, "remove-from-pr\n")[0], 0)
+        self.assertTrue(self.fake.run_state(1250)["removed_from_pr"])
+        base = f"/v1/organizations/{ORG}/agent/run/"
+        self.assertEqual(self.posts(seq), [
+            ("POST", base + "ban", {"agent_run_id": 1250}),
+            ("POST", base + "unban", {"agent_run_id": 1250}),
+            ("POST", base + "remove-from-pr", {"agent_run_id": 1250}),
+        ])
+
+    def test_resume_makes_the_run_live_again(self):
+        m = self.mount()
+        self.assertEqual(m.read(RUNS, 789, "status"), b"COMPLETE\n")
+        seq = self.fake.mark()
+        rc, _, err = self.ctl(m, 789, "resume Also add unit tests\n")
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(self.posts(seq), [
+            ("POST", f"/v1/organizations/{ORG}/agent/run/resume",
+             {"agent_run_id": 789, "prompt": "Also add unit tests"})])
+        # The finished copy was forgotten: the next read asks again.
+        self.assertEqual(m.read(RUNS, 789, "status"), b"ACTIVE\n")
+        self.assertEqual(self.fake.run_state(789)["resumes"], ["Also add unit tests"])
+
+    def test_several_commands_and_refresh(self):
+        m = self.mount()
+        seq = self.fake.mark()
+        rc, _, err = self.ctl(m, 1250, "ban\n\nrefresh\nunban\n")
+        self.assertEqual(rc, 0, err)
+        self.assertEqual([p[1].rsplit("/", 1)[1] for p in self.posts(seq)], ["ban", "unban"])
+
+    def test_pr_edit(self):
+        m = self.mount()
+        pr = self.fake.run_state(1250)["prs"][0]["id"]
+        seq = self.fake.mark()
+        rc, _, err = self.ctl(m, 1250, f"pr {pr} ready_for_review\n")
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(self.posts(seq), [
+            ("PATCH", f"/v1/organizations/{ORG}/prs/{pr}", {"state": "ready_for_review"})])
+        self.assertEqual(self.fake.run_state(1250)["prs"][0]["state"], "ready_for_review")
+
+    def test_errors_reach_the_writer(self):
+        m = self.mount()
+        seq = self.fake.mark()
+        rc, _, err = self.ctl(m, 789, "bogus\n")
+        self.assertNotEqual(rc, 0)
+        self.assertIn("Invalid argument", err)
+        rc, _, err = self.ctl(m, 789, "pr 999999 draft\n")
+        self.assertNotEqual(rc, 0)
+        self.assertIn("No such file or directory", err)
+        rc, _, err = self.ctl(m, 789, "pr 12 merged\n")
+        self.assertNotEqual(rc, 0)
+        self.assertIn("Invalid argument", err)
+        self.assertEqual([p[:2] for p in self.posts(seq)],
+                         [("PATCH", f"/v1/organizations/{ORG}/prs/999999")],
+                         "only the well-formed command reached the server")
+        errors = m.read("errors").decode()
+        self.assertIn(f"write /orgs/{ORG}/runs/789/ctl - EINVAL unknown command 'bogus'", errors)
+        self.assertIn(f"write /orgs/{ORG}/runs/789/ctl 404 ENOENT Pull request not found.", errors)
+        # The run's `error` holds its last failure.
+        self.assertIn("EINVAL PR state must be open, closed, draft or ready_for_review",
+                      m.read(RUNS, 789, "error").decode())
+        self.fake.fault("status", status=500, count=None)
+        self.addCleanup(self.fake.clear_faults)
+        rc, _, err = self.ctl(m, 789, "ban\n")
+        self.assertNotEqual(rc, 0)
+        self.assertIn("Input/output error", err)
+
+
 class MountCommandTest(MountTest):
 
     def spawn_expecting_failure(self, mount):

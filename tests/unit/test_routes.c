@@ -75,6 +75,7 @@ static const struct want rows[] = {
 	RUN("/orgs/11/runs/789/logs.jsonl", "/orgs/{org}/runs/{run}/logs.jsonl", CGFS_FILE),
 	RUN("/orgs/11/runs/789/wait", "/orgs/{org}/runs/{run}/wait", CGFS_FILE),
 	RUN("/orgs/11/runs/789/error", "/orgs/{org}/runs/{run}/error", CGFS_FILE),
+	RUN("/orgs/11/runs/789/ctl", "/orgs/{org}/runs/{run}/ctl", CGFS_FILE),
 
 	ORG("/orgs/11/repos", "/orgs/{org}/repos", CGFS_DIR),
 	REPO("/orgs/11/repos/456", "/orgs/{org}/repos/{repo}", CGFS_DIR),
@@ -180,6 +181,14 @@ START_TEST(row_kinds_and_flags)
 	ck_assert_int_eq(cgfs_route_match("/orgs/11/users/3/runs/1006", &r), 0);
 	ck_assert_ptr_nonnull(r.route->check);
 	ck_assert_ptr_nonnull(r.route->render);
+	/* Only control files take writes (the write side grows row by row). */
+	for (size_t i = 0; i < cgfs_route_count(); i++) {
+		const struct cgfs_route *row = cgfs_route_at(i);
+		size_t len = strlen(row->pattern);
+		int is_ctl = len >= 4 && !strcmp(row->pattern + len - 4, "/ctl");
+
+		ck_assert_msg((row->write != NULL) == is_ctl, "%s: write handler", row->pattern);
+	}
 }
 END_TEST
 

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,6 +44,7 @@ struct box {
 		struct cg_oauth_provider_list providers;
 		struct cg_check_suite check_suite;
 		struct id_list ids;
+		char *text;
 	} m;
 };
 
@@ -79,6 +81,7 @@ static void free_oauth(struct box *b) { cg_string_list_free(&b->m.oauth); }
 static void free_providers(struct box *b) { cg_oauth_provider_list_free(&b->m.providers); }
 static void free_check_suite(struct box *b) { cg_check_suite_free(&b->m.check_suite); }
 static void free_ids(struct box *b) { free(b->m.ids.ids); }
+static void free_text(struct box *b) { free(b->m.text); }
 
 static int nomem(struct cg_error *err)
 {
@@ -1003,7 +1006,13 @@ static int run_command(struct cgfs_req *r, const char *verb, const char *arg,
 
 #define CTL_MAX 65536
 
-static int write_run_ctl(struct cgfs_req *r, const char *buf, size_t size)
+typedef int (*command_fn)(struct cgfs_req *r, const char *verb, const char *arg,
+			  struct cg_error *err);
+
+/* Run each non-blank line of buf as "<verb> <arg>"; stop at the first
+ * failure, recorded under error_key (errors log and last error). */
+static int run_commands(struct cgfs_req *r, const char *buf, size_t size, command_fn fn,
+			const char *error_key)
 {
 	struct cg_error err = { 0 };
 	char *text, *line, *next;
@@ -1030,15 +1039,141 @@ static int write_run_ctl(struct cgfs_req *r, const char *buf, size_t size)
 		if (*arg)
 			*arg++ = '\0';
 		arg += strspn(arg, " \t");
-		ret = run_command(r, verb, arg, &err);
-		if (ret) {
-			char key[64];
-
-			run_key(key, sizeof(key), r->org, r->run);
-			cgfs_cache_note_error(r->fs->cache, key, &r->ctx, &err);
-		}
+		ret = fn(r, verb, arg, &err);
+		if (ret)
+			cgfs_cache_note_error(r->fs->cache, error_key, &r->ctx, &err);
 	}
 	free(text);
+	return ret;
+}
+
+static int write_run_ctl(struct cgfs_req *r, const char *buf, size_t size)
+{
+	char key[64];
+
+	run_key(key, sizeof(key), r->org, r->run);
+	return run_commands(r, buf, size, run_command, key);
+}
+
+/* ---- org control: orgs/<org>/ctl and ctl.out --- */
+
+static void ctl_out_key(char *key, size_t size, int64_t org)
+{
+	snprintf(key, size, "ctlout/%" PRId64, org);
+}
+
+/* Keep the answer of the last command for ctl.out (never expires). */
+static int set_ctl_out(struct cgfs_req *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static int set_ctl_out(struct cgfs_req *r, const char *fmt, ...)
+{
+	struct box *b = box_new(free_text, INFINITY);
+	char key[64];
+	va_list ap;
+	int ret;
+
+	if (!b)
+		return -ENOMEM;
+	va_start(ap, fmt);
+	ret = vasprintf(&b->m.text, fmt, ap);
+	va_end(ap);
+	if (ret < 0) {
+		b->m.text = NULL;
+		box_destroy(&b->base);
+		return -ENOMEM;
+	}
+	ctl_out_key(key, sizeof(key), r->org);
+	cgfs_cache_put(r->fs->cache, key, &b->base);
+	return 0;
+}
+
+static void forget_org(struct cgfs_req *r, const char *const *prefixes, size_t n)
+{
+	char key[64];
+
+	for (size_t i = 0; i < n; i++) {
+		snprintf(key, sizeof(key), "%s/%" PRId64, prefixes[i], r->org);
+		cgfs_cache_invalidate(r->fs->cache, key);
+	}
+}
+
+static int org_command(struct cgfs_req *r, const char *verb, const char *arg,
+		       struct cg_error *err)
+{
+	struct cgfs *fs = r->fs;
+	int ret;
+
+	if (!strcmp(verb, "analyze-sandbox") && *arg) {
+		struct cg_started_run s = { 0 };
+		char *end;
+		long long sandbox = strtoll(arg, &end, 10);
+		static const char *const lists[] = { "runs" };
+
+		if (*end || sandbox <= 0) {
+			cg_error_set(err, 0, EINVAL, "usage: analyze-sandbox <sandbox-id>");
+			return -EINVAL;
+		}
+		ret = cg_analyze_sandbox_logs(fs->client, r->org, sandbox, &s, err);
+		if (!ret) {
+			ret = set_ctl_out(r, "%" PRId64 "\n", s.agent_run_id);
+			forget_org(r, lists, 1);
+		}
+		cg_started_run_free(&s);
+	} else if (!strcmp(verb, "revoke-oauth") && *arg && !strpbrk(arg, " \t")) {
+		struct cg_message m = { 0 };
+		static const char *const lists[] = { "oauth" };
+
+		ret = cg_revoke_oauth(fs->client, r->org, arg, &m, err);
+		if (!ret) {
+			ret = set_ctl_out(r, "%s\n", m.message ? m.message : "revoked");
+			forget_org(r, lists, 1);
+		}
+		cg_message_free(&m);
+	} else if (!strcmp(verb, "slack-connect") && !*arg) {
+		struct cg_slack_token t = { 0 };
+
+		ret = cg_slack_connect_token(fs->client, r->org, &t, err);
+		if (!ret)
+			ret = set_ctl_out(r, "%s\n", t.token);
+		cg_slack_token_free(&t);
+	} else if (!strcmp(verb, "refresh") && !*arg) {
+		static const char *const lists[] = {
+			"runs", "repos", "users", "integrations", "rules", "oauth",
+		};
+
+		forget_org(r, lists, sizeof(lists) / sizeof(lists[0]));
+		cgfs_cache_invalidate(fs->cache, "orgs");
+		ret = set_ctl_out(r, "%s", "");
+	} else {
+		cg_error_set(err, 0, EINVAL, "unknown command '%s%s%s' (known: analyze-sandbox "
+			     "<sandbox-id>, revoke-oauth <provider>, slack-connect, refresh)",
+			     verb, *arg ? " " : "", arg);
+		return -EINVAL;
+	}
+	return ret;
+}
+
+static int write_org_ctl(struct cgfs_req *r, const char *buf, size_t size)
+{
+	char key[64];
+
+	ctl_out_key(key, sizeof(key), r->org);
+	return run_commands(r, buf, size, org_command, key);
+}
+
+static int render_ctl_out(struct cgfs_req *r, struct cgfs_buf *out)
+{
+	struct cgfs_obj *o;
+	char key[64];
+	int ret = 0;
+
+	ctl_out_key(key, sizeof(key), r->org);
+	o = cgfs_cache_peek(r->fs->cache, key);
+	r->mtime = o ? o->mtime : r->fs->mounted_at;
+	if (o && ((struct box *)o)->m.text)
+		ret = cgfs_buf_puts(out, ((struct box *)o)->m.text);
+	cgfs_obj_unref(o);
 	return ret;
 }
 
@@ -1157,6 +1292,9 @@ static const struct cgfs_route routes[] = {
 	FILE_ROW("/orgs/{org}/integrations", render_integrations, 0),
 	FILE_ROW("/orgs/{org}/integrations.json", render_integrations, 1),
 	FILE_ROW("/orgs/{org}/oauth", render_oauth, 0),
+	{ .pattern = "/orgs/{org}/ctl", .node = CGFS_FILE, .render = render_nothing,
+	  .write = write_org_ctl },
+	FILE_ROW("/orgs/{org}/ctl.out", render_ctl_out, 0),
 
 	DIR_ROW("/orgs/{org}/runs"),
 	{ .pattern = "/orgs/{org}/runs/{run}", .node = CGFS_DIR, .check = check_run,

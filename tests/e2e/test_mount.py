@@ -1379,6 +1379,68 @@ class RunCtlTest(MountTest):
         self.assertIn("Input/output error", err)
 
 
+class OrgCtlTest(MountTest):
+    """orgs/<org>/ctl and ctl.out (DESIGN.md §3)."""
+
+    def ctl(self, m, text):
+        return sh(["bash", "-c", 'printf "%s" "$1" > "$2"', "ctl", text,
+                   m.path(f"orgs/{ORG}/ctl")])
+
+    def test_analyze_sandbox_shows_the_new_run(self):
+        m = self.mount()
+        before = os.listdir(m.path(RUNS))
+        seq = self.fake.mark()
+        rc, _, err = self.ctl(m, "analyze-sandbox 301\n")
+        self.assertEqual(rc, 0, err)
+        posts = [(e["method"], e["path"]) for e in self.fake.requests(seq) if e["method"] != "GET"]
+        self.assertEqual(posts, [("POST", f"/v1/organizations/{ORG}/sandbox/301/analyze-logs")])
+        run_id = m.read(f"orgs/{ORG}/ctl.out").decode().strip()
+        self.assertTrue(run_id.isdigit(), run_id)
+        names = os.listdir(m.path(RUNS))
+        self.assertEqual(names[0], run_id, "runs/ shows the analysis run first, at once")
+        self.assertEqual(names[1:], before[:len(names) - 1])
+        self.assertEqual(m.read(RUNS, run_id, "status"), b"ACTIVE\n")
+
+    def test_revoke_oauth_and_slack_connect(self):
+        m = self.mount()
+        self.assertEqual(m.read(f"orgs/{ORG}/oauth"), b"linear\nnotion\n")
+        rc, _, err = self.ctl(m, "revoke-oauth linear\n")
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(m.read(f"orgs/{ORG}/ctl.out"),
+                         b"Revoked OAuth tokens for provider 'linear'.\n")
+        self.assertEqual(m.read(f"orgs/{ORG}/oauth"), b"notion\n")
+        seq = self.fake.mark()
+        rc, _, err = self.ctl(m, "slack-connect\n")
+        self.assertEqual(rc, 0, err)
+        [post] = [e for e in self.fake.requests(seq) if e["method"] == "POST"]
+        self.assertEqual((post["path"], json.loads(post["body"])),
+                         ("/v1/slack-connect/generate-token", {"org_id": ORG}))
+        token = m.read(f"orgs/{ORG}/ctl.out").decode()
+        self.assertRegex(token, r"^[0-9a-f]{32}\n$")
+
+    def test_errors_and_refresh(self):
+        m = self.mount()
+        rc, _, err = self.ctl(m, "analyze-sandbox 999\n")
+        self.assertNotEqual(rc, 0)
+        self.assertIn("No such file or directory", err)
+        rc, _, err = self.ctl(m, "revoke-oauth github\n")
+        self.assertNotEqual(rc, 0)
+        rc, _, err = self.ctl(m, "launch\n")
+        self.assertNotEqual(rc, 0)
+        self.assertIn("Invalid argument", err)
+        errors = m.read("errors").decode()
+        self.assertIn(f"write /orgs/{ORG}/ctl 404 ENOENT Sandbox not found.", errors)
+        self.assertIn(f"write /orgs/{ORG}/ctl - EINVAL unknown command 'launch'", errors)
+        m.read(f"orgs/{ORG}/integrations")
+        seq = self.fake.mark()
+        rc, _, err = self.ctl(m, "refresh\n")
+        self.assertEqual(rc, 0, err)
+        m.read(f"orgs/{ORG}/integrations")
+        paths = [e["path"] for e in self.fake.requests(seq)]
+        self.assertIn(f"/v1/organizations/{ORG}/integrations", paths,
+                      "refresh forgot the org's cached answers")
+
+
 class MountCommandTest(MountTest):
 
     def spawn_expecting_failure(self, mount):

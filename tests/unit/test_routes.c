@@ -58,6 +58,8 @@ static const struct want rows[] = {
 	ORG("/orgs/11/integrations", "/orgs/{org}/integrations", CGFS_FILE),
 	ORG("/orgs/11/integrations.json", "/orgs/{org}/integrations.json", CGFS_FILE),
 	ORG("/orgs/11/oauth", "/orgs/{org}/oauth", CGFS_FILE),
+	ORG("/orgs/11/ctl", "/orgs/{org}/ctl", CGFS_FILE),
+	ORG("/orgs/11/ctl.out", "/orgs/{org}/ctl.out", CGFS_FILE),
 
 	ORG("/orgs/11/runs", "/orgs/{org}/runs", CGFS_DIR),
 	RUN("/orgs/11/runs/789", "/orgs/{org}/runs/{run}", CGFS_DIR),
@@ -186,6 +188,7 @@ START_TEST(row_kinds_and_flags)
 		const struct cgfs_route *row = cgfs_route_at(i);
 		size_t len = strlen(row->pattern);
 		int is_ctl = len >= 4 && !strcmp(row->pattern + len - 4, "/ctl");
+
 
 		ck_assert_msg((row->write != NULL) == is_ctl, "%s: write handler", row->pattern);
 	}

@@ -26,6 +26,11 @@ static struct cgfs *fs_of(void)
 	return fuse_get_context()->private_data;
 }
 
+static int writable(const struct cgfs_route *rt)
+{
+	return rt->write || rt->commit;
+}
+
 static void fill_stat(const struct cgfs *fs, enum cgfs_node node, size_t size, time_t mtime,
 		      int writable, struct stat *st)
 {
@@ -65,7 +70,7 @@ static int cgfs_getattr(const char *path, struct stat *st, struct fuse_file_info
 		ret = cgfs_stat_node(&r, &size);
 	if (ret)
 		return ret;
-	fill_stat(fs, r.route->node, size, r.mtime, r.route->write != NULL, st);
+	fill_stat(fs, r.route->node, size, r.mtime, writable(r.route), st);
 	return 0;
 }
 
@@ -132,10 +137,12 @@ static int cgfs_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off
  * file sees the same bytes. */
 struct handle {
 	struct cgfs_req req;
-	struct cgfs_buf snapshot;
+	struct cgfs_buf snapshot;   /* for commit rows: the text being written */
 	int logs_reader;
+	int wrote;                  /* written since the last commit */
 	char path[];
 };
+
 
 static struct handle *handle_of(struct fuse_file_info *fi)
 {
@@ -161,11 +168,15 @@ static int cgfs_open(const char *path, struct fuse_file_info *fi)
 	ret = cgfs_resolve(fs, h->path, "open", &h->req);
 	if (!ret && h->req.route->node == CGFS_DIR)
 		ret = -EISDIR;
-	if (!ret && !h->req.route->write &&
+	if (!ret && !writable(h->req.route) &&
 	    ((fi->flags & O_ACCMODE) != O_RDONLY || (fi->flags & O_TRUNC)))
 		ret = -EROFS;
+	/* A commit row opened to be rewritten starts empty; opened O_RDWR it
+	 * starts from the current content, so an editor can change it. */
 	if (!ret && !h->req.route->read && !(h->req.route->flags & CGFS_STREAM) &&
-	    !is_wait(h->req.route))
+	    !is_wait(h->req.route) &&
+	    !(h->req.route->commit && ((fi->flags & O_TRUNC) ||
+				       (fi->flags & O_ACCMODE) == O_WRONLY)))
 		ret = h->req.route->render(&h->req, &h->snapshot);
 	if (ret) {
 		cgfs_buf_free(&h->snapshot);
@@ -250,11 +261,40 @@ static int cgfs_read(const char *path, char *buf, size_t size, off_t off,
 	return ret;
 }
 
+/* A commit point: act on what was written, once. */
+static int commit(struct handle *h, const char *op)
+{
+	int ret;
+
+	if (!h->wrote || !h->req.route->commit)
+		return 0;
+	h->wrote = 0;
+	h->req.ctx.op = op;
+	ret = h->req.route->commit(&h->req, h->snapshot.data ? h->snapshot.data : "",
+				   h->snapshot.len);
+	return ret;
+}
+
+static int cgfs_flush(const char *path, struct fuse_file_info *fi)
+{
+	(void)path;
+	return commit(handle_of(fi), "flush");
+}
+
+static int cgfs_fsync(const char *path, int datasync, struct fuse_file_info *fi)
+{
+	(void)path;
+	(void)datasync;
+	return commit(handle_of(fi), "fsync");
+}
+
 static int cgfs_release(const char *path, struct fuse_file_info *fi)
 {
 	struct handle *h = handle_of(fi);
 
 	(void)path;
+	/* The last chance; nobody sees this result (close already returned). */
+	commit(h, "release");
 	if (h->logs_reader)
 		cgfs_logs_readers(h->req.fs, h->req.org, h->req.run, -1);
 	cgfs_buf_free(&h->snapshot);
@@ -298,18 +338,51 @@ static int refuse_chown(const char *path, uid_t uid, gid_t gid, struct fuse_file
 	return -EROFS;
 }
 
-/* Control files have no content to cut: `> ctl` truncates nothing. */
+/* Make the text of a commit row at least size bytes (zero-filled), and
+ * mark it written. */
+static int grow_to(struct handle *h, size_t size)
+{
+	size_t old = h->snapshot.len;
+
+	if (size > old) {
+		int ret = cgfs_buf_append(&h->snapshot, NULL, 0);
+
+		while (!ret && h->snapshot.len < size) {
+			static const char zeros[4096];
+			size_t n = size - h->snapshot.len < sizeof(zeros) ? size - h->snapshot.len
+									 : sizeof(zeros);
+
+			ret = cgfs_buf_append(&h->snapshot, zeros, n);
+		}
+		if (ret)
+			return ret;
+	}
+	h->wrote = 1;
+	return 0;
+}
+
+/* Control files have no content to cut: `> ctl` truncates nothing; a file
+ * written whole is cut in its open handle. */
 static int cgfs_truncate(const char *path, off_t size, struct fuse_file_info *fi)
 {
 	struct cgfs_req r;
 	int ret;
 
-	(void)size;
-	(void)fi;
+	if (fi && fi->fh && handle_of(fi)->req.route->commit) {
+		struct handle *h = handle_of(fi);
+
+		if (size < 0 || (size_t)size > h->snapshot.len)
+			return size < 0 ? -EINVAL : grow_to(h, (size_t)size);
+		h->snapshot.len = (size_t)size;
+		if (h->snapshot.data)
+			h->snapshot.data[size] = '\0';
+		h->wrote = 1;
+		return 0;
+	}
 	ret = cgfs_resolve(fs_of(), path, "truncate", &r);
 	if (ret)
 		return ret;
-	return r.route->write ? 0 : -EROFS;
+	return writable(r.route) ? 0 : -EROFS;
 }
 
 static int cgfs_write(const char *path, const char *buf, size_t size, off_t off,
@@ -319,7 +392,15 @@ static int cgfs_write(const char *path, const char *buf, size_t size, off_t off,
 	int ret;
 
 	(void)path;
-	(void)off;
+	if (h->req.route->commit) {
+		if (off < 0)
+			return -EINVAL;
+		ret = grow_to(h, (size_t)off + size);
+		if (ret)
+			return ret;
+		memcpy(h->snapshot.data + off, buf, size);
+		return (int)size;
+	}
 	if (!h->req.route->write)
 		return -EROFS;
 	h->req.ctx.op = "write";
@@ -375,6 +456,8 @@ const struct fuse_operations cgfs_operations = {
 	.readdir = cgfs_readdir,
 	.open = cgfs_open,
 	.read = cgfs_read,
+	.flush = cgfs_flush,
+	.fsync = cgfs_fsync,
 	.release = cgfs_release,
 	.statfs = cgfs_statfs,
 	.mkdir = refuse_mkdir,

@@ -396,6 +396,11 @@ static int get_org_item(struct cgfs_req *r, enum org_item item, struct box **out
 	return ret;
 }
 
+static void check_suite_key(char *key, size_t size, const struct cgfs_req *r)
+{
+	snprintf(key, size, "checksuite/%" PRId64 "/%" PRId64, r->org, r->repo);
+}
+
 static int fetch_check_suite(void *arg, const struct cgfs_obj *prev, struct cgfs_obj **out,
 			     struct cg_error *err)
 {
@@ -1055,6 +1060,31 @@ static int write_run_ctl(struct cgfs_req *r, const char *buf, size_t size)
 	return run_commands(r, buf, size, run_command, key);
 }
 
+/* `resume`: a follow-up prompt, sent at the commit point. */
+static int commit_resume(struct cgfs_req *r, const char *text, size_t len)
+{
+	struct cg_error err = { 0 };
+	struct cg_run run = { 0 };
+	char key[64], *prompt;
+	int ret;
+
+	if (strspn(text, " \t\r\n") >= len)
+		return 0;  /* an empty follow-up is never sent */
+	prompt = strndup(text, len);
+	if (!prompt)
+		return -ENOMEM;
+	ret = cg_resume_run(r->fs->client, r->org, r->run, prompt, NULL, 0, &run, &err);
+	cg_run_free(&run);
+	free(prompt);
+	if (ret) {
+		run_key(key, sizeof(key), r->org, r->run);
+		cgfs_cache_note_error(r->fs->cache, key, &r->ctx, &err);
+		return ret;
+	}
+	run_changed(r);
+	return 0;
+}
+
 /* ---- org control: orgs/<org>/ctl and ctl.out --- */
 
 static void ctl_out_key(char *key, size_t size, int64_t org)
@@ -1254,9 +1284,83 @@ static int render_check_suite(struct cgfs_req *r, struct cgfs_buf *out)
 {
 	char key[64];
 
-	snprintf(key, sizeof(key), "checksuite/%" PRId64 "/%" PRId64, r->org, r->repo);
+	check_suite_key(key, sizeof(key), r);
 	WITH_BOX(r, get(r, key, fetch_check_suite, &b), b,
 		 cgfs_render_json(out, b->m.check_suite.raw));
+}
+
+/* `check-suite.json`: a complete write of valid JSON is one PUT. */
+static int commit_check_suite(struct cgfs_req *r, const char *text, size_t len)
+{
+	struct cg_error err = { 0 };
+	struct cg_message m = { 0 };
+	char key[64], *json = strndup(text, len);
+	int ret;
+
+	if (!json)
+		return -ENOMEM;
+	check_suite_key(key, sizeof(key), r);
+	ret = cg_put_check_suite(r->fs->client, r->org, r->repo, json, &m, &err);
+	free(json);
+	cg_message_free(&m);
+	if (ret)
+		cgfs_cache_note_error(r->fs->cache, key, &r->ctx, &err);
+	else
+		cgfs_cache_invalidate(r->fs->cache, key);
+	return ret;
+}
+
+static void setup_out_key(char *key, size_t size, const struct cgfs_req *r)
+{
+	snprintf(key, size, "setupout/%" PRId64 "/%" PRId64, r->org, r->repo);
+}
+
+/* `setup-commands`: writing (an optional prompt) starts the generation;
+ * the file then reads as the id of the run that does it. */
+static int commit_setup_commands(struct cgfs_req *r, const char *text, size_t len)
+{
+	struct cg_error err = { 0 };
+	struct cg_started_run started = { 0 };
+	static const char *const lists[] = { "runs" };
+	char key[64], *prompt = NULL;
+	struct box *b;
+	int ret;
+
+	if (strspn(text, " \t\r\n") < len) {
+		prompt = strndup(text, len);
+		if (!prompt)
+			return -ENOMEM;
+	}
+	setup_out_key(key, sizeof(key), r);
+	ret = cg_generate_setup_commands(r->fs->client, r->org, r->repo, prompt, &started, &err);
+	free(prompt);
+	if (ret) {
+		cgfs_cache_note_error(r->fs->cache, key, &r->ctx, &err);
+		return ret;
+	}
+	b = box_new(free_text, INFINITY);
+	if (b && asprintf(&b->m.text, "%" PRId64 "\n", started.agent_run_id) >= 0)
+		cgfs_cache_put(r->fs->cache, key, &b->base);
+	else if (b)
+		box_destroy(&b->base);
+	cg_started_run_free(&started);
+	forget_org(r, lists, 1);
+	return 0;
+}
+
+static int render_setup_commands(struct cgfs_req *r, struct cgfs_buf *out)
+{
+	struct cgfs_obj *o;
+	char key[64];
+	int ret = 0;
+
+	setup_out_key(key, sizeof(key), r);
+	o = cgfs_cache_peek(r->fs->cache, key);
+	r->mtime = o ? o->mtime : r->fs->mounted_at;
+	if (o && ((struct box *)o)->m.text)
+		ret = cgfs_buf_puts(out, ((struct box *)o)->m.text);
+	cgfs_obj_unref(o);
+	return ret;
 }
 
 /* ---- the table ------------------------------------------------------------------- */
@@ -1316,6 +1420,8 @@ static const struct cgfs_route routes[] = {
 	{ .pattern = RUN "wait", .node = CGFS_FILE, .render = render_wait, .flags = CGFS_WAIT },
 	FILE_ROW(RUN "error", render_run_error, 0),
 	{ .pattern = RUN "ctl", .node = CGFS_FILE, .render = render_nothing, .write = write_run_ctl },
+	{ .pattern = RUN "resume", .node = CGFS_FILE, .render = render_nothing,
+	  .commit = commit_resume },
 
 	DIR_ROW("/orgs/{org}/repos"),
 	{ .pattern = "/orgs/{org}/repos/{repo}", .node = CGFS_DIR, .check = check_repo,
@@ -1326,7 +1432,10 @@ static const struct cgfs_route routes[] = {
 	FILE_ROW(REPO "visibility", render_repo, PF_VISIBILITY),
 	FILE_ROW(REPO "setup_status", render_repo, PF_SETUP),
 	FILE_ROW(REPO "repo.json", render_repo, PF_JSON),
-	FILE_ROW(REPO "check-suite.json", render_check_suite, 0),
+	{ .pattern = REPO "check-suite.json", .node = CGFS_FILE, .render = render_check_suite,
+	  .commit = commit_check_suite },
+	{ .pattern = REPO "setup-commands", .node = CGFS_FILE, .render = render_setup_commands,
+	  .commit = commit_setup_commands },
 
 	DIR_ROW("/orgs/{org}/users"),
 	{ .pattern = "/orgs/{org}/users/{user}", .node = CGFS_DIR, .check = check_user,
@@ -1577,7 +1686,8 @@ int cgfs_list(struct cgfs_req *dir, cgfs_add_fn add, void *arg)
 			child.route = c;
 			ret = cgfs_stat_node(&child, &size);
 			if (!ret)
-				ret = add(arg, last, c->node, child.mtime, size, c->write != NULL);
+				ret = add(arg, last, c->node, child.mtime, size,
+					  c->write || c->commit);
 		}
 	}
 	return ret;

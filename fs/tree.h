@@ -56,6 +56,10 @@ struct cgfs_route {
 	/* Writable files: act on one write() (whole lines of commands); 0 or
 	 * -errno, which the writer sees. */
 	int (*write)(struct cgfs_req *r, const char *buf, size_t size);
+	/* Files written whole: writes collect in the open file, and the text is
+	 * acted on at the commit point (fsync, a flush after writes, the last
+	 * release); 0 or -errno, which the committing syscall returns. */
+	int (*commit)(struct cgfs_req *r, const char *text, size_t len);
 	size_t arg;       /* for the render function: which field */
 	unsigned flags;
 };

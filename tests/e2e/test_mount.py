@@ -1441,6 +1441,77 @@ class OrgCtlTest(MountTest):
                       "refresh forgot the org's cached answers")
 
 
+class WholeFileWriteTest(MountTest):
+    """Files written whole, acted on at the commit point (a flush after
+    writes, fsync, the last release): runs/<id>/resume,
+    repos/<id>/check-suite.json, repos/<id>/setup-commands."""
+
+    REPO = f"orgs/{ORG}/repos/456"
+
+    def tee(self, m, rel, text):
+        return sh(["bash", "-c", 'printf "%s" "$1" | tee "$2" >/dev/null', "tee", text,
+                   m.path(rel)])
+
+    def writes(self, seq):
+        return [(e["method"], e["path"], e["query"], json.loads(e["body"]) if e["body"] else None)
+                for e in self.fake.requests(seq) if e["method"] != "GET"]
+
+    def test_resume_sends_the_follow_up_once(self):
+        m = self.mount()
+        seq = self.fake.mark()
+        rc, _, err = self.tee(m, f"{RUNS}/789/resume", "Also add unit tests\n")
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(self.writes(seq), [
+            ("POST", f"/v1/organizations/{ORG}/agent/run/resume", "",
+             {"agent_run_id": 789, "prompt": "Also add unit tests\n"})])
+        self.assertEqual(m.read(RUNS, 789, "status"), b"ACTIVE\n")
+        seq = self.fake.mark()
+        rc, _, err = self.tee(m, f"{RUNS}/789/resume", "  \n")
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(self.writes(seq), [], "an empty follow-up is not sent")
+
+    def test_check_suite_round_trip(self):
+        m = self.mount()
+        settings = json.loads(m.read(self.REPO, "check-suite.json"))
+        settings.update(check_retry_count=4, ignored_checks=["lint"])
+        del settings["available_check_suite_names"]
+        seq = self.fake.mark()
+        with open(m.path(self.REPO, "check-suite.json"), "w") as f:
+            json.dump(settings, f)
+        [(method, path, query, body)] = self.writes(seq)
+        self.assertEqual((method, path, query, body),
+                         ("PUT", f"/v1/organizations/{ORG}/repos/check-suite-settings",
+                          "repo_id=456", settings))
+        again = json.loads(m.read(self.REPO, "check-suite.json"))
+        self.assertEqual((again["check_retry_count"], again["ignored_checks"]), (4, ["lint"]))
+
+    def test_invalid_settings_are_refused(self):
+        m = self.mount()
+        seq = self.fake.mark()
+        rc, _, err = self.tee(m, f"{self.REPO}/check-suite.json", "{retry: 3")
+        self.assertNotEqual(rc, 0)
+        self.assertIn("Invalid argument", err)
+        self.assertEqual(self.writes(seq), [], "invalid JSON: no PUT sent")
+        rc, _, err = self.tee(m, f"{self.REPO}/check-suite.json", '{"check_retry_count": 11}')
+        self.assertNotEqual(rc, 0)
+        self.assertIn("Invalid argument", err)
+        self.assertEqual(len(self.writes(seq)), 1, "exactly one PUT for the refused value")
+        self.assertIn("422 EINVAL body.check_retry_count: Input should be less than or equal "
+                      "to 10", m.read("errors").decode())
+
+    def test_setup_commands_starts_a_run(self):
+        m = self.mount()
+        seq = self.fake.mark()
+        rc, _, err = self.tee(m, f"{self.REPO}/setup-commands", "use uv\n")
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(self.writes(seq), [
+            ("POST", f"/v1/organizations/{ORG}/setup-commands/generate", "",
+             {"repo_id": 456, "prompt": "use uv\n"})])
+        run_id = m.read(self.REPO, "setup-commands").decode().strip()
+        self.assertEqual(os.listdir(m.path(RUNS))[0], run_id)
+        self.assertEqual(m.read(RUNS, run_id, "source_type"), b"SETUP_COMMANDS\n")
+
+
 class MountCommandTest(MountTest):
 
     def spawn_expecting_failure(self, mount):

@@ -78,6 +78,7 @@ static const struct want rows[] = {
 	RUN("/orgs/11/runs/789/wait", "/orgs/{org}/runs/{run}/wait", CGFS_FILE),
 	RUN("/orgs/11/runs/789/error", "/orgs/{org}/runs/{run}/error", CGFS_FILE),
 	RUN("/orgs/11/runs/789/ctl", "/orgs/{org}/runs/{run}/ctl", CGFS_FILE),
+	RUN("/orgs/11/runs/789/resume", "/orgs/{org}/runs/{run}/resume", CGFS_FILE),
 
 	ORG("/orgs/11/repos", "/orgs/{org}/repos", CGFS_DIR),
 	REPO("/orgs/11/repos/456", "/orgs/{org}/repos/{repo}", CGFS_DIR),
@@ -89,6 +90,8 @@ static const struct want rows[] = {
 	     CGFS_FILE),
 	REPO("/orgs/11/repos/456/repo.json", "/orgs/{org}/repos/{repo}/repo.json", CGFS_FILE),
 	REPO("/orgs/11/repos/456/check-suite.json", "/orgs/{org}/repos/{repo}/check-suite.json",
+	     CGFS_FILE),
+	REPO("/orgs/11/repos/456/setup-commands", "/orgs/{org}/repos/{repo}/setup-commands",
 	     CGFS_FILE),
 
 	ORG("/orgs/11/users", "/orgs/{org}/users", CGFS_DIR),
@@ -183,14 +186,19 @@ START_TEST(row_kinds_and_flags)
 	ck_assert_int_eq(cgfs_route_match("/orgs/11/users/3/runs/1006", &r), 0);
 	ck_assert_ptr_nonnull(r.route->check);
 	ck_assert_ptr_nonnull(r.route->render);
-	/* Only control files take writes (the write side grows row by row). */
+	/* Only control files take writes, and only whole-file rows commit (the
+	 * write side grows row by row). */
 	for (size_t i = 0; i < cgfs_route_count(); i++) {
 		const struct cgfs_route *row = cgfs_route_at(i);
 		size_t len = strlen(row->pattern);
 		int is_ctl = len >= 4 && !strcmp(row->pattern + len - 4, "/ctl");
 
 
+		int whole = strstr(row->pattern, "/resume") || strstr(row->pattern, "check-suite.json") ||
+			    strstr(row->pattern, "/setup-commands");
+
 		ck_assert_msg((row->write != NULL) == is_ctl, "%s: write handler", row->pattern);
+		ck_assert_msg((row->commit != NULL) == !!whole, "%s: commit handler", row->pattern);
 	}
 }
 END_TEST

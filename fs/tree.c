@@ -329,6 +329,60 @@ static int get_list(struct cgfs_req *r, const char *key, const struct list_kind 
 	return ret;
 }
 
+/* Every item type of these lists starts with its int64_t id. */
+_Static_assert(offsetof(struct cg_org, id) == 0 && offsetof(struct cg_repo, id) == 0 &&
+	       offsetof(struct cg_user, id) == 0, "list items start with their id");
+
+/* The item of a whole list with this id, or NULL. */
+static const void *find_in_list(const struct box *b, const struct list_kind *kind, int64_t id)
+{
+	const struct page_layout *page = (const struct page_layout *)&b->m;
+
+	for (size_t i = 0; i < page->n; i++) {
+		const char *item = (const char *)page->items + i * kind->elem;
+
+		if (*(const int64_t *)item == id)
+			return item;
+	}
+	return NULL;
+}
+
+/* check: does the list under key hold id?  (0, -ENOENT, or the fetch's errno) */
+static int check_in_list(struct cgfs_req *r, const char *key, const struct list_kind *kind,
+			 int64_t id)
+{
+	struct box *b = NULL;
+	int ret = get_list(r, key, kind, &b);
+
+	if (ret)
+		return ret;
+	ret = find_in_list(b, kind, id) ? 0 : -ENOENT;
+	cgfs_obj_unref(&b->base);
+	return ret;
+}
+
+/* list: one directory per item of the list under key, named by its id. */
+static int list_in_list(struct cgfs_req *r, const char *key, const struct list_kind *kind,
+			cgfs_add_fn add, void *arg)
+{
+	struct box *b = NULL;
+	const struct page_layout *page;
+	char name[32];
+	int ret = get_list(r, key, kind, &b);
+
+	if (ret)
+		return ret;
+	page = (const struct page_layout *)&b->m;
+	for (size_t i = 0; !ret && i < page->n; i++) {
+		const char *item = (const char *)page->items + i * kind->elem;
+
+		snprintf(name, sizeof(name), "%" PRId64, *(const int64_t *)item);
+		ret = add(arg, name, CGFS_DIR, b->base.mtime, 0, 0);
+	}
+	cgfs_obj_unref(&b->base);
+	return ret;
+}
+
 /* The org-level single answers: integrations, rules, oauth, providers. */
 enum org_item { ITEM_INTEGRATIONS, ITEM_RULES, ITEM_OAUTH, ITEM_PROVIDERS };
 
@@ -603,19 +657,16 @@ static int render_providers(struct cgfs_req *r, struct cgfs_buf *out)
 
 /* ---- users (the token's user, or one in an org) --- */
 
-static const struct cg_user *find_user(const struct box *b, int64_t id)
+static void users_key(char *key, size_t size, int64_t org)
 {
-	for (size_t i = 0; i < b->m.users.n; i++)
-		if (b->m.users.items[i].id == id)
-			return &b->m.users.items[i];
-	return NULL;
+	snprintf(key, size, "users/%" PRId64, org);
 }
 
 static int get_users(struct cgfs_req *r, struct box **out)
 {
 	char key[64];
 
-	snprintf(key, sizeof(key), "users/%" PRId64, r->org);
+	users_key(key, sizeof(key), r->org);
 	return get_list(r, key, &users_list, out);
 }
 
@@ -645,7 +696,7 @@ static int render_user(struct cgfs_req *r, struct cgfs_buf *out)
 	if (ret)
 		return ret;
 	r->mtime = b->base.mtime;
-	u = r->user == CG_NONE ? &b->m.user : find_user(b, r->user);
+	u = r->user == CG_NONE ? &b->m.user : find_in_list(b, &users_list, r->user);
 	ret = u ? render_user_field(u, (enum user_field)r->route->arg, out) : -ENOENT;
 	cgfs_obj_unref(&b->base);
 	return ret;
@@ -653,29 +704,18 @@ static int render_user(struct cgfs_req *r, struct cgfs_buf *out)
 
 static int check_user(struct cgfs_req *r)
 {
-	struct box *b = NULL;
-	int ret = get_users(r, &b);
+	char key[64];
 
-	if (ret)
-		return ret;
-	ret = find_user(b, r->user) ? 0 : -ENOENT;
-	cgfs_obj_unref(&b->base);
-	return ret;
+	users_key(key, sizeof(key), r->org);
+	return check_in_list(r, key, &users_list, r->user);
 }
 
 static int list_users(struct cgfs_req *r, cgfs_add_fn add, void *arg)
 {
-	struct box *b = NULL;
-	char name[32];
-	int ret = get_users(r, &b);
+	char key[64];
 
-	for (size_t i = 0; !ret && i < b->m.users.n; i++) {
-		snprintf(name, sizeof(name), "%" PRId64, b->m.users.items[i].id);
-		ret = add(arg, name, CGFS_DIR, b->base.mtime, 0, 0);
-	}
-	if (b)
-		cgfs_obj_unref(&b->base);
-	return ret;
+	users_key(key, sizeof(key), r->org);
+	return list_in_list(r, key, &users_list, add, arg);
 }
 
 /* ---- orgs --- */
@@ -1209,47 +1249,33 @@ static int render_ctl_out(struct cgfs_req *r, struct cgfs_buf *out)
 
 /* ---- repos --- */
 
+static void repos_key(char *key, size_t size, int64_t org)
+{
+	snprintf(key, size, "repos/%" PRId64, org);
+}
+
 static int get_repos(struct cgfs_req *r, struct box **out)
 {
 	char key[64];
 
-	snprintf(key, sizeof(key), "repos/%" PRId64, r->org);
+	repos_key(key, sizeof(key), r->org);
 	return get_list(r, key, &repos_list, out);
-}
-
-static const struct cg_repo *find_repo(const struct box *b, int64_t id)
-{
-	for (size_t i = 0; i < b->m.repos.n; i++)
-		if (b->m.repos.items[i].id == id)
-			return &b->m.repos.items[i];
-	return NULL;
 }
 
 static int check_repo(struct cgfs_req *r)
 {
-	struct box *b = NULL;
-	int ret = get_repos(r, &b);
+	char key[64];
 
-	if (ret)
-		return ret;
-	ret = find_repo(b, r->repo) ? 0 : -ENOENT;
-	cgfs_obj_unref(&b->base);
-	return ret;
+	repos_key(key, sizeof(key), r->org);
+	return check_in_list(r, key, &repos_list, r->repo);
 }
 
 static int list_repos(struct cgfs_req *r, cgfs_add_fn add, void *arg)
 {
-	struct box *b = NULL;
-	char name[32];
-	int ret = get_repos(r, &b);
+	char key[64];
 
-	for (size_t i = 0; !ret && i < b->m.repos.n; i++) {
-		snprintf(name, sizeof(name), "%" PRId64, b->m.repos.items[i].id);
-		ret = add(arg, name, CGFS_DIR, b->base.mtime, 0, 0);
-	}
-	if (b)
-		cgfs_obj_unref(&b->base);
-	return ret;
+	repos_key(key, sizeof(key), r->org);
+	return list_in_list(r, key, &repos_list, add, arg);
 }
 
 enum repo_field { PF_NAME, PF_FULL_NAME, PF_LANGUAGE, PF_VISIBILITY, PF_SETUP, PF_JSON };
@@ -1263,7 +1289,7 @@ static int render_repo(struct cgfs_req *r, struct cgfs_buf *out)
 	if (ret)
 		return ret;
 	r->mtime = b->base.mtime;
-	p = find_repo(b, r->repo);
+	p = find_in_list(b, &repos_list, r->repo);
 	if (!p) {
 		cgfs_obj_unref(&b->base);
 		return -ENOENT;

@@ -275,6 +275,8 @@ static void free_user_page(void *p) { cg_user_page_free(p); }
 
 /* The paginated lists held whole: orgs, an org's repos, an org's users. */
 struct list_kind {
+	const char *key;          /* cache key, or its prefix before "/<org>" */
+	int per_org;
 	void (*free_model)(struct box *b);
 	size_t elem;
 	int (*page)(struct cgfs_req *r, int64_t skip, void *page, struct cg_error *err);
@@ -282,13 +284,13 @@ struct list_kind {
 };
 
 static const struct list_kind orgs_list = {
-	free_orgs, sizeof(struct cg_org), list_orgs_page, free_org_page,
+	"orgs", 0, free_orgs, sizeof(struct cg_org), list_orgs_page, free_org_page,
 };
 static const struct list_kind repos_list = {
-	free_repos, sizeof(struct cg_repo), list_repos_page, free_repo_page,
+	"repos", 1, free_repos, sizeof(struct cg_repo), list_repos_page, free_repo_page,
 };
 static const struct list_kind users_list = {
-	free_users, sizeof(struct cg_user), list_users_page, free_user_page,
+	"users", 1, free_users, sizeof(struct cg_user), list_users_page, free_user_page,
 };
 
 struct list_fetch {
@@ -317,13 +319,19 @@ static int fetch_list(void *arg, const struct cgfs_obj *prev, struct cgfs_obj **
 	return 0;
 }
 
-static int get_list(struct cgfs_req *r, const char *key, const struct list_kind *kind,
-		    struct box **out)
+/* The whole list of kind for the org in r (or the global one). */
+static int get_list(struct cgfs_req *r, const struct list_kind *kind, struct box **out)
 {
 	struct list_fetch f = { r, kind };
 	struct cgfs_obj *o = NULL;
-	int ret = cgfs_cache_get(r->fs->cache, key, fetch_list, &f, &r->ctx, &o);
+	char key[64];
+	int ret;
 
+	if (kind->per_org)
+		snprintf(key, sizeof(key), "%s/%" PRId64, kind->key, r->org);
+	else
+		snprintf(key, sizeof(key), "%s", kind->key);
+	ret = cgfs_cache_get(r->fs->cache, key, fetch_list, &f, &r->ctx, &o);
 	if (!ret)
 		*out = (struct box *)o;
 	return ret;
@@ -347,12 +355,11 @@ static const void *find_in_list(const struct box *b, const struct list_kind *kin
 	return NULL;
 }
 
-/* check: does the list under key hold id?  (0, -ENOENT, or the fetch's errno) */
-static int check_in_list(struct cgfs_req *r, const char *key, const struct list_kind *kind,
-			 int64_t id)
+/* check: does the list of kind hold id?  (0, -ENOENT, or the fetch's errno) */
+static int check_in_list(struct cgfs_req *r, const struct list_kind *kind, int64_t id)
 {
 	struct box *b = NULL;
-	int ret = get_list(r, key, kind, &b);
+	int ret = get_list(r, kind, &b);
 
 	if (ret)
 		return ret;
@@ -361,14 +368,14 @@ static int check_in_list(struct cgfs_req *r, const char *key, const struct list_
 	return ret;
 }
 
-/* list: one directory per item of the list under key, named by its id. */
-static int list_in_list(struct cgfs_req *r, const char *key, const struct list_kind *kind,
-			cgfs_add_fn add, void *arg)
+/* list: one directory per item of the list of kind, named by its id. */
+static int list_in_list(struct cgfs_req *r, const struct list_kind *kind, cgfs_add_fn add,
+			void *arg)
 {
 	struct box *b = NULL;
 	const struct page_layout *page;
 	char name[32];
-	int ret = get_list(r, key, kind, &b);
+	int ret = get_list(r, kind, &b);
 
 	if (ret)
 		return ret;
@@ -657,17 +664,9 @@ static int render_providers(struct cgfs_req *r, struct cgfs_buf *out)
 
 /* ---- users (the token's user, or one in an org) --- */
 
-static void users_key(char *key, size_t size, int64_t org)
-{
-	snprintf(key, size, "users/%" PRId64, org);
-}
-
 static int get_users(struct cgfs_req *r, struct box **out)
 {
-	char key[64];
-
-	users_key(key, sizeof(key), r->org);
-	return get_list(r, key, &users_list, out);
+	return get_list(r, &users_list, out);
 }
 
 /* Render field `arg` of the user in the path: /me, or users/{user}. */
@@ -704,18 +703,12 @@ static int render_user(struct cgfs_req *r, struct cgfs_buf *out)
 
 static int check_user(struct cgfs_req *r)
 {
-	char key[64];
-
-	users_key(key, sizeof(key), r->org);
-	return check_in_list(r, key, &users_list, r->user);
+	return check_in_list(r, &users_list, r->user);
 }
 
 static int list_users(struct cgfs_req *r, cgfs_add_fn add, void *arg)
 {
-	char key[64];
-
-	users_key(key, sizeof(key), r->org);
-	return list_in_list(r, key, &users_list, add, arg);
+	return list_in_list(r, &users_list, add, arg);
 }
 
 /* ---- orgs --- */
@@ -733,7 +726,7 @@ static const struct cg_org *find_org(const struct box *b, int64_t id, const char
 
 static int get_orgs(struct cgfs_req *r, struct box **out)
 {
-	return get_list(r, "orgs", &orgs_list, out);
+	return get_list(r, &orgs_list, out);
 }
 
 /* An org id you are not a member of: the API answers 403 for every such
@@ -1249,33 +1242,19 @@ static int render_ctl_out(struct cgfs_req *r, struct cgfs_buf *out)
 
 /* ---- repos --- */
 
-static void repos_key(char *key, size_t size, int64_t org)
-{
-	snprintf(key, size, "repos/%" PRId64, org);
-}
-
 static int get_repos(struct cgfs_req *r, struct box **out)
 {
-	char key[64];
-
-	repos_key(key, sizeof(key), r->org);
-	return get_list(r, key, &repos_list, out);
+	return get_list(r, &repos_list, out);
 }
 
 static int check_repo(struct cgfs_req *r)
 {
-	char key[64];
-
-	repos_key(key, sizeof(key), r->org);
-	return check_in_list(r, key, &repos_list, r->repo);
+	return check_in_list(r, &repos_list, r->repo);
 }
 
 static int list_repos(struct cgfs_req *r, cgfs_add_fn add, void *arg)
 {
-	char key[64];
-
-	repos_key(key, sizeof(key), r->org);
-	return list_in_list(r, key, &repos_list, add, arg);
+	return list_in_list(r, &repos_list, add, arg);
 }
 
 enum repo_field { PF_NAME, PF_FULL_NAME, PF_LANGUAGE, PF_VISIBILITY, PF_SETUP, PF_JSON };

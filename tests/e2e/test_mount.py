@@ -66,7 +66,7 @@ ISO_Z = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z"
 # tail -f on FUSE polls (1 s by default); a new entry then waits for the
 # kernel's attribute cache (about 1 s) and the mount's --logs-ttl (1 s): a
 # line may show up to ~3 s after the server has the entry.
-TAIL_MAX_LAG = 3.0
+TAIL_MAX_LAG = 2.5
 LOGS_TTL = 1.0          # the mount's default --logs-ttl
 READ_SYSCALL = {"x86_64": 0, "aarch64": 63}.get(platform.machine())
 
@@ -848,6 +848,27 @@ class LiveLogsTest(MountTest):
         later = logs_requests_of(self.fake.requests(seq), 1295)
         self.assertEqual(later, [], f"logs fetched after the reader closed them: "
                                     f"{describe_requests(later)}")
+
+    def test_an_open_live_log_is_followed_without_reads(self):
+        # A reader that holds logs open and only stats it (as tail -f does
+        # between polls) sees the size grow: the mount keeps fetching
+        # incrementally, at most every --logs-ttl, while the file is open.
+        self.addCleanup(self.fake.config, run_seconds=self.RUN_SECONDS)
+        self.fake.config(run_seconds=60)
+        m = self.mount()
+        self.prime_org(m)
+        path = m.path(RUNS, 1295, "logs")
+        fd = os.open(path, os.O_RDONLY)
+        self.addCleanup(os.close, fd)
+        first = os.fstat(fd).st_size
+        seq = self.fake.mark()
+        time.sleep(3.5)
+        fetches = logs_requests_of(self.fake.requests(seq), 1295)
+        skips = [int(query_of(e).get("skip", 0)) for e in fetches]
+        self.assertGreaterEqual(len(fetches), 2, "an open live log was not followed")
+        self.assertLessEqual(len(fetches), 5, f"followed faster than --logs-ttl: {skips}")
+        self.assertTrue(all(k > 0 for k in skips), f"not incremental: skips {skips}")
+        self.assertGreater(os.fstat(fd).st_size, first, "the size did not grow")
 
 
 # --------------------------------------------------------------------------

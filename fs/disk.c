@@ -80,6 +80,14 @@ static void host_label(const char *url, char *out, size_t size)
 	out[n] = '\0';
 }
 
+void cgfs_account_label(const char *base_url, int64_t user_id, char *out, size_t size)
+{
+	char host[256];
+
+	host_label(base_url, host, sizeof(host));
+	snprintf(out, size, "%s-u%" PRId64, host, user_id);
+}
+
 struct cgfs_disk *cgfs_disk_open(const char *dir, const char *base_url, int64_t user_id,
 				 char *why, size_t why_size)
 {

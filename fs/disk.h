@@ -26,6 +26,10 @@ enum cgfs_disk_kind {
  * malloc'd, or NULL. */
 char *cgfs_disk_default_dir(void);
 
+/* "<host>-u<user>": the subdirectory of one API host and user (also the
+ * spool's, main.c). */
+void cgfs_account_label(const char *base_url, int64_t user_id, char *out, size_t size);
+
 /* Open the cache under dir for this API base URL and user id, creating it
  * (0700).  NULL with the reason in why when it cannot be used. */
 struct cgfs_disk *cgfs_disk_open(const char *dir, const char *base_url, int64_t user_id,

@@ -1,6 +1,6 @@
 /* fs.h - the state of one mount, shared by every FUSE handler.
  *
- * One struct cgfs lives behind fuse_get_context()->private_data; it owns
+ * One struct cgfs is the FUSE session's userdata; it owns
  * the API client and the caches.  Nothing else in fs/ is global.
  */
 #ifndef CGFS_FS_H
@@ -10,8 +10,10 @@
 
 #include "cg_client.h"
 
-struct fuse;
+struct fuse_session;
 struct cgfs_disk;
+struct cgfs_nodes;
+struct cgfs_outbox;
 struct cgfs_cache;
 struct cgfs_logs_table;
 struct cgfs_errlog;
@@ -31,7 +33,9 @@ struct cgfs {
 	struct cgfs_cache *cache;       /* thread-safe */
 	struct cgfs_logs_table *logs;   /* thread-safe */
 	struct cgfs_errlog *errors;     /* thread-safe */
-	struct fuse *fuse;              /* set once mounted; for invalidations */
+	struct fuse_session *se;        /* set once mounted; for invalidations */
+	struct cgfs_nodes *nodes;       /* inode numbers; thread-safe */
+	struct cgfs_outbox *outbox;     /* drafts of every new/; thread-safe */
 	struct cgfs_disk *disk;         /* finished runs on disk, or NULL; thread-safe */
 	uid_t uid;
 	gid_t gid;

@@ -13,7 +13,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <fuse.h>
+#include <fcntl.h>
+#include <sys/file.h>
+
 #include <fuse_lowlevel.h>
 
 #include "cache.h"
@@ -23,7 +25,10 @@
 #include "errlog.h"
 #include "fs.h"
 #include "logs.h"
+#include "nodes.h"
 #include "ops.h"
+#include "outbox.h"
+#include "spool.h"
 
 struct options {
 	char *token_file;
@@ -174,20 +179,59 @@ static struct cgfs_disk *open_disk(const struct cg_client *client, int64_t user_
 	return d;
 }
 
-static int run_loop(struct fuse *f, const struct fuse_cmdline_opts *cmd)
+/* The spool of unsent drafts: <state>/codegen-fs/<host>-u<user>, held by
+ * one mount at a time (two mounts restoring the same drafts could send
+ * them twice).  NULL, with a warning, when it cannot be had: drafts then
+ * live in memory only. */
+static struct cgfs_spool *open_spool(const struct cg_client *client, int64_t user_id,
+				     int *lock_fd)
+{
+	char why[512], label[300], *base = cgfs_spool_default_dir(), *dir = NULL, *lock = NULL;
+	struct cgfs_spool *s = NULL;
+
+	*lock_fd = -1;
+	cgfs_account_label(cg_client_base_url(client), user_id, label, sizeof(label));
+	if (!base || asprintf(&dir, "%s/%s", base, label) < 0 ||
+	    asprintf(&lock, "%s/%s.lock", base, label) < 0) {
+		snprintf(why, sizeof(why), "no state directory (set HOME or XDG_STATE_HOME)");
+		goto out;
+	}
+	s = cgfs_spool_open(dir, why, sizeof(why));
+	if (!s)
+		goto out;
+	*lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (*lock_fd < 0 || flock(*lock_fd, LOCK_EX | LOCK_NB) < 0) {
+		snprintf(why, sizeof(why), "%s is held by another codegen-fs mount", dir);
+		cgfs_spool_close(s);
+		s = NULL;
+	}
+out:
+	if (!s) {
+		fprintf(stderr, "codegen-fs: drafts in new/ are kept in memory only: %s\n", why);
+		if (*lock_fd >= 0)
+			close(*lock_fd);
+		*lock_fd = -1;
+	}
+	free(base);
+	free(dir);
+	free(lock);
+	return s;
+}
+
+static int run_loop(struct fuse_session *se, const struct fuse_cmdline_opts *cmd)
 {
 	struct fuse_loop_config *lc;
 	int ret;
 
 	if (cmd->singlethread)
-		return fuse_loop(f);
+		return fuse_session_loop(se);
 	lc = fuse_loop_cfg_create();
 	if (!lc)
 		return -ENOMEM;
 	fuse_loop_cfg_set_clone_fd(lc, (unsigned)cmd->clone_fd);
 	fuse_loop_cfg_set_idle_threads(lc, cmd->max_idle_threads);
 	fuse_loop_cfg_set_max_threads(lc, cmd->max_threads);
-	ret = fuse_loop_mt(f, lc);
+	ret = fuse_session_loop_mt(se, lc);
 	fuse_loop_cfg_destroy(lc);
 	return ret;
 }
@@ -204,9 +248,10 @@ int main(int argc, char **argv)
 		},
 	};
 	double deadline = 30, scale = 1;
-	struct fuse *f = NULL;
+	struct fuse_session *se = NULL;
+	struct cgfs_spool *spool = NULL;
 	int64_t user_id = 0;
-	int status = 1, ret;
+	int status = 1, ret, lock_fd = -1;
 
 	/* Handlers wait on the network: allow many at once (a later
 	 * -o max_threads=N from the user wins).  Also keeps libfuse 3.14 from
@@ -241,46 +286,60 @@ int main(int argc, char **argv)
 		goto out_free_args;
 	fs.disk = open_disk(fs.client, user_id);
 
+	spool = open_spool(fs.client, user_id, &lock_fd);
+
 	fs.errors = cgfs_errlog_new();
 	fs.cache = cgfs_cache_new(fs.cfg.missing_ttl, fs.errors);
 	fs.logs = cgfs_logs_table_new();
+	fs.nodes = cgfs_nodes_new();
+	fs.outbox = cgfs_outbox_new(spool);
 	fs.uid = getuid();
 	fs.gid = getgid();
 	fs.mounted_at = time(NULL);
-	if (!fs.errors || !fs.cache || !fs.logs) {
+	if (!fs.errors || !fs.cache || !fs.logs || !fs.nodes || !fs.outbox) {
 		fprintf(stderr, "codegen-fs: out of memory\n");
 		goto out_free_fs;
 	}
+	ret = cgfs_outbox_restore(fs.outbox);
+	if (ret < 0)
+		fprintf(stderr, "codegen-fs: cannot read back the unsent drafts: %s\n",
+			strerror(-ret));
 	fuse_opt_add_arg(&args, "-ofsname=codegen-fs,subtype=codegen");
-	f = fuse_new(&args, &cgfs_operations, sizeof(cgfs_operations), &fs);
-	if (!f)
+	se = fuse_session_new(&args, &cgfs_operations, sizeof(cgfs_operations), &fs);
+	if (!se)
 		goto out_free_fs;
-	if (fuse_mount(f, cmd.mountpoint))
+	if (fuse_set_signal_handlers(se))
 		goto out_destroy;
+	if (fuse_session_mount(se, cmd.mountpoint))
+		goto out_signals;
 	if (fuse_daemonize(cmd.foreground))
 		goto out_unmount;
-	if (fuse_set_signal_handlers(fuse_get_session(f)))
-		goto out_unmount;
 	/* After fuse_daemonize: threads do not survive its fork. */
-	fs.fuse = f;
+	fs.se = se;
 	if (cgfs_logs_follow_start(&fs, cgfs_logs_grew))
 		fprintf(stderr, "codegen-fs: cannot start the log follower; tail -f will lag\n");
-	ret = run_loop(f, &cmd);
+	ret = run_loop(se, &cmd);
 	/* libfuse reports the signal that ended the loop: that is a clean
 	 * unmount, not a failure. */
 	status = ret == 0 || ret == SIGINT || ret == SIGTERM || ret == SIGHUP ? 0 : 1;
 	cgfs_logs_follow_stop(&fs);
-	fuse_remove_signal_handlers(fuse_get_session(f));
 out_unmount:
-	fuse_unmount(f);
+	fuse_session_unmount(se);
+out_signals:
+	fuse_remove_signal_handlers(se);
 out_destroy:
-	fuse_destroy(f);
+	fuse_session_destroy(se);
 out_free_fs:
+	cgfs_outbox_free(fs.outbox);
+	cgfs_nodes_free(fs.nodes);
 	cgfs_logs_table_free(fs.logs);
 	cgfs_cache_free(fs.cache);
 	cgfs_errlog_free(fs.errors);
 	cg_client_free(fs.client);
 	cgfs_disk_close(fs.disk);
+	cgfs_spool_close(spool);
+	if (lock_fd >= 0)
+		close(lock_fd);
 out_free_args:
 	free(cmd.mountpoint);
 	free(opts.token_file);

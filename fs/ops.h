@@ -4,10 +4,10 @@
 
 #include <stdint.h>
 
-#include <fuse.h>
+#include <fuse_lowlevel.h>
 
-/* private_data of the FUSE context must be the mount's struct cgfs. */
-extern const struct fuse_operations cgfs_operations;
+/* The session's userdata must be the mount's struct cgfs. */
+extern const struct fuse_lowlevel_ops cgfs_operations;
 
 /* The follower's callback (logs.h): a run's logs grew, so make the kernel
  * forget the cached size of its logs files. */

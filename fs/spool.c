@@ -328,6 +328,47 @@ out_close_dir:
 	return ret;
 }
 
+int cgfs_spool_append(struct cgfs_spool *s, int64_t org, const char *outbox,
+		      const char *name, const char *buf, size_t len)
+{
+	struct stat st;
+	int dfd, fd, ret;
+
+	if (!s || org <= 0 || !valid_outbox(outbox) || !valid_name(name) ||
+	    (!buf && len))
+		return -EINVAL;
+	ret = open_outbox(s, org, outbox, 1, &dfd);
+	if (ret)
+		return ret;
+	/* O_NONBLOCK: a FIFO planted under the name must not hang the mount. */
+	fd = openat(dfd, name, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW |
+		    O_NONBLOCK | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		ret = -errno;
+		goto out_close_dir;
+	}
+	if (fstat(fd, &st) < 0) {
+		ret = -errno;
+		goto out_close_file;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		ret = -EIO;
+		goto out_close_file;
+	}
+	ret = write_all(fd, buf, len);
+	/* A short append (a full disk) is taken back: the caller keeps its
+	 * previous text, and the file must match it.  The write's errno is
+	 * the one worth reporting unless the file could not be cut back. */
+	if (ret && ftruncate(fd, st.st_size) < 0)
+		ret = -EIO;
+out_close_file:
+	if (close(fd) < 0 && !ret)
+		ret = -errno;
+out_close_dir:
+	close(dfd);
+	return ret;
+}
+
 int cgfs_spool_drop(struct cgfs_spool *s, int64_t org, const char *outbox,
 		    const char *name)
 {

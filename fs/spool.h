@@ -30,6 +30,18 @@ void cgfs_spool_close(struct cgfs_spool *s);
 int cgfs_spool_put(struct cgfs_spool *s, int64_t org, const char *outbox,
 		   const char *name, const char *text, size_t len);
 
+/* Add len bytes at the end of a stored draft, creating the directories and
+ * the file (mode 0600) when missing.  0 or -errno; on failure the file is
+ * cut back to its previous length, so it still holds the text of the last
+ * successful put or append.  Cheap: no temporary file and no fsync, so that
+ * a prompt written line by line is not rewritten and synced per line.  The
+ * bytes are in the kernel once this returns, which is what a crash or a
+ * kill -9 of the mount needs; a power cut may lose what was appended since
+ * the last put, which stays atomic and fsynced.  The caller orders the
+ * puts and appends of one name (they are not serialised here). */
+int cgfs_spool_append(struct cgfs_spool *s, int64_t org, const char *outbox,
+		      const char *name, const char *buf, size_t len);
+
 /* Forget a draft (sent, or removed by the user).  0, or -errno other than
  * ENOENT. */
 int cgfs_spool_drop(struct cgfs_spool *s, int64_t org, const char *outbox,

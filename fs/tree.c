@@ -17,8 +17,10 @@
 
 #include "cache.h"
 #include "disk.h"
+#include "draft.h"
 #include "errlog.h"
 #include "logs.h"
+#include "outbox.h"
 
 /* ---- cached objects ------------------------------------------------------------ */
 
@@ -1370,6 +1372,241 @@ static int render_setup_commands(struct cgfs_req *r, struct cgfs_buf *out)
 
 /* ---- the table ------------------------------------------------------------------- */
 
+/* ---- outboxes: new/ and repos/<id>/new/ --- */
+
+static int parse_id(const char *text, int64_t *id);
+
+static int entry_stat(struct cgfs_req *r, struct cgfs_ob_stat *st)
+{
+	return cgfs_outbox_stat(r->fs->outbox, r->org, r->repo, r->name, st);
+}
+
+/* A receipt links to its run: orgs/<org>/runs/<id>, seen from the outbox. */
+static int receipt_target(const struct cgfs_req *r, int64_t run, struct cgfs_buf *out)
+{
+	return cgfs_buf_printf(out, "%sruns/%" PRId64, r->repo == CG_NONE ? "../" : "../../../",
+			       run);
+}
+
+static int check_entry(struct cgfs_req *r)
+{
+	struct cgfs_ob_stat st;
+	int ret = entry_stat(r, &st);
+
+	if (ret)
+		return ret;
+	r->node = st.kind == CGFS_OB_RECEIPT ? CGFS_LINK : CGFS_FILE;
+	r->writable = st.kind == CGFS_OB_DRAFT;
+	r->mtime = st.mtime;
+	return 0;
+}
+
+static int entry_size(struct cgfs_req *r, size_t *size)
+{
+	struct cgfs_buf target = { 0 };
+	struct cgfs_ob_stat st;
+	int ret = entry_stat(r, &st);
+
+	if (ret)
+		return ret;
+	r->mtime = st.mtime;
+	*size = st.size;
+	if (st.kind == CGFS_OB_RECEIPT) {
+		ret = receipt_target(r, st.run, &target);
+		*size = target.len;
+		cgfs_buf_free(&target);
+	}
+	return ret;
+}
+
+static int render_receipt(struct cgfs_req *r, struct cgfs_buf *out)
+{
+	struct cgfs_ob_stat st;
+	int ret = entry_stat(r, &st);
+
+	if (!ret && st.kind != CGFS_OB_RECEIPT)
+		ret = -EINVAL;
+	return ret ? ret : receipt_target(r, st.run, out);
+}
+
+struct entry_lister {
+	struct cgfs_req *r;
+	cgfs_add_fn add;
+	void *arg;
+};
+
+static int add_outbox_entry(void *arg, const char *name, const struct cgfs_ob_stat *st)
+{
+	struct entry_lister *l = arg;
+	struct cgfs_buf target = { 0 };
+	size_t size = st->size;
+	int ret = 0;
+
+	if (st->kind == CGFS_OB_RECEIPT) {
+		ret = receipt_target(l->r, st->run, &target);
+		size = target.len;
+		cgfs_buf_free(&target);
+	}
+	if (!ret)
+		ret = l->add(l->arg, name, st->kind == CGFS_OB_RECEIPT ? CGFS_LINK : CGFS_FILE,
+			     st->mtime, size, st->kind == CGFS_OB_DRAFT);
+	return ret;
+}
+
+static int list_entries(struct cgfs_req *r, cgfs_add_fn add, void *arg)
+{
+	struct entry_lister l = { r, add, arg };
+
+	return cgfs_outbox_list(r->fs->outbox, r->org, r->repo, add_outbox_entry, &l);
+}
+
+/* The repo a draft names ("456" or a repo's name or full name). */
+static int draft_repo(struct cgfs_req *r, const char *text, int64_t *id, char *why,
+		      size_t why_size)
+{
+	struct box *b = NULL;
+	int ret;
+
+	if (!parse_id(text, id))
+		return 0;
+	ret = get_repos(r, &b);
+	if (ret) {
+		snprintf(why, why_size, "front matter: cannot list the repos to find '%s': %s",
+			 text, strerror(-ret));
+		return ret;
+	}
+	ret = -EINVAL;
+	for (size_t i = 0; i < b->m.repos.n; i++) {
+		const struct cg_repo *p = &b->m.repos.items[i];
+
+		if ((p->name && !strcmp(p->name, text)) ||
+		    (p->full_name && !strcmp(p->full_name, text))) {
+			*id = p->id;
+			ret = 0;
+			break;
+		}
+	}
+	cgfs_obj_unref(&b->base);
+	if (ret)
+		snprintf(why, why_size, "front matter: repo '%s': no repo of org %" PRId64
+			 " has that id or name", text, r->org);
+	return ret;
+}
+
+/* The create request of a parsed draft: repo, images.  0, or -EINVAL
+ * (-errno of a repos fetch) with why. */
+static int build_request(struct cgfs_req *r, const struct cgfs_draft *d,
+			 struct cg_create_run_req *req, char **uris, char *why, size_t why_size)
+{
+	int ret = 0;
+
+	req->prompt = d->prompt;
+	req->model = d->model;
+	req->agent_type = d->agent_type;
+	req->metadata_json = d->metadata;
+	req->repo_id = r->repo;
+	if (d->repo) {
+		int64_t id;
+
+		ret = draft_repo(r, d->repo, &id, why, why_size);
+		if (!ret && r->repo != CG_NONE && id != r->repo) {
+			snprintf(why, why_size, "front matter: repo %" PRId64 " differs from the "
+				 "outbox's repo %" PRId64 "; write it in orgs/%" PRId64 "/new/",
+				 id, r->repo, r->org);
+			ret = -EINVAL;
+		}
+		req->repo_id = id;
+	}
+	for (size_t i = 0; !ret && i < d->n_images; i++) {
+		char reason[400];
+
+		ret = cgfs_image_data_uri(d->images[i], &uris[i], reason, sizeof(reason));
+		if (ret) {
+			snprintf(why, why_size, "front matter: image: %s", reason);
+			ret = -EINVAL;
+		}
+	}
+	req->images = (const char *const *)uris;
+	req->n_images = d->n_images;
+	return ret;
+}
+
+/* The create failed: why = "HTTP <status>: <message>" (or the errno name
+ * when no answer came), and a line in /errors. */
+static void create_failed(struct cgfs_req *r, const struct cg_error *err, char *why,
+			  size_t why_size)
+{
+	if (err->http_status)
+		snprintf(why, why_size, "HTTP %ld: %s", err->http_status, err->message);
+	else
+		snprintf(why, why_size, "%s: %s", cg_errno_name(err->err), err->message);
+	cgfs_cache_note_error(r->fs->cache, "create", &r->ctx, err);
+}
+
+int cgfs_send_draft(void *arg, int64_t org, int64_t repo, const char *name, const char *text,
+		    size_t len, int64_t *run, char *why, size_t why_size)
+{
+	static const char *const lists[] = { "runs" };
+	struct cg_create_run_req req = { 0 };
+	struct cg_error err = { 0 };
+	struct cg_run created = { 0 };
+	struct cgfs_draft d;
+	struct cgfs_req r;
+	char path[512], **uris = NULL;
+	struct box *b;
+	int ret;
+
+	if (repo == CG_NONE)
+		snprintf(path, sizeof(path), "/orgs/%" PRId64 "/new/%s", org, name);
+	else
+		snprintf(path, sizeof(path), "/orgs/%" PRId64 "/repos/%" PRId64 "/new/%s", org,
+			 repo, name);
+	ret = cgfs_route_match(path, &r);
+	if (ret)
+		return ret;
+	r.fs = arg;
+	r.ctx.op = "create";
+	ret = cgfs_draft_parse(text, len, &d, why, why_size);
+	if (ret)
+		goto noted;
+	uris = calloc(d.n_images + 1, sizeof(*uris));
+	ret = uris ? build_request(&r, &d, &req, uris, why, why_size) : -ENOMEM;
+	if (!ret) {
+		ret = cg_create_run(r.fs->client, org, &req, &created, &err);
+		if (ret)
+			create_failed(&r, &err, why, why_size);
+	}
+	for (size_t i = 0; uris && i < d.n_images; i++)
+		free(uris[i]);
+	free(uris);
+	cgfs_draft_free(&d);
+	if (ret)
+		goto noted;
+	/* The new run: cached, so `cat new/<name>/status` asks nothing, and
+	 * runs/ lists it at once. */
+	*run = created.id;
+	r.run = created.id;
+	run_changed(&r);
+	b = run_box(r.fs, &created);
+	if (b) {
+		char key[64];
+
+		run_key(key, sizeof(key), org, *run);
+		cgfs_cache_put(r.fs->cache, key, &b->base);
+	}
+	cg_run_free(&created);
+	forget_org(&r, lists, 1);
+	return 0;
+noted:
+	/* A reason found here (not the server's) still goes to /errors. */
+	if (ret != -ENODATA && !err.err) {
+		err.err = -ret;
+		snprintf(err.message, sizeof(err.message), "%s", why);
+		cgfs_cache_note_error(r.fs->cache, "create", &r.ctx, &err);
+	}
+	return ret;
+}
+
 #define DIR_ROW(p) { .pattern = (p), .node = CGFS_DIR }
 #define FILE_ROW(p, fn, a) { .pattern = (p), .node = CGFS_FILE, .render = (fn), .arg = (a) }
 #define RUN "/orgs/{org}/runs/{run}/"
@@ -1404,6 +1641,10 @@ static const struct cgfs_route routes[] = {
 	{ .pattern = "/orgs/{org}/ctl", .node = CGFS_FILE, .render = render_nothing,
 	  .write = write_org_ctl },
 	FILE_ROW("/orgs/{org}/ctl.out", render_ctl_out, 0),
+	{ .pattern = "/orgs/{org}/new", .node = CGFS_DIR, .flags = CGFS_OUTBOX_DIR },
+	{ .pattern = "/orgs/{org}/new/{entry}", .node = CGFS_FILE, .check = check_entry,
+	  .list = list_entries, .size = entry_size, .render = render_receipt,
+	  .flags = CGFS_OUTBOX },
 
 	DIR_ROW("/orgs/{org}/runs"),
 	{ .pattern = "/orgs/{org}/runs/{run}", .node = CGFS_DIR, .check = check_run,
@@ -1441,6 +1682,10 @@ static const struct cgfs_route routes[] = {
 	  .commit = commit_check_suite },
 	{ .pattern = REPO "setup-commands", .node = CGFS_FILE, .render = render_setup_commands,
 	  .commit = commit_setup_commands },
+	{ .pattern = REPO "new", .node = CGFS_DIR, .flags = CGFS_OUTBOX_DIR },
+	{ .pattern = REPO "new/{entry}", .node = CGFS_FILE, .check = check_entry,
+	  .list = list_entries, .size = entry_size, .render = render_receipt,
+	  .flags = CGFS_OUTBOX },
 
 	DIR_ROW("/orgs/{org}/users"),
 	{ .pattern = "/orgs/{org}/users/{user}", .node = CGFS_DIR, .check = check_user,
@@ -1509,6 +1754,11 @@ static int match_comp(const char *pc, size_t pclen, const char *c, struct cgfs_r
 		 * read as an id), so "011" or a 16-digit number is no name. */
 		if (strspn(c, "0123456789") == strlen(c) || strlen(c) >= sizeof(r->name))
 			return 0;
+		snprintf(r->name, sizeof(r->name), "%s", c);
+		return 1;
+	}
+	if (!strncmp(pc, "{entry}", pclen)) {
+		/* Any name the user gives (split() bounds it to 255 bytes). */
 		snprintf(r->name, sizeof(r->name), "%s", c);
 		return 1;
 	}
@@ -1604,6 +1854,11 @@ static int check_ids(struct cgfs_req *r)
 	return 0;
 }
 
+static int route_writable(const struct cgfs_route *rt)
+{
+	return rt->write || rt->commit || (rt->flags & (CGFS_OUTBOX | CGFS_OUTBOX_DIR));
+}
+
 static int find_route(struct cgfs_req *r, char comps[MAX_DEPTH][256], int n)
 {
 	for (size_t i = 0; i < NROUTES; i++) {
@@ -1612,6 +1867,8 @@ static int find_route(struct cgfs_req *r, char comps[MAX_DEPTH][256], int n)
 		if (match_route(&routes[i], comps, n, &trial)) {
 			*r = trial;
 			r->route = &routes[i];
+			r->node = routes[i].node;
+			r->writable = route_writable(&routes[i]);
 			return 0;
 		}
 	}
@@ -1658,7 +1915,7 @@ int cgfs_resolve(struct cgfs *fs, const char *path, const char *op, struct cgfs_
 			ret = check_ids(&prefix);
 			if (ret)
 				return ret;
-			return prefix.route->node == CGFS_DIR ? -ENOENT : -ENOTDIR;
+			return prefix.node == CGFS_DIR ? -ENOENT : -ENOTDIR;
 		}
 	}
 	return -ENOENT;
@@ -1689,10 +1946,11 @@ int cgfs_list(struct cgfs_req *dir, cgfs_add_fn add, void *arg)
 			size_t size = 0;
 
 			child.route = c;
+			child.node = c->node;
+			child.writable = route_writable(c);
 			ret = cgfs_stat_node(&child, &size);
 			if (!ret)
-				ret = add(arg, last, c->node, child.mtime, size,
-					  c->write || c->commit);
+				ret = add(arg, last, c->node, child.mtime, size, child.writable);
 		}
 	}
 	return ret;
@@ -1703,7 +1961,7 @@ int cgfs_stat_node(struct cgfs_req *r, size_t *size)
 	struct cgfs_buf out = { 0 };
 	int ret;
 
-	if (r->route->node == CGFS_DIR) {
+	if (r->node == CGFS_DIR) {
 		*size = 0;
 		if (!r->mtime)
 			r->mtime = r->fs->mounted_at;

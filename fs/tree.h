@@ -23,6 +23,8 @@ enum cgfs_node { CGFS_DIR, CGFS_FILE, CGFS_LINK };
 #define CGFS_LOGS_READER 0x1  /* opening it counts as a reader of the run's logs */
 #define CGFS_STREAM      0x2  /* read renders at each call (append-only content) */
 #define CGFS_WAIT        0x4  /* read blocks while the run is working */
+#define CGFS_OUTBOX      0x8  /* a name the user makes in an outbox (outbox.h) */
+#define CGFS_OUTBOX_DIR  0x10 /* an outbox: its names are never cached by the kernel */
 
 struct cgfs_route;
 
@@ -32,7 +34,9 @@ struct cgfs_req {
 	const struct cgfs_route *route;
 	struct cgfs_ctx ctx;
 	int64_t org, run, repo, user;   /* CG_NONE when not in the path */
-	char name[256];                 /* {orgname} */
+	char name[256];                 /* {orgname}, {entry} */
+	enum cgfs_node node;            /* the row's, or what its check found */
+	int writable;                   /* mode 0644 (0755 for a directory) */
 	time_t mtime;                   /* set by the row's functions */
 };
 
@@ -83,5 +87,11 @@ int cgfs_list(struct cgfs_req *dir, cgfs_add_fn add, void *arg);
 
 /* The true size and mtime of a resolved file or link. */
 int cgfs_stat_node(struct cgfs_req *r, size_t *size);
+
+/* The send function of the outboxes (outbox.h cgfs_ob_send_fn), arg being
+ * the mount's struct cgfs: read the draft's front matter, create the run,
+ * and make it show in runs/ at once. */
+int cgfs_send_draft(void *arg, int64_t org, int64_t repo, const char *name, const char *text,
+		    size_t len, int64_t *run, char *why, size_t why_size);
 
 #endif

@@ -60,6 +60,9 @@ static const struct want rows[] = {
 	ORG("/orgs/11/oauth", "/orgs/{org}/oauth", CGFS_FILE),
 	ORG("/orgs/11/ctl", "/orgs/{org}/ctl", CGFS_FILE),
 	ORG("/orgs/11/ctl.out", "/orgs/{org}/ctl.out", CGFS_FILE),
+	ORG("/orgs/11/new", "/orgs/{org}/new", CGFS_DIR),
+	{ "/orgs/11/new/draft", "/orgs/{org}/new/{entry}", CGFS_FILE, 11, NONE, NONE, NONE,
+	  "draft" },
 
 	ORG("/orgs/11/runs", "/orgs/{org}/runs", CGFS_DIR),
 	RUN("/orgs/11/runs/789", "/orgs/{org}/runs/{run}", CGFS_DIR),
@@ -93,6 +96,9 @@ static const struct want rows[] = {
 	     CGFS_FILE),
 	REPO("/orgs/11/repos/456/setup-commands", "/orgs/{org}/repos/{repo}/setup-commands",
 	     CGFS_FILE),
+	REPO("/orgs/11/repos/456/new", "/orgs/{org}/repos/{repo}/new", CGFS_DIR),
+	{ "/orgs/11/repos/456/new/draft", "/orgs/{org}/repos/{repo}/new/{entry}", CGFS_FILE,
+	  11, NONE, 456, NONE, "draft" },
 
 	ORG("/orgs/11/users", "/orgs/{org}/users", CGFS_DIR),
 	USER("/orgs/11/users/3", "/orgs/{org}/users/{user}", CGFS_DIR),
@@ -204,12 +210,12 @@ START_TEST(row_kinds_and_flags)
 END_TEST
 
 /* Build a path from a pattern: {org} 11, {run} 789, {repo} 456, {user} 3,
- * {orgname} acme. */
+ * {orgname} acme, {entry} draft. */
 static void path_of(const char *pattern, char *out, size_t size, struct want *w)
 {
 	static const struct { const char *ph, *text; } subst[] = {
 		{ "{orgname}", "acme" }, { "{org}", "11" }, { "{run}", "789" },
-		{ "{repo}", "456" }, { "{user}", "3" },
+		{ "{repo}", "456" }, { "{user}", "3" }, { "{entry}", "draft" },
 	};
 	size_t len = 0;
 
@@ -231,7 +237,8 @@ static void path_of(const char *pattern, char *out, size_t size, struct want *w)
 			case 1: w->org = 11; break;
 			case 2: w->run = 789; break;
 			case 3: w->repo = 456; break;
-			default: w->user = 3; break;
+			case 4: w->user = 3; break;
+			default: w->name = "draft"; break;
 			}
 		}
 		ck_assert_uint_lt(len + (text ? strlen(text) : 1), size);
@@ -393,6 +400,32 @@ END_TEST
 
 /* ---- names and shapes ------------------------------------------------------------ */
 
+/* An outbox takes any name the user gives: editor scratch names, all-digit
+ * probes, names with dots; nothing below a name. */
+START_TEST(outbox_names)
+{
+	static const char *const names[] = { "4913", ".x.swp", "x~", "#x#", "a b", "x.error" };
+	struct cgfs_req r;
+	char path[300];
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		snprintf(path, sizeof(path), "/orgs/11/new/%s", names[i]);
+		ck_assert_int_eq(cgfs_route_match(path, &r), 0);
+		ck_assert_str_eq(r.route->pattern, "/orgs/{org}/new/{entry}");
+		ck_assert_str_eq(r.name, names[i]);
+		ck_assert(r.route->flags & CGFS_OUTBOX);
+		ck_assert_int_eq(r.repo, NONE);
+	}
+	ck_assert_int_eq(cgfs_route_match("/orgs/11/repos/456/new/4913", &r), 0);
+	ck_assert_int_eq(r.repo, 456);
+	ck_assert_str_eq(r.name, "4913");
+	ck_assert_int_eq(cgfs_route_match("/orgs/11/new/x/status", &r), -ENOENT);
+	ck_assert_int_eq(cgfs_route_match("/orgs/11/new", &r), 0);
+	ck_assert(r.route->flags & CGFS_OUTBOX_DIR);
+	ck_assert(!(r.route->flags & CGFS_OUTBOX));
+}
+END_TEST
+
 START_TEST(unknown_names)
 {
 	EXPECT_ENOENT("/nosuch");
@@ -490,6 +523,7 @@ static Suite *routes_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("shapes");
+	tcase_add_test(tc, outbox_names);
 	tcase_add_test(tc, unknown_names);
 	tcase_add_test(tc, empty_components);
 	tcase_add_test(tc, too_deep);

@@ -10,9 +10,11 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -590,6 +592,187 @@ START_TEST(file_modes)
 }
 END_TEST
 
+/* ---- append ------------------------------------------------------------------------ */
+
+/* The exact bytes of root/rel, which must exist and hold at most 255. */
+static size_t file_bytes(const char *root, const char *rel, char *buf, size_t size)
+{
+	char path[512];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	fd = open(path, O_RDONLY);
+	ck_assert_msg(fd >= 0, "open %s: %s", path, strerror(errno));
+	n = read(fd, buf, size);
+	ck_assert_int_ge(n, 0);
+	ck_assert_uint_lt((size_t)n, size);
+	close(fd);
+	return (size_t)n;
+}
+
+START_TEST(append_after_put)
+{
+	struct scratch t;
+	struct cgfs_spool *s;
+	struct seen seen = { 0 };
+	char buf[256];
+
+	scratch_make(&t);
+	s = open_ok(t.root);
+	ck_assert_int_eq(cgfs_spool_put(s, 1, "new", "p", "line 1\n", 7), 0);
+	ck_assert_int_eq(cgfs_spool_append(s, 1, "new", "p", "line 2\n", 7), 0);
+	ck_assert_int_eq(cgfs_spool_append(s, 1, "new", "p", "\0tail", 5), 0);
+	ck_assert_uint_eq(file_bytes(t.root, "1/new/p", buf, sizeof(buf)), 19);
+	ck_assert_int_eq(memcmp(buf, "line 1\nline 2\n\0tail", 19), 0);
+	ck_assert_uint_eq(mode_of("%s/1/new/p%s", t.root, ""), S_IFREG | 0600);
+	/* An empty append changes nothing. */
+	ck_assert_int_eq(cgfs_spool_append(s, 1, "new", "p", NULL, 0), 0);
+	ck_assert_int_eq(cgfs_spool_append(s, 1, "new", "p", "", 0), 0);
+	ck_assert_int_eq(cgfs_spool_each(s, collect, &seen), 0);
+	ck_assert_int_eq(seen.n, 1);
+	assert_draft(&seen, 1, "new", "p", "line 1\nline 2\n\0tail", 19);
+	seen_free(&seen);
+
+	/* A put after appends still replaces the whole text, and leaves no
+	 * temporary file. */
+	ck_assert_int_eq(cgfs_spool_put(s, 1, "new", "p", "v2", 2), 0);
+	ck_assert_int_eq(cgfs_spool_append(s, 1, "new", "p", "+", 1), 0);
+	ck_assert_uint_eq(file_bytes(t.root, "1/new/p", buf, sizeof(buf)), 3);
+	ck_assert_int_eq(memcmp(buf, "v2+", 3), 0);
+	ck_assert_int_eq(count_entries_at(t.root, "1/new"), 1);
+	cgfs_spool_close(s);
+	scratch_remove(&t);
+}
+END_TEST
+
+START_TEST(append_creates)
+{
+	struct scratch t;
+	struct cgfs_spool *s;
+	struct seen seen = { 0 };
+	char buf[256];
+
+	umask(0);
+	scratch_make(&t);
+	s = open_ok(t.root);
+	/* Neither the org, the outbox nor the file exists. */
+	ck_assert_int_eq(cgfs_spool_append(s, 8, "repo-31", "fresh", "abc", 3), 0);
+	ck_assert_uint_eq(mode_of("%s/8%s", t.root, ""), S_IFDIR | 0700);
+	ck_assert_uint_eq(mode_of("%s/8/repo-31%s", t.root, ""), S_IFDIR | 0700);
+	ck_assert_uint_eq(mode_of("%s/8/repo-31/fresh%s", t.root, ""), S_IFREG | 0600);
+	ck_assert_uint_eq(file_bytes(t.root, "8/repo-31/fresh", buf, sizeof(buf)), 3);
+	ck_assert_int_eq(memcmp(buf, "abc", 3), 0);
+	/* An empty append still makes the file, as an empty put does. */
+	ck_assert_int_eq(cgfs_spool_append(s, 8, "new", "empty", NULL, 0), 0);
+	ck_assert_uint_eq(mode_of("%s/8/new/empty%s", t.root, ""), S_IFREG | 0600);
+	ck_assert_int_eq(cgfs_spool_each(s, collect, &seen), 0);
+	ck_assert_int_eq(seen.n, 2);
+	assert_draft(&seen, 8, "repo-31", "fresh", "abc", 3);
+	assert_draft(&seen, 8, "new", "empty", "", 0);
+	seen_free(&seen);
+	/* After a drop, an append starts over. */
+	ck_assert_int_eq(cgfs_spool_drop(s, 8, "repo-31", "fresh"), 0);
+	ck_assert_int_eq(cgfs_spool_append(s, 8, "repo-31", "fresh", "z", 1), 0);
+	ck_assert_uint_eq(file_bytes(t.root, "8/repo-31/fresh", buf, sizeof(buf)), 1);
+	ck_assert_int_eq(buf[0], 'z');
+	cgfs_spool_close(s);
+	scratch_remove(&t);
+}
+END_TEST
+
+START_TEST(append_refused)
+{
+	static const char *const names[] = { "", ".", "..", "a/b", "/", ".tmp-x", ".tmp-" };
+	static const char *const outboxes[] = { "", "old", "repo-", "repo-1a", "../new" };
+	struct scratch t;
+	struct cgfs_spool *s;
+
+	scratch_make(&t);
+	s = open_ok(t.root);
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		ck_assert_int_eq(cgfs_spool_append(s, 1, "new", names[i], "x", 1), -EINVAL);
+	ck_assert_int_eq(cgfs_spool_append(s, 1, "new", NULL, "x", 1), -EINVAL);
+	for (size_t i = 0; i < sizeof(outboxes) / sizeof(outboxes[0]); i++)
+		ck_assert_int_eq(cgfs_spool_append(s, 1, outboxes[i], "n", "x", 1), -EINVAL);
+	ck_assert_int_eq(cgfs_spool_append(s, 1, NULL, "n", "x", 1), -EINVAL);
+	ck_assert_int_eq(cgfs_spool_append(s, 0, "new", "n", "x", 1), -EINVAL);
+	ck_assert_int_eq(cgfs_spool_append(s, -1, "new", "n", "x", 1), -EINVAL);
+	ck_assert_int_eq(cgfs_spool_append(s, 1, "new", "n", NULL, 1), -EINVAL);
+	ck_assert_int_eq(cgfs_spool_append(NULL, 1, "new", "n", "x", 1), -EINVAL);
+	/* Nothing was created by any of them. */
+	ck_assert_int_eq(count_entries(t.root), 0);
+	cgfs_spool_close(s);
+	scratch_remove(&t);
+}
+END_TEST
+
+START_TEST(append_not_a_file)
+{
+	struct scratch t;
+	struct cgfs_spool *s;
+	char path[512];
+
+	scratch_make(&t);
+	s = open_ok(t.root);
+	ck_assert_int_eq(cgfs_spool_put(s, 1, "new", "keep", "K", 1), 0);
+	snprintf(path, sizeof(path), "%s/1/new/dir", t.root);
+	ck_assert_int_eq(mkdir(path, 0700), 0);
+	ck_assert_int_eq(cgfs_spool_append(s, 1, "new", "dir", "x", 1), -EISDIR);
+	/* A FIFO nobody reads fails at once instead of hanging. */
+	snprintf(path, sizeof(path), "%s/1/new/fifo", t.root);
+	ck_assert_int_eq(mkfifo(path, 0600), 0);
+	ck_assert_int_eq(cgfs_spool_append(s, 1, "new", "fifo", "x", 1), -ENXIO);
+	/* A symlink is not followed. */
+	snprintf(path, sizeof(path), "%s/1/new/link", t.root);
+	ck_assert_int_eq(symlink("keep", path), 0);
+	ck_assert_int_eq(cgfs_spool_append(s, 1, "new", "link", "x", 1), -ELOOP);
+	{
+		char buf[16];
+
+		ck_assert_uint_eq(file_bytes(t.root, "1/new/keep", buf, sizeof(buf)), 1);
+		ck_assert_int_eq(buf[0], 'K');
+	}
+	cgfs_spool_close(s);
+	scratch_remove(&t);
+}
+END_TEST
+
+/* A file size limit stands in for a full disk: the append writes part of
+ * its bytes, then fails; the file must be cut back to what it was. */
+START_TEST(append_short_write_taken_back)
+{
+	struct scratch t;
+	struct cgfs_spool *s;
+	struct rlimit small = { .rlim_cur = 10, .rlim_max = RLIM_INFINITY };
+	struct rlimit big = { .rlim_cur = RLIM_INFINITY, .rlim_max = RLIM_INFINITY };
+	char buf[64];
+	int full, fits;
+
+	signal(SIGXFSZ, SIG_IGN);
+	scratch_make(&t);
+	s = open_ok(t.root);
+	ck_assert_int_eq(cgfs_spool_put(s, 1, "new", "p", "12345", 5), 0);
+	/* Check itself writes its results to files: the limit is lifted
+	 * before any assertion. */
+	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &small), 0);
+	full = cgfs_spool_append(s, 1, "new", "p", "abcdefghij", 10);
+	setrlimit(RLIMIT_FSIZE, &big);
+	ck_assert_int_eq(full, -EFBIG);
+	ck_assert_uint_eq(file_bytes(t.root, "1/new/p", buf, sizeof(buf)), 5);
+	ck_assert_int_eq(memcmp(buf, "12345", 5), 0);
+	/* What fits still goes in. */
+	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &small), 0);
+	fits = cgfs_spool_append(s, 1, "new", "p", "abcde", 5);
+	setrlimit(RLIMIT_FSIZE, &big);
+	ck_assert_int_eq(fits, 0);
+	ck_assert_uint_eq(file_bytes(t.root, "1/new/p", buf, sizeof(buf)), 10);
+	ck_assert_int_eq(memcmp(buf, "12345abcde", 10), 0);
+	cgfs_spool_close(s);
+	scratch_remove(&t);
+}
+END_TEST
+
 /* ---- threads ----------------------------------------------------------------------- */
 
 struct putter {
@@ -781,6 +964,14 @@ static Suite *spool_suite(void)
 	tcase_add_test(tc, concurrent_puts);
 	tcase_add_test(tc, each_stops_at_first_nonzero);
 	tcase_add_test(tc, reopen_sees_every_draft);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("append");
+	tcase_add_test(tc, append_after_put);
+	tcase_add_test(tc, append_creates);
+	tcase_add_test(tc, append_refused);
+	tcase_add_test(tc, append_not_a_file);
+	tcase_add_test(tc, append_short_write_taken_back);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,0 +1,311 @@
+/* nodes.c - inode numbers <-> paths (see nodes.h).
+ *
+ * Two chained hash tables over the same nodes: by number (every known
+ * node) and by path (only the nodes a lookup can still find).  Numbers are
+ * never reused within a mount, so a stale number from the kernel can only
+ * miss, never name another file.
+ */
+#include "nodes.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct node {
+	uint64_t ino;
+	uint64_t refs;          /* lookups the kernel holds */
+	int kind;
+	int attached;           /* in the path table */
+	char *path;
+	struct node *next_ino, *next_path;
+};
+
+struct cgfs_nodes {
+	pthread_mutex_t lock;
+	struct node **by_ino, **by_path;
+	size_t nbuckets;        /* a power of two, for both tables */
+	uint64_t count;
+	uint64_t next_ino;
+	struct node root;
+};
+
+static uint64_t hash_path(const char *p)
+{
+	uint64_t h = 1469598103934665603ull;    /* FNV-1a */
+
+	while (*p)
+		h = (h ^ (unsigned char)*p++) * 1099511628211ull;
+	return h;
+}
+
+static size_t ino_slot(const struct cgfs_nodes *t, uint64_t ino)
+{
+	return (size_t)((ino * 0x9e3779b97f4a7c15ull) >> 7) & (t->nbuckets - 1);
+}
+
+static size_t path_slot(const struct cgfs_nodes *t, const char *path)
+{
+	return (size_t)hash_path(path) & (t->nbuckets - 1);
+}
+
+struct cgfs_nodes *cgfs_nodes_new(void)
+{
+	struct cgfs_nodes *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return NULL;
+	t->nbuckets = 1024;
+	t->by_ino = calloc(t->nbuckets, sizeof(*t->by_ino));
+	t->by_path = calloc(t->nbuckets, sizeof(*t->by_path));
+	t->root.path = strdup("/");
+	if (!t->by_ino || !t->by_path || !t->root.path) {
+		free(t->by_ino);
+		free(t->by_path);
+		free(t->root.path);
+		free(t);
+		return NULL;
+	}
+	pthread_mutex_init(&t->lock, NULL);
+	t->root.ino = CGFS_ROOT_INO;
+	t->next_ino = CGFS_ROOT_INO + 1;
+	return t;
+}
+
+void cgfs_nodes_free(struct cgfs_nodes *t)
+{
+	if (!t)
+		return;
+	for (size_t i = 0; i < t->nbuckets; i++) {
+		struct node *n = t->by_ino[i];
+
+		while (n) {
+			struct node *next = n->next_ino;
+
+			free(n->path);
+			free(n);
+			n = next;
+		}
+	}
+	free(t->by_ino);
+	free(t->by_path);
+	free(t->root.path);
+	pthread_mutex_destroy(&t->lock);
+	free(t);
+}
+
+static struct node *find_ino(struct cgfs_nodes *t, uint64_t ino)
+{
+	if (ino == CGFS_ROOT_INO)
+		return &t->root;
+	for (struct node *n = t->by_ino[ino_slot(t, ino)]; n; n = n->next_ino)
+		if (n->ino == ino)
+			return n;
+	return NULL;
+}
+
+static struct node *find_path(struct cgfs_nodes *t, const char *path)
+{
+	for (struct node *n = t->by_path[path_slot(t, path)]; n; n = n->next_path)
+		if (!strcmp(n->path, path))
+			return n;
+	return NULL;
+}
+
+static void unlink_path(struct cgfs_nodes *t, struct node *n)
+{
+	struct node **p = &t->by_path[path_slot(t, n->path)];
+
+	if (!n->attached)
+		return;
+	while (*p != n)
+		p = &(*p)->next_path;
+	*p = n->next_path;
+	n->next_path = NULL;
+	n->attached = 0;
+}
+
+static void link_path(struct cgfs_nodes *t, struct node *n)
+{
+	size_t s = path_slot(t, n->path);
+
+	n->next_path = t->by_path[s];
+	t->by_path[s] = n;
+	n->attached = 1;
+}
+
+/* Double both tables when they hold more nodes than buckets. */
+static void grow(struct cgfs_nodes *t)
+{
+	size_t old = t->nbuckets;
+	struct node **by_ino, **by_path, **old_ino = t->by_ino;
+
+	if (t->count <= old)
+		return;
+	by_ino = calloc(old * 2, sizeof(*by_ino));
+	by_path = calloc(old * 2, sizeof(*by_path));
+	if (!by_ino || !by_path) {      /* longer chains, still correct */
+		free(by_ino);
+		free(by_path);
+		return;
+	}
+	free(t->by_path);
+	t->by_ino = by_ino;
+	t->by_path = by_path;
+	t->nbuckets = old * 2;
+	for (size_t i = 0; i < old; i++) {
+		struct node *n = old_ino[i];
+
+		while (n) {
+			struct node *next = n->next_ino;
+			size_t s = ino_slot(t, n->ino);
+
+			n->next_ino = t->by_ino[s];
+			t->by_ino[s] = n;
+			if (n->attached)
+				link_path(t, n);
+			n = next;
+		}
+	}
+	free(old_ino);
+}
+
+uint64_t cgfs_nodes_ref(struct cgfs_nodes *t, const char *path, int kind)
+{
+	struct node *n;
+	uint64_t ino = 0;
+
+	if (!strcmp(path, "/"))
+		return CGFS_ROOT_INO;
+	pthread_mutex_lock(&t->lock);
+	n = find_path(t, path);
+	if (n && n->kind != kind) {
+		unlink_path(t, n);
+		n = NULL;
+	}
+	if (!n) {
+		n = calloc(1, sizeof(*n));
+		if (n)
+			n->path = strdup(path);
+		if (n && n->path) {
+			size_t s;
+
+			n->ino = t->next_ino++;
+			n->kind = kind;
+			s = ino_slot(t, n->ino);
+			n->next_ino = t->by_ino[s];
+			t->by_ino[s] = n;
+			link_path(t, n);
+			t->count++;
+			grow(t);
+		} else {
+			free(n);
+			n = NULL;
+		}
+	}
+	if (n) {
+		n->refs++;
+		ino = n->ino;
+	}
+	pthread_mutex_unlock(&t->lock);
+	return ino;
+}
+
+char *cgfs_nodes_path(struct cgfs_nodes *t, uint64_t ino, int *kind)
+{
+	struct node *n;
+	char *copy = NULL;
+
+	pthread_mutex_lock(&t->lock);
+	n = find_ino(t, ino);
+	if (n) {
+		copy = strdup(n->path);
+		if (kind)
+			*kind = n == &t->root ? -1 : n->kind;
+	} else
+		errno = ESTALE;
+	pthread_mutex_unlock(&t->lock);
+	return copy;
+}
+
+uint64_t cgfs_nodes_find(struct cgfs_nodes *t, const char *path)
+{
+	struct node *n;
+	uint64_t ino;
+
+	if (!strcmp(path, "/"))
+		return CGFS_ROOT_INO;
+	pthread_mutex_lock(&t->lock);
+	n = find_path(t, path);
+	ino = n ? n->ino : 0;
+	pthread_mutex_unlock(&t->lock);
+	return ino;
+}
+
+void cgfs_nodes_forget(struct cgfs_nodes *t, uint64_t ino, uint64_t count)
+{
+	struct node **p, *n;
+
+	if (ino == CGFS_ROOT_INO)
+		return;
+	pthread_mutex_lock(&t->lock);
+	p = &t->by_ino[ino_slot(t, ino)];
+	while (*p && (*p)->ino != ino)
+		p = &(*p)->next_ino;
+	n = *p;
+	if (n) {
+		n->refs = count < n->refs ? n->refs - count : 0;
+		if (!n->refs) {
+			unlink_path(t, n);
+			*p = n->next_ino;
+			t->count--;
+			free(n->path);
+			free(n);
+		}
+	}
+	pthread_mutex_unlock(&t->lock);
+}
+
+void cgfs_nodes_detach(struct cgfs_nodes *t, const char *path)
+{
+	struct node *n;
+
+	pthread_mutex_lock(&t->lock);
+	n = find_path(t, path);
+	if (n)
+		unlink_path(t, n);
+	pthread_mutex_unlock(&t->lock);
+}
+
+void cgfs_nodes_rename(struct cgfs_nodes *t, const char *from, const char *to)
+{
+	struct node *n, *old;
+	char *copy = strdup(to);
+
+	pthread_mutex_lock(&t->lock);
+	old = find_path(t, to);
+	if (old)
+		unlink_path(t, old);
+	n = find_path(t, from);
+	if (n) {
+		unlink_path(t, n);
+		if (copy) {
+			free(n->path);
+			n->path = copy;
+			copy = NULL;
+			link_path(t, n);
+		}
+	}
+	pthread_mutex_unlock(&t->lock);
+	free(copy);
+}
+
+uint64_t cgfs_nodes_count(struct cgfs_nodes *t)
+{
+	uint64_t n;
+
+	pthread_mutex_lock(&t->lock);
+	n = t->count;
+	pthread_mutex_unlock(&t->lock);
+	return n;
+}

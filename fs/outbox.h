@@ -1,0 +1,141 @@
+/* outbox.h - the drafts and receipts of the outboxes (`new/`).
+ *
+ * An outbox is orgs/<org>/new/ (repo CG_NONE) or orgs/<org>/repos/<repo>/new/.
+ * Each name in it is one entry:
+ *   - a draft: text the user is writing, kept in memory and written
+ *     through to the spool (spool.h) as it changes (a name the spool
+ *     refuses, such as ".tmp-x", is kept in memory only);
+ *   - a receipt: a draft that was sent; it names the run it created
+ *     (the mount shows it as a symlink to the run).
+ * A draft whose last send failed also shows "<name>.error" (read-only), the
+ * reason.  DESIGN.md §3 and docs/SEMANTICS.md ("The outbox") give the rules.
+ *
+ * This module keeps state only: no FUSE, no network.  Sending is the
+ * caller's send function, called at a commit point with the entry locked
+ * against other commits, so one draft is never sent twice at once.
+ * Thread-safe.
+ */
+#ifndef CGFS_OUTBOX_H
+#define CGFS_OUTBOX_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+struct cgfs_spool;
+
+/* A draft's text is at most this long (EFBIG past it). */
+#define CGFS_OUTBOX_MAX (4u << 20)
+
+/* The suffix of error files; no draft may be created with it (EINVAL). */
+#define CGFS_OUTBOX_ERROR_SUFFIX ".error"
+
+struct cgfs_outbox;        /* every outbox of one mount */
+struct cgfs_ob_entry;      /* one draft or receipt; counted references */
+
+enum cgfs_ob_kind { CGFS_OB_DRAFT, CGFS_OB_RECEIPT, CGFS_OB_ERROR };
+
+struct cgfs_ob_stat {
+	enum cgfs_ob_kind kind;
+	size_t size;       /* draft: its text; error file: its text; receipt: 0 */
+	time_t mtime;      /* last change */
+	int64_t run;       /* receipt: the run it created; else 0 */
+};
+
+/* spool may be NULL (nothing kept on disk); it is not owned.  NULL on
+ * allocation failure. */
+struct cgfs_outbox *cgfs_outbox_new(struct cgfs_spool *spool);
+/* Every entry must be closed first. */
+void cgfs_outbox_free(struct cgfs_outbox *o);
+
+/* Load every draft of the spool (after a crash or a remount).  The number
+ * of drafts loaded, or -errno.  Restored drafts are dirty: the next commit
+ * point sends them. */
+int cgfs_outbox_restore(struct cgfs_outbox *o);
+
+/* What name is in outbox (org, repo): 0 and *st, or -ENOENT.  "x.error" is
+ * found while draft "x" has an error. */
+int cgfs_outbox_stat(struct cgfs_outbox *o, int64_t org, int64_t repo, const char *name,
+		     struct cgfs_ob_stat *st);
+
+/* Every entry of an outbox (drafts, receipts, error files), sorted by name;
+ * stops at and returns the first non-zero value of add. */
+typedef int (*cgfs_ob_add_fn)(void *arg, const char *name, const struct cgfs_ob_stat *st);
+int cgfs_outbox_list(struct cgfs_outbox *o, int64_t org, int64_t repo, cgfs_ob_add_fn add,
+		     void *arg);
+
+/* The send function: create a run from the text of draft `name`.  0 with
+ * *run set; -ENODATA when the text holds no prompt (nothing is sent, no
+ * error); or -errno with a one-line reason in why (the server's message),
+ * which becomes the error file's text. */
+typedef int (*cgfs_ob_send_fn)(void *arg, int64_t org, int64_t repo, const char *name,
+			       const char *text, size_t len, int64_t *run, char *why,
+			       size_t why_size);
+
+/* Open an entry by name (end with cgfs_outbox_close).  flags are open(2)
+ * flags; only O_CREAT, O_EXCL and O_TRUNC matter:
+ *   - absent: with O_CREAT an empty draft is made (and spooled); else
+ *     -ENOENT.  A name ending in ".error" cannot be created (-EINVAL).
+ *   - present with O_CREAT|O_EXCL: -EEXIST.
+ *   - a draft with O_TRUNC: emptied (and marked dirty).
+ *   - a receipt: -EISDIR (it names a run directory).
+ *   - an error file: opened read-only, its text as it was at the open;
+ *     O_TRUNC or O_CREAT|O_EXCL refused (-EACCES, -EEXIST).
+ * Names are 1..255 bytes without '/'. */
+int cgfs_outbox_open(struct cgfs_outbox *o, int64_t org, int64_t repo, const char *name,
+		     int flags, struct cgfs_ob_entry **e);
+
+/* End one open.  The last open of a draft is a commit point: it commits
+ * as cgfs_outbox_commit does (send may be NULL: no commit).  Returns that
+ * commit's result; e is gone afterwards (its memory stays while other
+ * opens hold it, or while it is in its outbox). */
+int cgfs_outbox_close(struct cgfs_ob_entry *e, cgfs_ob_send_fn send, void *arg);
+
+/* The entry's kind now (a draft may have turned into a receipt). */
+enum cgfs_ob_kind cgfs_outbox_kind(struct cgfs_ob_entry *e);
+
+/* Read a draft's text or an error file's text at off: bytes copied, or
+ * -EISDIR (a receipt), -EINVAL (off < 0). */
+ssize_t cgfs_outbox_read(struct cgfs_ob_entry *e, char *buf, size_t size, off_t off);
+
+/* Write into a draft at off (a hole is zero-filled), like a regular file;
+ * marks it dirty and writes it through to the spool.  Bytes written, or
+ * -EROFS (a receipt or error file: sent drafts cannot change), -EFBIG (past
+ * CGFS_OUTBOX_MAX), -EINVAL (off < 0), or the spool's -errno. */
+ssize_t cgfs_outbox_write(struct cgfs_ob_entry *e, const char *buf, size_t size, off_t off);
+
+/* Set a draft's length (zero-filled when growing); marks it dirty.  0 or
+ * -errno as for write. */
+int cgfs_outbox_truncate(struct cgfs_ob_entry *e, off_t size);
+
+/* Remove a name: a draft (and its spool file), a receipt, or an error file
+ * (which clears the draft's error).  0, -ENOENT, or the spool's -errno
+ * (the draft then stays).  Open references keep the entry's memory; a
+ * removed draft is never sent. */
+int cgfs_outbox_unlink(struct cgfs_outbox *o, int64_t org, int64_t repo, const char *name);
+
+/* Rename within one outbox; flags as renameat2(2): RENAME_NOREPLACE gives
+ * -EEXIST when to exists, RENAME_EXCHANGE is refused (-EINVAL).  An entry
+ * at to is replaced.  Error files cannot be renamed or renamed onto
+ * (-EACCES), and to may not end in ".error" (-EINVAL).  0 or -errno.  The
+ * caller commits to afterwards when it is a plain name. */
+int cgfs_outbox_rename(struct cgfs_outbox *o, int64_t org, int64_t repo, const char *from,
+		       const char *to, unsigned flags);
+
+/* A commit point.  When e is a draft that is dirty (written since its last
+ * send attempt), not removed, whose name is not an editor's scratch name
+ * (cgfs_draft_is_scratch) and whose text is not empty or only white space:
+ * send it, once.  Another commit of the same entry meanwhile waits for the
+ * first and then finds nothing to do.  After the attempt the draft is no
+ * longer dirty (nothing is retried by itself); on success it becomes a
+ * receipt (its error and spool file gone), on failure it keeps its text
+ * and its error file holds why plus a newline.  Returns 0 (sent, or
+ * nothing to send) or the send's -errno. */
+int cgfs_outbox_commit(struct cgfs_ob_entry *e, cgfs_ob_send_fn send, void *arg);
+
+/* The same for an entry found by name (after a rename); -ENOENT if absent. */
+int cgfs_outbox_commit_name(struct cgfs_outbox *o, int64_t org, int64_t repo,
+			    const char *name, cgfs_ob_send_fn send, void *arg);
+
+#endif

@@ -1049,7 +1049,9 @@ static int restore_one(void *arg, int64_t org, const char *outbox, const char *n
 	e->text = copy;
 	copy = NULL;
 	e->len = e->cap = len;
-	e->dirty = 1;
+	/* Not dirty: reading it back (cat's close) must not send it; saving
+	 * it again does. */
+	e->dirty = 0;
 	r->count++;
 out_unlock:
 	pthread_mutex_unlock(&r->o->lock);

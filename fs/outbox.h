@@ -50,8 +50,9 @@ struct cgfs_outbox *cgfs_outbox_new(struct cgfs_spool *spool);
 void cgfs_outbox_free(struct cgfs_outbox *o);
 
 /* Load every draft of the spool (after a crash or a remount).  The number
- * of drafts loaded, or -errno.  Restored drafts are dirty: the next commit
- * point sends them. */
+ * of drafts loaded, or -errno.  Restored drafts are not dirty: a read (its
+ * last close) does not send them; the next write, truncate or O_TRUNC
+ * does, at its commit point. */
 int cgfs_outbox_restore(struct cgfs_outbox *o);
 
 /* What name is in outbox (org, repo): 0 and *st, or -ENOENT.  "x.error" is

@@ -30,7 +30,8 @@
 #include "tree.h"
 
 /* About a second of kernel caching: `ls -l` and repeated stats stay cheap,
- * yet a live file's growth shows within a second.  Outbox names: none. */
+ * yet a live file's growth shows within a second.  An outbox name that
+ * changes (a draft sent) is invalidated by us at once (outbox_changed). */
 #define CACHE_SECONDS 1.0
 
 static struct cgfs *fs_of(fuse_req_t req)
@@ -125,10 +126,6 @@ static int stat_path(struct cgfs *fs, const char *path, const char *op, struct c
 	return ret;
 }
 
-static double timeout_of(const struct cgfs_route *rt)
-{
-	return rt && is_outbox(rt) ? 0.0 : CACHE_SECONDS;
-}
 
 /* Answer a lookup-like request with the entry of path. */
 static void reply_entry(fuse_req_t req, const char *path, const char *op)
@@ -142,7 +139,7 @@ static void reply_entry(fuse_req_t req, const char *path, const char *op)
 	ret = stat_path(fs, path, op, &r, &e.attr);
 	if (ret == -ENOENT && r.route) {
 		/* A negative entry: the kernel may remember the absence. */
-		e.entry_timeout = timeout_of(r.route);
+		e.entry_timeout = CACHE_SECONDS;
 		fuse_reply_entry(req, &e);
 		return;
 	}
@@ -156,7 +153,7 @@ static void reply_entry(fuse_req_t req, const char *path, const char *op)
 		return;
 	}
 	e.attr.st_ino = e.ino;
-	e.attr_timeout = e.entry_timeout = timeout_of(r.route);
+	e.attr_timeout = e.entry_timeout = CACHE_SECONDS;
 	if (fuse_reply_entry(req, &e) == -ENOENT)   /* the lookup was interrupted */
 		cgfs_nodes_forget(fs->nodes, e.ino, 1);
 }
@@ -191,8 +188,7 @@ static void cgfs_forget_multi(fuse_req_t req, size_t count, struct fuse_forget_d
  * draft that was sent: its name is a link now) or nothing, while a file
  * is open on it, stays what it was for those who hold it: a regular file,
  * like an unlinked one. */
-static int attr_of(fuse_req_t req, fuse_ino_t ino, int open, const char *op, struct stat *st,
-		   double *timeout)
+static int attr_of(fuse_req_t req, fuse_ino_t ino, int open, const char *op, struct stat *st)
 {
 	struct cgfs *fs = fs_of(req);
 	struct cgfs_req r;
@@ -203,11 +199,9 @@ static int attr_of(fuse_req_t req, fuse_ino_t ino, int open, const char *op, str
 		return errno == ENOMEM ? -ENOMEM : -ESTALE;
 	ret = stat_path(fs, path, op, &r, st);
 	free(path);
-	*timeout = timeout_of(r.route);
 	if ((!ret && kind >= 0 && (int)r.node != kind) ||
 	    (ret == -ENOENT && open && kind == (int)CGFS_FILE)) {
 		fill_stat(fs, CGFS_FILE, 0, time(NULL), 1, st);
-		*timeout = 0;
 		ret = 0;
 	}
 	st->st_ino = ino;
@@ -217,13 +211,12 @@ static int attr_of(fuse_req_t req, fuse_ino_t ino, int open, const char *op, str
 static void reply_attr(fuse_req_t req, fuse_ino_t ino, int open, const char *op)
 {
 	struct stat st;
-	double timeout;
-	int ret = attr_of(req, ino, open, op, &st, &timeout);
+	int ret = attr_of(req, ino, open, op, &st);
 
 	if (ret)
 		fuse_reply_err(req, -ret);
 	else
-		fuse_reply_attr(req, &st, timeout);
+		fuse_reply_attr(req, &st, CACHE_SECONDS);
 }
 
 static void cgfs_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
@@ -269,7 +262,6 @@ struct dir_handle {
 	struct dir_entry *v;
 	size_t n, cap;
 	char *path;
-	double timeout;     /* of the children's entries */
 };
 
 static int add_entry(void *arg, const char *name, enum cgfs_node node, time_t mtime,
@@ -329,7 +321,6 @@ static void cgfs_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *
 		fuse_reply_err(req, -ret);
 		return;
 	}
-	d->timeout = r.route->flags & CGFS_OUTBOX_DIR ? 0.0 : CACHE_SECONDS;
 	fi->fh = (uint64_t)(uintptr_t)d;
 	fi->cache_readdir = 0;
 	if (fuse_reply_open(req, fi) == -ENOENT)
@@ -375,7 +366,7 @@ static void do_readdir(fuse_req_t req, size_t size, off_t off, struct fuse_file_
 			if (!e.ino)
 				break;
 			e.attr.st_ino = e.ino;
-			e.attr_timeout = e.entry_timeout = d->timeout;
+			e.attr_timeout = e.entry_timeout = CACHE_SECONDS;
 		}
 		if (plus)
 			fuse_add_direntry_plus(req, buf + used, size - used, name, &e,
@@ -643,6 +634,36 @@ static void cgfs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	free(buf);
 }
 
+/* An outbox name changed behind the kernel's back (a draft became its
+ * receipt link, or its .error file came or went): make the kernel forget
+ * both names now, so the next lookup sees what is there.  Never call this
+ * while the kernel holds the outbox directory locked (inside rename). */
+static void outbox_changed(struct cgfs *fs, const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char parent[PATH_MAX], error[300];
+	uint64_t ino;
+
+	if (!fs->se || !slash || (size_t)(slash - path) >= sizeof(parent))
+		return;
+	memcpy(parent, path, (size_t)(slash - path));
+	parent[slash - path] = '\0';
+	ino = cgfs_nodes_find(fs->nodes, parent);
+	if (!ino)
+		return;
+	/* -ENOENT only means the kernel holds no such name. */
+	fuse_lowlevel_notify_inval_entry(fs->se, ino, slash + 1, strlen(slash + 1));
+	snprintf(error, sizeof(error), "%s%s", slash + 1, CGFS_OUTBOX_ERROR_SUFFIX);
+	fuse_lowlevel_notify_inval_entry(fs->se, ino, error, strlen(error));
+}
+
+/* After a commit point of a draft: did it change its names? */
+static void after_commit(struct handle *h, int ret)
+{
+	if (ret < 0 || cgfs_outbox_kind(h->entry) == CGFS_OB_RECEIPT)
+		outbox_changed(h->req.fs, h->path);
+}
+
 /* The send function of the outboxes (tree.c), with this mount as its arg. */
 static int send_draft(void *arg, int64_t org, int64_t repo, const char *name, const char *text,
 		      size_t len, int64_t *run, char *why, size_t why_size)
@@ -653,10 +674,15 @@ static int send_draft(void *arg, int64_t org, int64_t repo, const char *name, co
 /* A commit point: act on what was written, once. */
 static int commit(struct handle *h, const char *op)
 {
+	int ret;
+
 	h->wrote = 0;
 	h->req.ctx.op = op;
-	if (h->entry)
-		return cgfs_outbox_commit(h->entry, send_draft, h->req.fs);
+	if (h->entry) {
+		ret = cgfs_outbox_commit(h->entry, send_draft, h->req.fs);
+		after_commit(h, ret);
+		return ret;
+	}
 	if (!h->req.route->commit)
 		return 0;
 	return h->req.route->commit(&h->req, h->snapshot.data ? h->snapshot.data : "",
@@ -665,9 +691,12 @@ static int commit(struct handle *h, const char *op)
 
 static void close_handle(struct handle *h, int commit_it)
 {
-	if (h->entry)
+	if (h->entry) {
 		cgfs_outbox_close(h->entry, commit_it ? send_draft : NULL, h->req.fs);
-	else if (commit_it && h->wrote)
+		/* The entry is gone from here; it may have been sent. */
+		if (commit_it)
+			outbox_changed(h->req.fs, h->path);
+	} else if (commit_it && h->wrote)
 		commit(h, "release");
 	if (h->logs_reader)
 		cgfs_logs_readers(h->req.fs, h->req.org, h->req.run, -1);
@@ -868,6 +897,7 @@ static void cgfs_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
 			fuse_ino_t newparent, const char *newname, unsigned int flags)
 {
 	struct cgfs_req from, to;
+	struct cgfs *fs;
 	char *fpath = NULL, *tpath = NULL;
 	int ret = outbox_name(req, parent, name, "rename", EROFS, &fpath, &from);
 
@@ -891,9 +921,14 @@ static void cgfs_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
 		if (ret == -ENOENT)
 			ret = 0;
 	}
+	/* The kernel holds the directory locked until this reply: only after
+	 * it may the changed name be invalidated. */
+	fs = fs_of(req);
+	fuse_reply_err(req, -ret);     /* req is gone after this */
+	if (tpath && ret != -EXDEV)
+		outbox_changed(fs, tpath);
 	free(fpath);
 	free(tpath);
-	fuse_reply_err(req, -ret);
 }
 
 static void cgfs_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,

@@ -107,9 +107,25 @@ static struct box *run_box(struct cgfs *fs, struct cg_run *run)
 	return b;
 }
 
+/* Items per list page: the API's maximum. */
+#define PAGE 100
+
 static void run_key(char *key, size_t size, int64_t org, int64_t run)
 {
 	snprintf(key, size, "run/%" PRId64 "/%" PRId64, org, run);
+}
+
+/* Cache a run (taking its fields); 0 or -ENOMEM. */
+static int run_box_put(struct cgfs *fs, int64_t org, struct cg_run *run)
+{
+	struct box *b = run_box(fs, run);
+	char key[64];
+
+	if (!b)
+		return -ENOMEM;
+	run_key(key, sizeof(key), org, b->m.run.id);
+	cgfs_cache_put(fs->cache, key, &b->base);
+	return 0;
 }
 
 /* Keep a finished run on disk, for the next mount. */
@@ -141,20 +157,75 @@ static int run_from_disk(struct cgfs *fs, int64_t org, int64_t id, struct cg_run
 	return ret;
 }
 
+/* Where runs/ lists run id (its index in the cached list), or -1. */
+static long listed_at(struct cgfs *fs, int64_t org, int64_t id)
+{
+	struct cgfs_obj *o;
+	char key[64];
+	long at = -1;
+
+	snprintf(key, sizeof(key), "runs/%" PRId64, org);
+	o = cgfs_cache_peek(fs->cache, key);
+	if (!o)
+		return -1;
+	for (size_t i = 0; i < ((struct box *)o)->m.ids.n; i++)
+		if (((struct box *)o)->m.ids.ids[i] == id) {
+			at = (long)i;
+			break;
+		}
+	cgfs_obj_unref(o);
+	return at;
+}
+
+/* Renew a listed run with the list page it sits on: that one request
+ * renews up to 100 runs, so re-reading the status of every listed run costs
+ * a request per page, not one per unfinished run (which the rate limit
+ * would stretch to minutes).  0 and *run; -ENOENT when the run is not on
+ * that page (newer runs pushed it on): the caller GETs it. */
+static int fetch_run_page(struct cgfs_req *r, long at, struct cg_run *run, struct cg_error *err)
+{
+	struct cg_run_page page = { 0 };
+	int ret = cg_list_runs(r->fs->client, r->org, NULL, at / PAGE * PAGE, PAGE, &page, err);
+
+	if (ret)
+		return ret;
+	ret = -ENOENT;
+	for (size_t i = 0; i < page.n; i++) {
+		persist_run(r->fs, r->org, &page.items[i]);
+		if (page.items[i].id == r->run && ret) {
+			*run = page.items[i];
+			memset(&page.items[i], 0, sizeof(page.items[i]));
+			ret = 0;
+		} else {
+			run_box_put(r->fs, r->org, &page.items[i]);
+		}
+	}
+	cg_run_page_free(&page);
+	return ret;
+}
+
 static int fetch_run(void *arg, const struct cgfs_obj *prev, struct cgfs_obj **out,
 		     struct cg_error *err)
 {
 	struct cgfs_req *r = arg;
 	struct cg_run run = { 0 };
 	struct box *b;
+	long at;
 	int ret = 0;
 
-	(void)prev;
+	/* A stale copy of a listed run: renew its whole page. */
+	if (prev && (at = listed_at(r->fs, r->org, r->run)) >= 0) {
+		ret = fetch_run_page(r, at, &run, err);
+		if (ret != -ENOENT)
+			goto have;
+	}
+	ret = 0;
 	if (run_from_disk(r->fs, r->org, r->run, &run)) {
 		ret = cg_get_run(r->fs->client, r->org, r->run, &run, err);
 		if (!ret)
 			persist_run(r->fs, r->org, &run);
 	}
+have:
 	if (ret)
 		return ret;
 	b = run_box(r->fs, &run);
@@ -220,7 +291,6 @@ _Static_assert(offsetof(struct cg_org_page, items) == offsetof(struct page_layou
 	       offsetof(struct cg_user_page, n) == offsetof(struct page_layout, n),
 	       "page structs share one layout");
 
-#define PAGE 100
 #define MAX_ITEMS 10000
 
 static int fetch_all_pages(struct cgfs_req *r, void *all, size_t elem,
@@ -540,20 +610,13 @@ static int fetch_run_list(void *arg, const struct cgfs_obj *prev_obj, struct cgf
 			goto out_free_box;
 		got = page.n;
 		for (size_t i = 0; i < page.n && !ret; i++) {
-			char key[64];
 			int64_t id = page.items[i].id;
-			struct box *rb;
 
 			met_known |= has_id(prev, id);
 			persist_run(fs, r->org, &page.items[i]);
 			ret = push_id(l, &cap, id);
-			rb = ret ? NULL : run_box(fs, &page.items[i]);
-			if (!rb) {
-				ret = -ENOMEM;
-				break;
-			}
-			run_key(key, sizeof(key), r->org, id);
-			cgfs_cache_put(fs->cache, key, &rb->base);
+			if (!ret)
+				ret = run_box_put(fs, r->org, &page.items[i]);
 		}
 		cg_run_page_free(&page);
 		if (ret) {

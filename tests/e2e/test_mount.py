@@ -716,6 +716,31 @@ class RequestEconomyTest(MountTest):
         sh(["tail", "-n", "3", m.path(RUNS, 1000, "logs")])
         self.assertNoRequests(seq, "reading the finished run's logs again")
 
+    def test_stale_listed_runs_are_renewed_by_page_not_one_by_one(self):
+        """After the run TTL, re-reading the status of every listed run renews
+        the unfinished ones with the list pages they sit on (a request per
+        page), never with a GET per run."""
+        m = self.mount("--list-window=500", "--run-ttl=0.5", "--list-ttl=60")
+        names = os.listdir(m.path(RUNS))
+        self.assertEqual(len(names), 500, "runs/ lists 500 runs")
+        by_id = {str(r["id"]): r for r in self.fake.runs()[:500]}
+        unfinished = [n for n in names if by_id[n]["status"] not in FINISHED]
+        self.assertGreater(len(unfinished), 5, "the sample data has unfinished runs")
+        time.sleep(0.7)     # every unfinished run is stale now
+        seq = self.fake.mark()
+        for name in names:
+            self.assertEqual(read_bytes(m.path(RUNS, name, "status")),
+                             value_file(by_id[name]["status"]), f"runs/{name}/status")
+        requests = self.fake.requests(seq)
+        gets = [e for e in requests if e["path"].startswith(RUN_PATH)]
+        pages = [e for e in requests if e["path"] == LIST_PATH]
+        self.assertEqual(gets, [], f"no GET per run; got {describe_requests(gets)}")
+        self.assertGreaterEqual(len(pages), 1, "stale runs are renewed by list pages")
+        self.assertLessEqual(len(pages), 5 * 2, f"at most a page per 100 runs per TTL; got "
+                                                f"{describe_requests(pages)}")
+        self.assertEqual(len(requests), len(pages), f"only list pages: "
+                                                    f"{describe_requests(requests)}")
+
     def test_list_refresh_fetches_only_the_new_page(self):
         m = self.mount("--list-window=500", "--list-ttl=1")
         ids = [str(r["id"]) for r in self.fake.runs()[:500]]

@@ -5,6 +5,7 @@
  * the mount exists, so a failure leaves no half-mounted directory behind.
  */
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <signal.h>
 #include <stddef.h>
@@ -229,7 +230,9 @@ static int run_loop(struct fuse_session *se, const struct fuse_cmdline_opts *cmd
 	if (!lc)
 		return -ENOMEM;
 	fuse_loop_cfg_set_clone_fd(lc, (unsigned)cmd->clone_fd);
-	fuse_loop_cfg_set_idle_threads(lc, cmd->max_idle_threads);
+	/* Unset (-1) means libfuse's default; passing it on only makes it warn. */
+	if (cmd->max_idle_threads != UINT_MAX)
+		fuse_loop_cfg_set_idle_threads(lc, cmd->max_idle_threads);
 	fuse_loop_cfg_set_max_threads(lc, cmd->max_threads);
 	ret = fuse_session_loop_mt(se, lc);
 	fuse_loop_cfg_destroy(lc);

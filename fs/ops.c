@@ -489,6 +489,10 @@ static void set_file_info(struct fuse_file_info *fi, struct handle *h)
 	 * stale bytes and clip reads at a stale size. */
 	fi->direct_io = 1;
 	fi->keep_cache = 0;
+	/* Only a file opened for writing and written whole commits at flush;
+	 * every other close spares the kernel a round trip. */
+	fi->noflush = (fi->flags & O_ACCMODE) == O_RDONLY ||
+		      !(h->entry || h->req.route->commit);
 	fi->fh = (uint64_t)(uintptr_t)h;
 }
 

@@ -216,6 +216,25 @@ static int fetch_from(struct cgfs *fs, int64_t org, int64_t run, int64_t skip,
 	}
 }
 
+int cgfs_logs_peek(struct cgfs *fs, int64_t org, int64_t run, size_t *text_size,
+		   size_t *jsonl_size, time_t *mtime)
+{
+	struct run_logs *l;
+	int busy = 0;
+
+	pthread_mutex_lock(&fs->logs->lock);
+	l = find(fs->logs, org, run, 0);
+	if (l && l->readers > 0) {
+		busy = 1;
+	} else {
+		*text_size = l ? l->text.len : 0;
+		*jsonl_size = l ? l->jsonl.len : 0;
+		*mtime = l ? l->mtime : 0;
+	}
+	pthread_mutex_unlock(&fs->logs->lock);
+	return busy;
+}
+
 int cgfs_logs_sync(struct cgfs *fs, int64_t org, int64_t run, const struct cgfs_ctx *ctx,
 		   size_t *text_size, size_t *jsonl_size, time_t *mtime)
 {

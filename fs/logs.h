@@ -31,6 +31,14 @@ void cgfs_logs_readers(struct cgfs *fs, int64_t org, int64_t run, int delta);
 int cgfs_logs_sync(struct cgfs *fs, int64_t org, int64_t run, const struct cgfs_ctx *ctx,
 		   size_t *text_size, size_t *jsonl_size, time_t *mtime);
 
+/* Without fetching: when nobody has the run's logs open, 0 with the sizes
+ * of the texts held (0 before the first fetch) and their mtime; when a
+ * reader has them open, 1 and nothing filled (the caller syncs).  So a
+ * stat from `ls -l` or `find` downloads no logs, and an open file's size is
+ * exact. */
+int cgfs_logs_peek(struct cgfs *fs, int64_t org, int64_t run, size_t *text_size,
+		   size_t *jsonl_size, time_t *mtime);
+
 /* Copy up to size bytes at off of the text (jsonl=0) or the jsonl text
  * into buf; returns the count (0 at the end).  Does not fetch. */
 ssize_t cgfs_logs_read(struct cgfs *fs, int64_t org, int64_t run, int jsonl,

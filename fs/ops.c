@@ -509,6 +509,11 @@ static void cgfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		fuse_reply_err(req, -ret);
 		return;
 	}
+	/* The kernel holds the size a stat saw before anyone opened the logs
+	 * (what was held then); make it ask again, now that this open makes
+	 * the size exact (logs.h), so `tail -n` and `wc -c` see it. */
+	if (h->logs_reader && h->req.fs->se)
+		fuse_lowlevel_notify_inval_inode(h->req.fs->se, ino, -1, 0);
 	set_file_info(fi, h);
 	if (fuse_reply_open(req, fi) == -ENOENT)
 		close_handle(h, 0);

@@ -716,6 +716,27 @@ class RequestEconomyTest(MountTest):
         sh(["tail", "-n", "3", m.path(RUNS, 1000, "logs")])
         self.assertNoRequests(seq, "reading the finished run's logs again")
 
+    def test_listing_a_run_downloads_no_logs(self):
+        """ls -l and find show the logs size held (0 before any read) and
+        fetch nothing; opening the file makes its size exact at once."""
+        m = self.mount()
+        self.prime_org(m)
+        logs = logs_file(self.fake.logs(789))
+        seq = self.fake.mark()
+        rc, out, err = sh(["ls", "-l", m.path(RUNS, 789) + "/"], timeout=30)
+        self.assertEqual((rc, err), (0, ""), "ls -l runs/789/")
+        sizes = {line.split()[-1]: int(line.split()[4]) for line in out.splitlines()[1:]}
+        self.assertEqual((sizes["logs"], sizes["logs.jsonl"]), (0, 0),
+                         f"logs sizes before any read: {out}")
+        rc, out, err = sh(["find", m.path(RUNS, 789)], timeout=30)
+        self.assertEqual((rc, err), (0, ""), "find runs/789")
+        self.assertEqual(logs_requests_of(self.fake.requests(seq), 789), [],
+                         "ls -l and find must not fetch logs")
+        rc, out, err = sh(["wc", "-c", m.path(RUNS, 789, "logs")], timeout=30)
+        self.assertEqual(int(out.split()[0]), len(logs), "wc -c right after the stat of ls")
+        self.assertEqual(os.stat(m.path(RUNS, 789, "logs")).st_size, len(logs),
+                         "stat after the logs were read")
+
     def test_stale_listed_runs_are_renewed_by_page_not_one_by_one(self):
         """After the run TTL, re-reading the status of every listed run renews
         the unfinished ones with the list pages they sit on (a request per

@@ -553,6 +553,7 @@ static void cgfs_create(fuse_req_t req, fuse_ino_t parent, const char *name, mod
 		return;
 	}
 	e.attr.st_ino = e.ino;
+	e.attr_timeout = e.entry_timeout = CACHE_SECONDS;
 	set_file_info(fi, h);
 	if (fuse_reply_create(req, &e, fi) == -ENOENT) {
 		cgfs_nodes_forget(fs->nodes, e.ino, 1);

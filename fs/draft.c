@@ -18,6 +18,8 @@
 
 #include <cjson/cJSON.h>
 
+#include "render.h"
+
 #define IMAGE_MAX	((off_t)10 << 20)
 #define KEY_SHOWN	64	/* bytes of an unknown key quoted in a reason */
 #define KNOWN_KEYS	"repo, model, agent_type, metadata, image"
@@ -31,18 +33,6 @@ static const char *const key_names[KEY_COUNT] = {
 	[KEY_METADATA] = "metadata",
 	[KEY_IMAGE] = "image",
 };
-
-__attribute__((format(printf, 3, 4)))
-static void set_why(char *why, size_t why_size, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!why || !why_size)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(why, why_size, fmt, ap);
-	va_end(ap);
-}
 
 static int is_blank(char c)
 {
@@ -115,24 +105,24 @@ static char *metadata_json(const char *value, unsigned lineno, char *why, size_t
 
 	json = cJSON_ParseWithOpts(value, &end, 0);
 	if (!json) {
-		set_why(why, why_size, "front matter line %u: metadata is not JSON", lineno);
+		cgfs_set_why(why, why_size, "front matter line %u: metadata is not JSON", lineno);
 		return NULL;
 	}
 	if (!cJSON_IsObject(json)) {
-		set_why(why, why_size, "front matter line %u: metadata is not a JSON object",
+		cgfs_set_why(why, why_size, "front matter line %u: metadata is not a JSON object",
 			lineno);
 		goto out_delete;
 	}
 	for (rest = end; is_blank(*rest); rest++)
 		;
 	if (*rest && !(*rest == '#' && rest > end)) {
-		set_why(why, why_size,
+		cgfs_set_why(why, why_size,
 			"front matter line %u: unexpected text after the metadata JSON", lineno);
 		goto out_delete;
 	}
 	text = cJSON_PrintUnformatted(json);
 	if (!text)
-		set_why(why, why_size, "out of memory");
+		cgfs_set_why(why, why_size, "out of memory");
 out_delete:
 	cJSON_Delete(json);
 	return text;
@@ -152,21 +142,21 @@ static int fm_line(struct cgfs_draft *d, const char *p, size_t n, unsigned linen
 	if (!n || p[0] == '#')
 		return 0;
 	if (memchr(p, '\0', n)) {
-		set_why(why, why_size, "front matter line %u: NUL byte", lineno);
+		cgfs_set_why(why, why_size, "front matter line %u: NUL byte", lineno);
 		return -EINVAL;
 	}
 	colon = memchr(p, ':', n);
 	key = p;
 	key_len = colon ? rtrim(p, (size_t)(colon - p)) : 0;
 	if (!key_len) {
-		set_why(why, why_size, "front matter line %u: expected 'key: value'", lineno);
+		cgfs_set_why(why, why_size, "front matter line %u: expected 'key: value'", lineno);
 		return -EINVAL;
 	}
 	for (k = 0; k < KEY_COUNT; k++)
 		if (strlen(key_names[k]) == key_len && !memcmp(key_names[k], key, key_len))
 			break;
 	if (k == KEY_COUNT) {
-		set_why(why, why_size, "front matter line %u: unknown key '%.*s' (known: %s)",
+		cgfs_set_why(why, why_size, "front matter line %u: unknown key '%.*s' (known: %s)",
 			lineno, (int)(key_len < KEY_SHOWN ? key_len : KEY_SHOWN), key,
 			KNOWN_KEYS);
 		return -EINVAL;
@@ -186,7 +176,7 @@ static int fm_line(struct cgfs_draft *d, const char *p, size_t n, unsigned linen
 	v = ltrim(v, &vn);
 	vn = rtrim(v, vn);
 	if (!vn || (k == KEY_METADATA && v[0] == '#')) {
-		set_why(why, why_size, "front matter line %u: empty value for '%s'", lineno,
+		cgfs_set_why(why, why_size, "front matter line %u: empty value for '%s'", lineno,
 			key_names[k]);
 		return -EINVAL;
 	}
@@ -208,7 +198,7 @@ static int fm_line(struct cgfs_draft *d, const char *p, size_t n, unsigned linen
 		break;
 	}
 	if (slot && *slot) {
-		set_why(why, why_size, "front matter line %u: duplicate key '%s'", lineno,
+		cgfs_set_why(why, why_size, "front matter line %u: duplicate key '%s'", lineno,
 			key_names[k]);
 		return -EINVAL;
 	}
@@ -238,7 +228,7 @@ static int fm_line(struct cgfs_draft *d, const char *p, size_t n, unsigned linen
 	return 0;
 
 out_nomem:
-	set_why(why, why_size, "out of memory");
+	cgfs_set_why(why, why_size, "out of memory");
 	return -ENOMEM;
 }
 
@@ -261,7 +251,7 @@ static int front_matter(struct cgfs_draft *d, const char *text, size_t len, size
 		}
 	}
 	if (end == len) {
-		set_why(why, why_size, "front matter: no closing '---' line");
+		cgfs_set_why(why, why_size, "front matter: no closing '---' line");
 		return -EINVAL;
 	}
 	for (off = start, lineno = 2; off < end; off = next, lineno++) {
@@ -295,13 +285,13 @@ int cgfs_draft_parse(const char *text, size_t len, struct cgfs_draft *out,
 	}
 
 	if (only_space(text + off, len - off)) {
-		set_why(why, why_size, "the prompt is empty");
+		cgfs_set_why(why, why_size, "the prompt is empty");
 		ret = -ENODATA;
 		goto out_free;
 	}
 	d.prompt = dup_bytes(text + off, len - off);
 	if (!d.prompt) {
-		set_why(why, why_size, "out of memory");
+		cgfs_set_why(why, why_size, "out of memory");
 		ret = -ENOMEM;
 		goto out_free;
 	}
@@ -407,7 +397,7 @@ static void why_errno(char *why, size_t why_size, const char *path, int err)
 {
 	char buf[128];
 
-	set_why(why, why_size, "image '%s': %s", path, strerror_r(err, buf, sizeof(buf)));
+	cgfs_set_why(why, why_size, "image '%s': %s", path, strerror_r(err, buf, sizeof(buf)));
 }
 
 int cgfs_image_data_uri(const char *path, char **uri, char *why, size_t why_size)
@@ -434,19 +424,19 @@ int cgfs_image_data_uri(const char *path, char **uri, char *why, size_t why_size
 		goto out_close;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		set_why(why, why_size, "image '%s': not a regular file", path);
+		cgfs_set_why(why, why_size, "image '%s': not a regular file", path);
 		ret = -EINVAL;
 		goto out_close;
 	}
 	if (st.st_size > IMAGE_MAX) {
-		set_why(why, why_size, "image '%s': larger than 10 MiB", path);
+		cgfs_set_why(why, why_size, "image '%s': larger than 10 MiB", path);
 		ret = -EFBIG;
 		goto out_close;
 	}
 	size = (size_t)st.st_size;
 	data = malloc(size ? size : 1);
 	if (!data) {
-		set_why(why, why_size, "out of memory");
+		cgfs_set_why(why, why_size, "out of memory");
 		ret = -ENOMEM;
 		goto out_close;
 	}
@@ -468,7 +458,7 @@ int cgfs_image_data_uri(const char *path, char **uri, char *why, size_t why_size
 
 	type = image_type(data, got);
 	if (!type) {
-		set_why(why, why_size, "image '%s': not a PNG, JPEG, GIF or WEBP file", path);
+		cgfs_set_why(why, why_size, "image '%s': not a PNG, JPEG, GIF or WEBP file", path);
 		ret = -EINVAL;
 		goto out_free_data;
 	}
@@ -476,7 +466,7 @@ int cgfs_image_data_uri(const char *path, char **uri, char *why, size_t why_size
 	total = prefix + 4 * ((got + 2) / 3) + 1;
 	s = malloc(total);
 	if (!s) {
-		set_why(why, why_size, "out of memory");
+		cgfs_set_why(why, why_size, "out of memory");
 		ret = -ENOMEM;
 		goto out_free_data;
 	}

@@ -104,6 +104,17 @@ out_end:
 	return ret;
 }
 
+void cgfs_set_why(char *why, size_t why_size, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!why || !why_size)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(why, why_size, fmt, ap);
+	va_end(ap);
+}
+
 void cgfs_buf_free(struct cgfs_buf *b)
 {
 	size_t limit;

@@ -41,6 +41,11 @@ int cgfs_buf_printf(struct cgfs_buf *b, const char *fmt, ...)
 /* Frees the data and zeroes the buffer (cap_limit is kept); accepts NULL. */
 void cgfs_buf_free(struct cgfs_buf *b);
 
+/* Write a one-line reason into why (nothing when why is NULL or why_size
+ * is 0): the "why" out-parameter of the pure modules. */
+__attribute__((format(printf, 3, 4)))
+void cgfs_set_why(char *why, size_t why_size, const char *fmt, ...);
+
 /* ---- values ------------------------------------------------------------------ */
 
 /* A single value: text + "\n", nothing for NULL. */

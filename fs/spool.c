@@ -23,6 +23,8 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include "render.h"
+
 /* A spool file larger than this is not a draft this mount wrote. */
 #define SPOOL_MAX_FILE (64u << 20)
 
@@ -59,18 +61,6 @@ char *cgfs_spool_default_dir(void)
 		return NULL;
 	snprintf(dir, size, "%s%s", base, sub);
 	return dir;
-}
-
-__attribute__((format(printf, 3, 4)))
-static void set_why(char *why, size_t why_size, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!why || !why_size)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(why, why_size, fmt, ap);
-	va_end(ap);
 }
 
 /* mkdir -p with mode 0700; directories that already exist are left as
@@ -111,42 +101,42 @@ struct cgfs_spool *cgfs_spool_open(const char *dir, char *why, size_t why_size)
 	int ret, fd;
 
 	if (!dir || !dir[0]) {
-		set_why(why, why_size, "no spool directory given");
+		cgfs_set_why(why, why_size, "no spool directory given");
 		return NULL;
 	}
 	ret = mkdir_p(dir);
 	if (ret) {
-		set_why(why, why_size, "cannot create spool directory %s: %s", dir,
+		cgfs_set_why(why, why_size, "cannot create spool directory %s: %s", dir,
 			strerror(-ret));
 		return NULL;
 	}
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0) {
-		set_why(why, why_size, "cannot open spool directory %s: %s", dir,
+		cgfs_set_why(why, why_size, "cannot open spool directory %s: %s", dir,
 			strerror(errno));
 		return NULL;
 	}
 	if (fstat(fd, &st) < 0) {
-		set_why(why, why_size, "cannot stat spool directory %s: %s", dir,
+		cgfs_set_why(why, why_size, "cannot stat spool directory %s: %s", dir,
 			strerror(errno));
 		goto out_close;
 	}
 	/* Drafts are the user's prompts; a spool others can read or plant
 	 * files in is refused rather than silently repaired. */
 	if (st.st_uid != geteuid()) {
-		set_why(why, why_size, "spool directory %s is owned by another user",
+		cgfs_set_why(why, why_size, "spool directory %s is owned by another user",
 			dir);
 		goto out_close;
 	}
 	if (st.st_mode & 077) {
-		set_why(why, why_size, "spool directory %s is accessible by group or "
+		cgfs_set_why(why, why_size, "spool directory %s is accessible by group or "
 			"others (mode %03o; chmod 700 it)", dir,
 			(unsigned)(st.st_mode & 0777));
 		goto out_close;
 	}
 	s = calloc(1, sizeof(*s));
 	if (!s) {
-		set_why(why, why_size, "spool directory %s: %s", dir, strerror(ENOMEM));
+		cgfs_set_why(why, why_size, "spool directory %s: %s", dir, strerror(ENOMEM));
 		goto out_close;
 	}
 	s->root_fd = fd;

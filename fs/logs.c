@@ -308,6 +308,9 @@ int cgfs_logs_sync(struct cgfs *fs, int64_t org, int64_t run, const struct cgfs_
 		if (!from_disk && fs->disk)
 			cgfs_disk_put(fs->disk, CGFS_DISK_LOGS, org, run, l->jsonl.data,
 				      l->jsonl.len);
+		/* They will not grow again: give back the slack of doubling. */
+		cgfs_buf_shrink(&l->text);
+		cgfs_buf_shrink(&l->jsonl);
 	}
 	l->loading = 0;
 	l->gen++;

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <malloc.h>
 #include <math.h>
 #include <signal.h>
 #include <stddef.h>
@@ -255,6 +256,12 @@ int main(int argc, char **argv)
 	struct cgfs_spool *spool = NULL;
 	int64_t user_id = 0;
 	int status = 1, ret, lock_fd = -1;
+
+	/* Up to 64 handler threads, nearly all waiting on the network: glibc
+	 * would give them up to 8 arenas per core, each holding on to freed
+	 * memory.  One arena keeps the memory per cached run small (W6 in
+	 * docs/BENCHMARKS.md); malloc is not where this daemon's time goes. */
+	mallopt(M_ARENA_MAX, 1);
 
 	/* Handlers wait on the network: allow many at once (a later
 	 * -o max_threads=N from the user wins).  Also keeps libfuse 3.14 from

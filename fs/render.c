@@ -115,6 +115,19 @@ void cgfs_set_why(char *why, size_t why_size, const char *fmt, ...)
 	va_end(ap);
 }
 
+void cgfs_buf_shrink(struct cgfs_buf *b)
+{
+	char *data;
+
+	if (!b->data || b->cap <= b->len + 1)
+		return;
+	data = realloc(b->data, b->len + 1);
+	if (data) {             /* else keep the larger block: still valid */
+		b->data = data;
+		b->cap = b->len + 1;
+	}
+}
+
 void cgfs_buf_free(struct cgfs_buf *b)
 {
 	size_t limit;

@@ -40,6 +40,8 @@ int cgfs_buf_printf(struct cgfs_buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* Frees the data and zeroes the buffer (cap_limit is kept); accepts NULL. */
 void cgfs_buf_free(struct cgfs_buf *b);
+/* Give back the unused capacity of a buffer that is done growing. */
+void cgfs_buf_shrink(struct cgfs_buf *b);
 
 /* Write a one-line reason into why (nothing when why is NULL or why_size
  * is 0): the "why" out-parameter of the pure modules. */

@@ -21,6 +21,9 @@
 #include "cg_http.h"
 #include "cg_retry.h"
 
+/* The least time a retry must have before the deadline (seconds). */
+#define RETRY_MIN_SLICE 0.25
+
 #define DEFAULT_CONNECT_MS 10000L
 #define DEFAULT_DEADLINE_MS 30000L
 #define DEFAULT_MAX_RESPONSE (32u << 20)
@@ -321,8 +324,10 @@ static int call(struct cg_client *c, enum cg_endpoint ep, const int64_t *ids,
 		else
 			delay = cg_backoff_delay(n, c->backoff_base, c->backoff_cap,
 						 (double)arc4random() / 4294967296.0);
-		/* Give up now rather than sleep past the deadline. */
-		if (cg_monotonic() + delay >= deadline)
+		/* Give up now rather than sleep past the deadline, or start an
+		 * attempt too late to be answered: that would turn the server's
+		 * answer (a 5xx, with its message) into a bare timeout. */
+		if (cg_monotonic() + delay + RETRY_MIN_SLICE >= deadline)
 			break;
 		sleep_seconds(delay);
 		count(c, ep, ST_RETRIES, 1);

@@ -1439,8 +1439,6 @@ static int render_setup_commands(struct cgfs_req *r, struct cgfs_buf *out)
 	return ret;
 }
 
-/* ---- the table ------------------------------------------------------------------- */
-
 /* ---- outboxes: new/ and repos/<id>/new/ --- */
 
 static int parse_id(const char *text, int64_t *id);
@@ -1675,6 +1673,8 @@ noted:
 	}
 	return ret;
 }
+
+/* ---- the table ------------------------------------------------------------------- */
 
 #define DIR_ROW(p) { .pattern = (p), .node = CGFS_DIR }
 #define FILE_ROW(p, fn, a) { .pattern = (p), .node = CGFS_FILE, .render = (fn), .arg = (a) }

@@ -426,11 +426,6 @@ static int is_wait(const struct cgfs_route *rt)
 	return rt->flags & CGFS_WAIT;
 }
 
-static int writable(const struct cgfs_route *rt)
-{
-	return rt->write || rt->commit || is_outbox(rt);
-}
-
 static void handle_free(struct handle *h)
 {
 	cgfs_buf_free(&h->snapshot);
@@ -457,7 +452,7 @@ static int open_handle(fuse_req_t req, const char *path, int flags, struct handl
 	ret = 0;
 	if (h->req.node == CGFS_DIR)
 		ret = -EISDIR;
-	else if (!writable(rt) && ((flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC)))
+	else if (!h->req.writable && ((flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC)))
 		ret = -EROFS;
 	else if (is_outbox(rt))
 		ret = cgfs_outbox_open(fs->outbox, h->req.org, h->req.repo, h->req.name,
@@ -674,13 +669,6 @@ static void after_commit(struct handle *h, int ret)
 		outbox_changed(h->req.fs, h->path);
 }
 
-/* The send function of the outboxes (tree.c), with this mount as its arg. */
-static int send_draft(void *arg, int64_t org, int64_t repo, const char *name, const char *text,
-		      size_t len, int64_t *run, char *why, size_t why_size)
-{
-	return cgfs_send_draft(arg, org, repo, name, text, len, run, why, why_size);
-}
-
 /* A commit point: act on what was written, once. */
 static int commit(struct handle *h, const char *op)
 {
@@ -689,7 +677,7 @@ static int commit(struct handle *h, const char *op)
 	h->wrote = 0;
 	h->req.ctx.op = op;
 	if (h->entry) {
-		ret = cgfs_outbox_commit(h->entry, send_draft, h->req.fs);
+		ret = cgfs_outbox_commit(h->entry, cgfs_send_draft, h->req.fs);
 		after_commit(h, ret);
 		return ret;
 	}
@@ -702,7 +690,7 @@ static int commit(struct handle *h, const char *op)
 static void close_handle(struct handle *h, int commit_it)
 {
 	if (h->entry) {
-		cgfs_outbox_close(h->entry, commit_it ? send_draft : NULL, h->req.fs);
+		cgfs_outbox_close(h->entry, commit_it ? cgfs_send_draft : NULL, h->req.fs);
 		/* The entry is gone from here; it may have been sent. */
 		if (commit_it)
 			outbox_changed(h->req.fs, h->path);
@@ -842,7 +830,7 @@ static int truncate_to(fuse_req_t req, const char *path, off_t size, struct hand
 		}
 		return ret;
 	}
-	return writable(r.route) ? 0 : -EROFS;
+	return r.writable ? 0 : -EROFS;
 }
 
 static void cgfs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
@@ -862,7 +850,7 @@ static void cgfs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int 
 		ret = cgfs_resolve(fs_of(req), path, "setattr", &r);
 		if (!ret && !is_outbox(r.route) &&
 		    ((to_set & (FUSE_SET_ATTR_MODE | FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID)) ||
-		     !writable(r.route)))
+		     !r.writable))
 			ret = -EROFS;
 	}
 	free(path);
@@ -927,7 +915,7 @@ static void cgfs_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
 		cgfs_nodes_rename(from.fs->nodes, fpath, tpath);
 		/* A rename onto a plain name is a commit point (editors save so). */
 		ret = cgfs_outbox_commit_name(to.fs->outbox, to.org, to.repo, to.name,
-					      send_draft, to.fs);
+					      cgfs_send_draft, to.fs);
 		if (ret == -ENOENT)
 			ret = 0;
 	}

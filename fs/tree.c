@@ -1443,26 +1443,34 @@ static int render_setup_commands(struct cgfs_req *r, struct cgfs_buf *out)
 
 static int parse_id(const char *text, int64_t *id);
 
-static int entry_stat(struct cgfs_req *r, struct cgfs_ob_stat *st)
+/* A receipt links to its run: orgs/<org>/runs/<id>, seen from the outbox. */
+static const char *receipt_up(const struct cgfs_req *r)
 {
-	return cgfs_outbox_stat(r->fs->outbox, r->org, r->repo, r->name, st);
+	return r->repo == CG_NONE ? "../" : "../../../";
 }
 
-/* A receipt links to its run: orgs/<org>/runs/<id>, seen from the outbox. */
-static int receipt_target(const struct cgfs_req *r, int64_t run, struct cgfs_buf *out)
+/* An entry as the tree shows it: a draft or an error file is a file of
+ * its text's size, a receipt a link of its target's length. */
+static enum cgfs_node entry_node(const struct cgfs_req *r, const struct cgfs_ob_stat *st,
+				 size_t *size)
 {
-	return cgfs_buf_printf(out, "%sruns/%" PRId64, r->repo == CG_NONE ? "../" : "../../../",
-			       run);
+	if (st->kind != CGFS_OB_RECEIPT) {
+		*size = st->size;
+		return CGFS_FILE;
+	}
+	*size = (size_t)snprintf(NULL, 0, "%sruns/%" PRId64, receipt_up(r), st->run);
+	return CGFS_LINK;
 }
 
 static int check_entry(struct cgfs_req *r)
 {
 	struct cgfs_ob_stat st;
-	int ret = entry_stat(r, &st);
+	size_t size;
+	int ret = cgfs_outbox_stat(r->fs->outbox, r->org, r->repo, r->name, &st);
 
 	if (ret)
 		return ret;
-	r->node = st.kind == CGFS_OB_RECEIPT ? CGFS_LINK : CGFS_FILE;
+	r->node = entry_node(r, &st, &size);
 	r->writable = st.kind == CGFS_OB_DRAFT;
 	r->mtime = st.mtime;
 	return 0;
@@ -1470,18 +1478,12 @@ static int check_entry(struct cgfs_req *r)
 
 static int entry_size(struct cgfs_req *r, size_t *size)
 {
-	struct cgfs_buf target = { 0 };
 	struct cgfs_ob_stat st;
-	int ret = entry_stat(r, &st);
+	int ret = cgfs_outbox_stat(r->fs->outbox, r->org, r->repo, r->name, &st);
 
-	if (ret)
-		return ret;
-	r->mtime = st.mtime;
-	*size = st.size;
-	if (st.kind == CGFS_OB_RECEIPT) {
-		ret = receipt_target(r, st.run, &target);
-		*size = target.len;
-		cgfs_buf_free(&target);
+	if (!ret) {
+		r->mtime = st.mtime;
+		entry_node(r, &st, size);
 	}
 	return ret;
 }
@@ -1489,11 +1491,11 @@ static int entry_size(struct cgfs_req *r, size_t *size)
 static int render_receipt(struct cgfs_req *r, struct cgfs_buf *out)
 {
 	struct cgfs_ob_stat st;
-	int ret = entry_stat(r, &st);
+	int ret = cgfs_outbox_stat(r->fs->outbox, r->org, r->repo, r->name, &st);
 
 	if (!ret && st.kind != CGFS_OB_RECEIPT)
 		ret = -EINVAL;
-	return ret ? ret : receipt_target(r, st.run, out);
+	return ret ? ret : cgfs_buf_printf(out, "%sruns/%" PRId64, receipt_up(r), st.run);
 }
 
 struct entry_lister {
@@ -1505,19 +1507,10 @@ struct entry_lister {
 static int add_outbox_entry(void *arg, const char *name, const struct cgfs_ob_stat *st)
 {
 	struct entry_lister *l = arg;
-	struct cgfs_buf target = { 0 };
-	size_t size = st->size;
-	int ret = 0;
+	size_t size;
+	enum cgfs_node node = entry_node(l->r, st, &size);
 
-	if (st->kind == CGFS_OB_RECEIPT) {
-		ret = receipt_target(l->r, st->run, &target);
-		size = target.len;
-		cgfs_buf_free(&target);
-	}
-	if (!ret)
-		ret = l->add(l->arg, name, st->kind == CGFS_OB_RECEIPT ? CGFS_LINK : CGFS_FILE,
-			     st->mtime, size, st->kind == CGFS_OB_DRAFT);
-	return ret;
+	return l->add(l->arg, name, node, st->mtime, size, st->kind == CGFS_OB_DRAFT);
 }
 
 static int list_entries(struct cgfs_req *r, cgfs_add_fn add, void *arg)
@@ -1680,6 +1673,12 @@ noted:
 #define FILE_ROW(p, fn, a) { .pattern = (p), .node = CGFS_FILE, .render = (fn), .arg = (a) }
 #define RUN "/orgs/{org}/runs/{run}/"
 #define REPO "/orgs/{org}/repos/{repo}/"
+/* An outbox under dir: the directory, and the names users make in it. */
+#define OUTBOX_ROWS(dir) \
+	{ .pattern = dir "new", .node = CGFS_DIR, .flags = CGFS_OUTBOX_DIR }, \
+	{ .pattern = dir "new/{entry}", .node = CGFS_FILE, .check = check_entry, \
+	  .list = list_entries, .size = entry_size, .render = render_receipt, \
+	  .flags = CGFS_OUTBOX }
 #define USER "/orgs/{org}/users/{user}/"
 
 static const struct cgfs_route routes[] = {
@@ -1710,10 +1709,7 @@ static const struct cgfs_route routes[] = {
 	{ .pattern = "/orgs/{org}/ctl", .node = CGFS_FILE, .render = render_nothing,
 	  .write = write_org_ctl },
 	FILE_ROW("/orgs/{org}/ctl.out", render_ctl_out, 0),
-	{ .pattern = "/orgs/{org}/new", .node = CGFS_DIR, .flags = CGFS_OUTBOX_DIR },
-	{ .pattern = "/orgs/{org}/new/{entry}", .node = CGFS_FILE, .check = check_entry,
-	  .list = list_entries, .size = entry_size, .render = render_receipt,
-	  .flags = CGFS_OUTBOX },
+	OUTBOX_ROWS("/orgs/{org}/"),
 
 	DIR_ROW("/orgs/{org}/runs"),
 	{ .pattern = "/orgs/{org}/runs/{run}", .node = CGFS_DIR, .check = check_run,
@@ -1751,10 +1747,7 @@ static const struct cgfs_route routes[] = {
 	  .commit = commit_check_suite },
 	{ .pattern = REPO "setup-commands", .node = CGFS_FILE, .render = render_setup_commands,
 	  .commit = commit_setup_commands },
-	{ .pattern = REPO "new", .node = CGFS_DIR, .flags = CGFS_OUTBOX_DIR },
-	{ .pattern = REPO "new/{entry}", .node = CGFS_FILE, .check = check_entry,
-	  .list = list_entries, .size = entry_size, .render = render_receipt,
-	  .flags = CGFS_OUTBOX },
+	OUTBOX_ROWS(REPO),
 
 	DIR_ROW("/orgs/{org}/users"),
 	{ .pattern = "/orgs/{org}/users/{user}", .node = CGFS_DIR, .check = check_user,

@@ -147,6 +147,12 @@ def spool_files(root):
     return found
 
 
+def write_close_raising(path, data):
+    """open(path, "wb"), write, close; errors raise."""
+    with open(path, "wb") as f:
+        f.write(data)
+
+
 # --------------------------------------------------------------------------
 # Base class
 
@@ -354,6 +360,11 @@ class OutboxSendTest(OutboxTest):
         self.assertEqual((first["message_type"], first["thought"]),
                          ("USER_MESSAGE", text + "\n"), "first entry of new/retries/logs.jsonl")
         self.assertEqual(m.read(RUNS, run_id, "id"), f"{run_id}\n".encode())
+        # The name is a run directory now: writing it again is refused.
+        seq = self.fake.mark()
+        self.assertErrno(errno.EISDIR, write_close_raising, m.path(NEW, "retries"), b"again\n",
+                         what="open(new/retries, 'w') over the receipt")
+        self.assertNoCreate(seq, "a write onto a receipt")
 
     def test_printf_without_newline(self):
         text = "No trailing newline: 100% \"quoted\" → ✓"
@@ -450,6 +461,15 @@ class OutboxSendTest(OutboxTest):
         self.assertSentOnce(seq, text, "the rename onto a plain name")
         self.assertReceipt(m, f"{NEW}/renamed", text, "renamed")
         self.assertNotIn(".draft", self.listing(m))
+        # Between two outboxes a rename is EXDEV (mv then copies), and
+        # nothing moves or is sent.
+        self.save(m.path(NEW, ".other"), b"stays put\n", "new/.other")
+        seq = self.fake.mark()
+        self.assertErrno(errno.EXDEV, os.rename, m.path(NEW, ".other"),
+                         m.path(REPO_NEW, "moved"), what="rename new/.other into repos/.../new/")
+        self.assertEqual(m.read(NEW, ".other"), b"stays put\n")
+        self.assertFalse(os.path.lexists(m.path(REPO_NEW, "moved")))
+        self.assertNoCreate(seq, "a refused rename")
 
     def test_repo_outbox_presets_repo_id(self):
         m = self.mount_outbox()
@@ -867,6 +887,22 @@ class OutboxSpoolTest(OutboxTest):
         self.assertNotIn(sent, spool_files(spool).values(), "a sent draft stays in the spool")
         self.assertFalse(os.path.exists(os.path.join(m.home, ".local", "state", "codegen-fs")),
                          "the spool went to $HOME although XDG_STATE_HOME is set")
+
+    def test_a_second_mount_of_the_account_keeps_its_drafts_in_memory(self):
+        """One spool, one mount: a second mount with the same spool says so
+        and spools nothing, so two mounts never restore (and send) one draft."""
+        state = self.tmpdir()
+        spool = os.path.join(state, "codegen-fs")
+        first = self.mount_outbox(env={"XDG_STATE_HOME": state})
+        second = self.mount_outbox(env={"XDG_STATE_HOME": state})
+        self.assertIn("drafts in new/ are kept in memory only", second.stderr_tail(),
+                      "the second mount's warning")
+        self.assertNotIn("kept in memory only", first.stderr_tail())
+        self.save(second.path(NEW, ".second"), b"in memory only\n", "second new/.second")
+        self.save(first.path(NEW, ".first"), b"spooled\n", "first new/.first")
+        drafts = [v for k, v in spool_files(spool).items() if not k.endswith(".lock")]
+        self.assertEqual(drafts, [b"spooled\n"], "only the first mount writes the spool")
+        self.assertEqual(second.read(NEW, ".second"), b"in memory only\n")
 
 
 # --------------------------------------------------------------------------

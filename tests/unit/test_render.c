@@ -621,6 +621,28 @@ START_TEST(buf_grows_by_doubling)
 }
 END_TEST
 
+/* A buffer done growing gives its slack back and keeps its bytes, and can
+ * grow again afterwards. */
+START_TEST(buf_shrink_gives_back_slack)
+{
+	struct cgfs_buf b = { 0 };
+
+	for (int i = 0; i < 300; i++)
+		ck_assert_int_eq(cgfs_buf_puts(&b, "abc\n"), 0);
+	ck_assert_uint_eq(b.len, 1200);
+	ck_assert_uint_gt(b.cap, b.len + 1);
+	cgfs_buf_shrink(&b);
+	ck_assert_uint_eq(b.cap, b.len + 1);
+	ck_assert_uint_eq(b.len, 1200);
+	ck_assert_int_eq(memcmp(b.data + 1196, "abc\n", 5), 0);
+	ck_assert_int_eq(cgfs_buf_puts(&b, "z"), 0);
+	ck_assert_str_eq(b.data + 1196, "abc\nz");
+	cgfs_buf_free(&b);
+	cgfs_buf_shrink(&b);    /* empty: nothing to do */
+	ck_assert_ptr_null(b.data);
+}
+END_TEST
+
 START_TEST(buf_one_mib)
 {
 	size_t n = (size_t)1 << 20, i;
@@ -732,6 +754,7 @@ static Suite *render_suite(void)
 	tcase_add_test(tc, buf_cap_limit);
 	tcase_add_test(tc, buf_render_failure_leaves_buffer);
 	tcase_add_test(tc, buf_default_cap);
+	tcase_add_test(tc, buf_shrink_gives_back_slack);
 	tcase_add_test(tc, buf_grows_by_doubling);
 	tcase_add_test(tc, buf_one_mib);
 	tcase_add_test(tc, buf_printf_grows);

@@ -34,6 +34,8 @@ struct cg_client {
 	char *token;
 	char *auth_header;
 	struct cg_http *http;
+	cg_transport_fn transport;  /* NULL: http */
+	void *transport_arg;
 	struct cg_ratelimit *rl;    /* NULL when rate limiting is off */
 	long connect_timeout_ms;
 	long deadline_ms;
@@ -110,6 +112,8 @@ int cg_client_new(const struct cg_client_config *cfg, struct cg_client **out,
 	if (!c->token || !c->auth_header || !c->http)
 		goto out_free_client;
 	snprintf(c->auth_header, len, "Authorization: Bearer %s", cfg->token);
+	c->transport = cfg->transport;
+	c->transport_arg = cfg->transport_arg;
 	if (!cfg->no_rate_limit) {
 		c->rl = cg_ratelimit_new(cfg->rate_time_scale > 0 ? cfg->rate_time_scale : 1.0);
 		if (!c->rl)
@@ -250,7 +254,10 @@ static int attempt(struct cg_client *c, enum cg_endpoint ep, const char *url,
 	req.timeout_ms = (long)ceil(left * 1000);
 	count(c, ep, ST_REQUESTS, 1);
 	count(c, ep, ST_BYTES_OUT, req.body_len);
-	ret = cg_http_perform(c->http, &req, &resp, err);
+	memset(&resp, 0, sizeof(resp));
+	resp.retry_after = -1;
+	ret = c->transport ? c->transport(c->transport_arg, &req, &resp, err)
+			   : cg_http_perform(c->http, &req, &resp, err);
 	if (c->rl)
 		cg_ratelimit_release(c->rl, info->rl_class, slot);
 	if (ret)

@@ -20,9 +20,16 @@
 
 #include "cg_endpoint.h"
 #include "cg_error.h"
+#include "cg_http.h"
 #include "cg_models.h"
 
 struct cg_client;
+
+/* One HTTP exchange, as cg_http_perform() does it (cg_http.h): the seam
+ * where tests put a scripted server in place of the network.  The request's
+ * auth_header is the secret; a test double must not keep or print it. */
+typedef int (*cg_transport_fn)(void *arg, const struct cg_http_request *req,
+			       struct cg_http_response *resp, struct cg_error *err);
 
 struct cg_client_config {
 	const char *base_url;       /* NULL: $CODEGEN_API_BASE_URL, else https://api.codegen.com */
@@ -36,6 +43,8 @@ struct cg_client_config {
 	double backoff_cap_s;       /* 0: 8 */
 	int max_retries;            /* 0: 10 (a bound besides the deadline) */
 	const char *user_agent;     /* NULL: "codegen-fs/<version>" */
+	cg_transport_fn transport;  /* NULL: libcurl (cg_http_perform) */
+	void *transport_arg;
 };
 
 /* Create a client.  Refuses (-EINVAL, reason in err) a bad token or a base

@@ -1,0 +1,101 @@
+/* test_transport.c - the client's transport seam (cg_client_config.transport).
+ *
+ * A scripted transport stands in for the network: the client sends through
+ * it, parses its answers, and maps its statuses to errno exactly as it does
+ * for libcurl's.  This is what the fs/ unit tests build their fake server on.
+ */
+#include "cg_client.h"
+
+#include <check.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct script {
+	int calls;
+	char method[8];
+	char url[256];
+	long status;
+	const char *body;
+};
+
+static int scripted(void *arg, const struct cg_http_request *req, struct cg_http_response *resp,
+		    struct cg_error *err)
+{
+	struct script *s = arg;
+
+	(void)err;
+	s->calls++;
+	snprintf(s->method, sizeof(s->method), "%s", req->method);
+	snprintf(s->url, sizeof(s->url), "%s", req->url);
+	resp->status = s->status;
+	resp->body = strdup(s->body);
+	resp->len = strlen(s->body);
+	resp->retry_after = -1;
+	return 0;
+}
+
+static struct cg_client *client_over(struct script *s)
+{
+	struct cg_client_config cfg = {
+		.base_url = "http://127.0.0.1:1", .token = "t0ken", .no_rate_limit = 1,
+		.max_retries = 1, .backoff_base_s = 0.001, .backoff_cap_s = 0.001,
+		.transport = scripted, .transport_arg = s,
+	};
+	struct cg_client *c = NULL;
+	struct cg_error err;
+
+	ck_assert_int_eq(cg_client_new(&cfg, &c, &err), 0);
+	return c;
+}
+
+START_TEST(get_me_goes_through_the_transport)
+{
+	struct script s = { .status = 200, .body = "{\"id\": 7, \"email\": \"a@b.c\"}" };
+	struct cg_client *c = client_over(&s);
+	struct cg_user me;
+	struct cg_error err;
+
+	ck_assert_int_eq(cg_get_me(c, &me, &err), 0);
+	ck_assert_int_eq(s.calls, 1);
+	ck_assert_str_eq(s.method, "GET");
+	ck_assert_str_eq(s.url, "http://127.0.0.1:1/v1/users/me");
+	ck_assert_int_eq(me.id, 7);
+	ck_assert_str_eq(me.email, "a@b.c");
+	cg_user_free(&me);
+	cg_client_free(c);
+}
+END_TEST
+
+START_TEST(statuses_map_to_errno)
+{
+	struct script s = { .status = 404, .body = "{\"message\": \"no such run\", \"status_code\": 404}" };
+	struct cg_client *c = client_over(&s);
+	struct cg_run run;
+	struct cg_error err;
+
+	ck_assert_int_eq(cg_get_run(c, 11, 789, &run, &err), -ENOENT);
+	ck_assert_str_eq(s.url, "http://127.0.0.1:1/v1/organizations/11/agent/run/789");
+	ck_assert_int_eq(err.http_status, 404);
+	ck_assert_str_eq(err.message, "no such run");
+	cg_client_free(c);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("transport");
+	TCase *tc = tcase_create("seam");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(tc, get_me_goes_through_the_transport);
+	tcase_add_test(tc, statuses_map_to_errno);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}

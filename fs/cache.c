@@ -325,6 +325,24 @@ void cgfs_cache_invalidate(struct cgfs_cache *c, const char *key)
 	cgfs_obj_unref(old);
 }
 
+void cgfs_cache_invalidate_prefix(struct cgfs_cache *c, const char *prefix)
+{
+	size_t len = strlen(prefix);
+
+	/* Rare (a create, a refresh): a walk of the whole table is fine. */
+	pthread_mutex_lock(&c->lock);
+	for (size_t h = 0; h < NBUCKETS; h++)
+		for (struct entry *e = c->buckets[h]; e; e = e->next) {
+			if (strncmp(e->key, prefix, len))
+				continue;
+			cgfs_obj_unref(e->obj);
+			e->obj = NULL;
+			e->missing_until = 0;
+			e->failed_until = 0;
+		}
+	pthread_mutex_unlock(&c->lock);
+}
+
 int cgfs_cache_last_error(struct cgfs_cache *c, const char *key, struct cgfs_buf *out)
 {
 	struct entry *e;

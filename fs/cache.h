@@ -65,6 +65,9 @@ struct cgfs_obj *cgfs_cache_peek(struct cgfs_cache *c, const char *key);
 /* Forget key's object, so the next get fetches. */
 void cgfs_cache_invalidate(struct cgfs_cache *c, const char *key);
 
+/* Forget the object of every key that starts with prefix. */
+void cgfs_cache_invalidate_prefix(struct cgfs_cache *c, const char *prefix);
+
 /* The last failure met while fetching key, as one line
  * ("<time> <op> <http> <ERRNO> <message>\n"), appended to out; nothing when
  * there was none.  0 or -ENOMEM. */

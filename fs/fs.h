@@ -7,6 +7,8 @@
 #define CGFS_FS_H
 
 #include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
 
 #include "cg_client.h"
 
@@ -17,6 +19,7 @@ struct cgfs_outbox;
 struct cgfs_cache;
 struct cgfs_logs_table;
 struct cgfs_errlog;
+struct cgfs_answers;
 
 struct cgfs_config {
 	int64_t list_window;     /* runs listed by runs/ */
@@ -37,6 +40,7 @@ struct cgfs {
 	struct cgfs_nodes *nodes;       /* inode numbers; thread-safe */
 	struct cgfs_outbox *outbox;     /* drafts of every new/; thread-safe */
 	struct cgfs_disk *disk;         /* finished runs on disk, or NULL; thread-safe */
+	struct cgfs_answers *answers;   /* what control files answered; thread-safe */
 	uid_t uid;
 	gid_t gid;
 	time_t mounted_at;

@@ -20,11 +20,13 @@
 
 #include <fuse_lowlevel.h>
 
+#include "answers.h"
 #include "cache.h"
 #include "cg_auth.h"
 #include "cg_client.h"
 #include "disk.h"
 #include "errlog.h"
+#include "files.h"
 #include "fs.h"
 #include "logs.h"
 #include "nodes.h"
@@ -303,10 +305,11 @@ int main(int argc, char **argv)
 	fs.logs = cgfs_logs_table_new();
 	fs.nodes = cgfs_nodes_new();
 	fs.outbox = cgfs_outbox_new(spool);
+	fs.answers = cgfs_answers_new();
 	fs.uid = getuid();
 	fs.gid = getgid();
 	fs.mounted_at = time(NULL);
-	if (!fs.errors || !fs.cache || !fs.logs || !fs.nodes || !fs.outbox) {
+	if (!fs.errors || !fs.cache || !fs.logs || !fs.nodes || !fs.outbox || !fs.answers) {
 		fprintf(stderr, "codegen-fs: out of memory\n");
 		goto out_free_fs;
 	}
@@ -341,6 +344,7 @@ out_destroy:
 	fuse_session_destroy(se);
 out_free_fs:
 	cgfs_outbox_free(fs.outbox);
+	cgfs_answers_free(fs.answers);
 	cgfs_nodes_free(fs.nodes);
 	cgfs_logs_table_free(fs.logs);
 	cgfs_cache_free(fs.cache);

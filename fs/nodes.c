@@ -1,13 +1,14 @@
-/* nodes.c - inode numbers <-> paths (see nodes.h).
+/* nodes.c - inode numbers <-> nodes (qids) (see nodes.h).
  *
  * Two chained hash tables over the same nodes: by number (every known
- * node) and by path (only the nodes a lookup can still find).  Numbers are
+ * node) and by qid (only the nodes a lookup can still find).  Numbers are
  * never reused within a mount, so a stale number from the kernel can only
  * miss, never name another file.
  */
 #include "nodes.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,8 +17,10 @@ struct node {
 	uint64_t ino;
 	uint64_t refs;          /* lookups the kernel holds */
 	int kind;
-	int attached;           /* in the path table */
-	char *path;
+	int attached;           /* in the qid table */
+	unsigned row;
+	int64_t org, run, repo, user;
+	char *name;             /* NULL when the qid has none */
 	struct node *next_ino, *next_path;
 };
 
@@ -30,13 +33,55 @@ struct cgfs_nodes {
 	struct node root;
 };
 
-static uint64_t hash_path(const char *p)
+static uint64_t mix(uint64_t h, uint64_t v)
 {
-	uint64_t h = 1469598103934665603ull;    /* FNV-1a */
-
-	while (*p)
-		h = (h ^ (unsigned char)*p++) * 1099511628211ull;
+	for (int i = 0; i < 8; i++, v >>= 8)      /* FNV-1a over the bytes */
+		h = (h ^ (v & 0xff)) * 1099511628211ull;
 	return h;
+}
+
+static uint64_t hash_qid(const struct cgfs_qid *q)
+{
+	uint64_t h = 1469598103934665603ull;
+
+	h = mix(mix(mix(mix(mix(h, q->row), (uint64_t)q->org), (uint64_t)q->run),
+		    (uint64_t)q->repo), (uint64_t)q->user);
+	for (const char *p = q->name; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ull;
+	return h;
+}
+
+static int same(const struct node *n, const struct cgfs_qid *q)
+{
+	return n->row == q->row && n->org == q->org && n->run == q->run && n->repo == q->repo &&
+	       n->user == q->user && !strcmp(n->name ? n->name : "", q->name);
+}
+
+static void qid_of(const struct node *n, struct cgfs_qid *q)
+{
+	q->row = n->row;
+	q->org = n->org;
+	q->run = n->run;
+	q->repo = n->repo;
+	q->user = n->user;
+	snprintf(q->name, sizeof(q->name), "%s", n->name ? n->name : "");
+}
+
+/* Set n's qid (copying the name): 0 or -ENOMEM. */
+static int set_qid(struct node *n, const struct cgfs_qid *q)
+{
+	char *name = q->name[0] ? strdup(q->name) : NULL;
+
+	if (q->name[0] && !name)
+		return -ENOMEM;
+	free(n->name);
+	n->name = name;
+	n->row = q->row;
+	n->org = q->org;
+	n->run = q->run;
+	n->repo = q->repo;
+	n->user = q->user;
+	return 0;
 }
 
 static size_t ino_slot(const struct cgfs_nodes *t, uint64_t ino)
@@ -44,9 +89,17 @@ static size_t ino_slot(const struct cgfs_nodes *t, uint64_t ino)
 	return (size_t)((ino * 0x9e3779b97f4a7c15ull) >> 7) & (t->nbuckets - 1);
 }
 
-static size_t path_slot(const struct cgfs_nodes *t, const char *path)
+static size_t path_slot(const struct cgfs_nodes *t, const struct cgfs_qid *q)
 {
-	return (size_t)hash_path(path) & (t->nbuckets - 1);
+	return (size_t)hash_qid(q) & (t->nbuckets - 1);
+}
+
+static size_t node_slot(const struct cgfs_nodes *t, const struct node *n)
+{
+	struct cgfs_qid q;
+
+	qid_of(n, &q);
+	return path_slot(t, &q);
 }
 
 struct cgfs_nodes *cgfs_nodes_new(void)
@@ -58,14 +111,13 @@ struct cgfs_nodes *cgfs_nodes_new(void)
 	t->nbuckets = 1024;
 	t->by_ino = calloc(t->nbuckets, sizeof(*t->by_ino));
 	t->by_path = calloc(t->nbuckets, sizeof(*t->by_path));
-	t->root.path = strdup("/");
-	if (!t->by_ino || !t->by_path || !t->root.path) {
+	if (!t->by_ino || !t->by_path) {
 		free(t->by_ino);
 		free(t->by_path);
-		free(t->root.path);
 		free(t);
 		return NULL;
 	}
+	t->root.org = t->root.run = t->root.repo = t->root.user = -1;
 	pthread_mutex_init(&t->lock, NULL);
 	t->root.ino = CGFS_ROOT_INO;
 	t->next_ino = CGFS_ROOT_INO + 1;
@@ -82,14 +134,13 @@ void cgfs_nodes_free(struct cgfs_nodes *t)
 		while (n) {
 			struct node *next = n->next_ino;
 
-			free(n->path);
+			free(n->name);
 			free(n);
 			n = next;
 		}
 	}
 	free(t->by_ino);
 	free(t->by_path);
-	free(t->root.path);
 	pthread_mutex_destroy(&t->lock);
 	free(t);
 }
@@ -104,17 +155,17 @@ static struct node *find_ino(struct cgfs_nodes *t, uint64_t ino)
 	return NULL;
 }
 
-static struct node *find_path(struct cgfs_nodes *t, const char *path)
+static struct node *find_path(struct cgfs_nodes *t, const struct cgfs_qid *q)
 {
-	for (struct node *n = t->by_path[path_slot(t, path)]; n; n = n->next_path)
-		if (!strcmp(n->path, path))
+	for (struct node *n = t->by_path[path_slot(t, q)]; n; n = n->next_path)
+		if (same(n, q))
 			return n;
 	return NULL;
 }
 
 static void unlink_path(struct cgfs_nodes *t, struct node *n)
 {
-	struct node **p = &t->by_path[path_slot(t, n->path)];
+	struct node **p = &t->by_path[node_slot(t, n)];
 
 	if (!n->attached)
 		return;
@@ -127,7 +178,7 @@ static void unlink_path(struct cgfs_nodes *t, struct node *n)
 
 static void link_path(struct cgfs_nodes *t, struct node *n)
 {
-	size_t s = path_slot(t, n->path);
+	size_t s = node_slot(t, n);
 
 	n->next_path = t->by_path[s];
 	t->by_path[s] = n;
@@ -170,24 +221,22 @@ static void grow(struct cgfs_nodes *t)
 	free(old_ino);
 }
 
-uint64_t cgfs_nodes_ref(struct cgfs_nodes *t, const char *path, int kind)
+uint64_t cgfs_nodes_ref(struct cgfs_nodes *t, const struct cgfs_qid *q, int kind)
 {
 	struct node *n;
 	uint64_t ino = 0;
 
-	if (!strcmp(path, "/"))
+	if (q->row == 0)
 		return CGFS_ROOT_INO;
 	pthread_mutex_lock(&t->lock);
-	n = find_path(t, path);
+	n = find_path(t, q);
 	if (n && n->kind != kind) {
 		unlink_path(t, n);
 		n = NULL;
 	}
 	if (!n) {
 		n = calloc(1, sizeof(*n));
-		if (n)
-			n->path = strdup(path);
-		if (n && n->path) {
+		if (n && !set_qid(n, q)) {
 			size_t s;
 
 			n->ino = t->next_ino++;
@@ -211,32 +260,32 @@ uint64_t cgfs_nodes_ref(struct cgfs_nodes *t, const char *path, int kind)
 	return ino;
 }
 
-char *cgfs_nodes_path(struct cgfs_nodes *t, uint64_t ino, int *kind)
+int cgfs_nodes_get(struct cgfs_nodes *t, uint64_t ino, struct cgfs_qid *q, int *kind)
 {
 	struct node *n;
-	char *copy = NULL;
 
 	pthread_mutex_lock(&t->lock);
 	n = find_ino(t, ino);
 	if (n) {
-		copy = strdup(n->path);
+		qid_of(n, q);
+		if (n == &t->root)
+			q->org = q->run = q->repo = q->user = CG_NONE;
 		if (kind)
 			*kind = n == &t->root ? -1 : n->kind;
-	} else
-		errno = ESTALE;
+	}
 	pthread_mutex_unlock(&t->lock);
-	return copy;
+	return n ? 0 : -ESTALE;
 }
 
-uint64_t cgfs_nodes_find(struct cgfs_nodes *t, const char *path)
+uint64_t cgfs_nodes_find(struct cgfs_nodes *t, const struct cgfs_qid *q)
 {
 	struct node *n;
 	uint64_t ino;
 
-	if (!strcmp(path, "/"))
+	if (q->row == 0)
 		return CGFS_ROOT_INO;
 	pthread_mutex_lock(&t->lock);
-	n = find_path(t, path);
+	n = find_path(t, q);
 	ino = n ? n->ino : 0;
 	pthread_mutex_unlock(&t->lock);
 	return ino;
@@ -259,28 +308,28 @@ void cgfs_nodes_forget(struct cgfs_nodes *t, uint64_t ino, uint64_t count)
 			unlink_path(t, n);
 			*p = n->next_ino;
 			t->count--;
-			free(n->path);
+			free(n->name);
 			free(n);
 		}
 	}
 	pthread_mutex_unlock(&t->lock);
 }
 
-void cgfs_nodes_detach(struct cgfs_nodes *t, const char *path)
+void cgfs_nodes_detach(struct cgfs_nodes *t, const struct cgfs_qid *q)
 {
 	struct node *n;
 
 	pthread_mutex_lock(&t->lock);
-	n = find_path(t, path);
+	n = find_path(t, q);
 	if (n)
 		unlink_path(t, n);
 	pthread_mutex_unlock(&t->lock);
 }
 
-void cgfs_nodes_rename(struct cgfs_nodes *t, const char *from, const char *to)
+void cgfs_nodes_rename(struct cgfs_nodes *t, const struct cgfs_qid *from,
+		       const struct cgfs_qid *to)
 {
 	struct node *n, *old;
-	char *copy = strdup(to);
 
 	pthread_mutex_lock(&t->lock);
 	old = find_path(t, to);
@@ -289,15 +338,12 @@ void cgfs_nodes_rename(struct cgfs_nodes *t, const char *from, const char *to)
 	n = find_path(t, from);
 	if (n) {
 		unlink_path(t, n);
-		if (copy) {
-			free(n->path);
-			n->path = copy;
-			copy = NULL;
+		/* Out of memory: the node stays detached (its number still
+		 * works; the next lookup of to makes a new one). */
+		if (!set_qid(n, to))
 			link_path(t, n);
-		}
 	}
 	pthread_mutex_unlock(&t->lock);
-	free(copy);
 }
 
 uint64_t cgfs_nodes_count(struct cgfs_nodes *t)

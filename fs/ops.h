@@ -6,12 +6,17 @@
 
 #include <fuse_lowlevel.h>
 
+#include "routes.h"
+
 /* The session's userdata must be the mount's struct cgfs. */
 extern const struct fuse_lowlevel_ops cgfs_operations;
 
-/* The follower's callback (logs.h): a run's logs grew, so make the kernel
- * forget the cached size of its logs files. */
-struct cgfs;
-void cgfs_logs_grew(struct cgfs *fs, int64_t org, int64_t run);
+/* Make the kernel forget name in directory dir (the name now stands for
+ * something else, or for nothing).  Nothing when the kernel holds neither. */
+void cgfs_ops_forget_name(struct cgfs *fs, const struct cgfs_qid *dir, const char *name);
+
+/* The content of node q changed behind the kernel's back: make it drop the
+ * attributes it holds (a log grew). */
+void cgfs_ops_changed(struct cgfs *fs, const struct cgfs_qid *q);
 
 #endif

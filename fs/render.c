@@ -477,3 +477,19 @@ int cgfs_render_error_line(struct cgfs_buf *out, time_t when, const char *op,
 		ret = cgfs_buf_puts(out, "\n");
 	return buf_undo(out, start, ret);
 }
+
+int cgfs_render_fmt(struct cgfs_buf *out, enum cgfs_fmt fmt, const void *field)
+{
+	switch (fmt) {
+	case CGFS_FMT_VALUE:        return cgfs_render_value(out, *(char *const *)field);
+	case CGFS_FMT_INT:          return cgfs_render_int(out, *(const int64_t *)field);
+	case CGFS_FMT_TIME:         return cgfs_render_time(out, *(char *const *)field);
+	case CGFS_FMT_JSON:         return cgfs_render_json(out, *(char *const *)field);
+	case CGFS_FMT_PRS:          return cgfs_render_prs(out, field);
+	case CGFS_FMT_INTEGRATIONS: return cgfs_render_integrations(out, field);
+	case CGFS_FMT_RULES:        return cgfs_render_rules(out, field);
+	case CGFS_FMT_LINES:        return cgfs_render_lines(out, field);
+	case CGFS_FMT_PROVIDERS:    return cgfs_render_mcp_providers(out, field);
+	}
+	return -EINVAL;
+}

@@ -94,6 +94,24 @@ int cgfs_render_lines(struct cgfs_buf *out, const struct cg_string_list *l);
 /* `mcp-providers`: "<name>\t<issuer>\n" per provider. */
 int cgfs_render_mcp_providers(struct cgfs_buf *out, const struct cg_oauth_provider_list *l);
 
+/* ---- formats: a field of a model, by kind of value ------------------------------ */
+
+enum cgfs_fmt {
+	CGFS_FMT_VALUE,          /* char *: cgfs_render_value */
+	CGFS_FMT_INT,            /* int64_t: cgfs_render_int */
+	CGFS_FMT_TIME,           /* char * (created_at): cgfs_render_time */
+	CGFS_FMT_JSON,           /* char * (JSON text): cgfs_render_json */
+	CGFS_FMT_PRS,            /* struct cg_run: cgfs_render_prs */
+	CGFS_FMT_INTEGRATIONS,   /* struct cg_integrations */
+	CGFS_FMT_RULES,          /* struct cg_cli_rules */
+	CGFS_FMT_LINES,          /* struct cg_string_list */
+	CGFS_FMT_PROVIDERS,      /* struct cg_oauth_provider_list */
+};
+
+/* Render the value at field (a pointer into a model, of the type the
+ * format names). */
+int cgfs_render_fmt(struct cgfs_buf *out, enum cgfs_fmt fmt, const void *field);
+
 /* ---- the mount's own files ------------------------------------------------------ */
 
 struct cgfs_cache_counters {

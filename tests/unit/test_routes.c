@@ -1,4 +1,4 @@
-/* test_routes.c - unit tests of the route table (fs/tree.c) through
+/* test_routes.c - unit tests of the route table (fs/routes.c) through
  * cgfs_route_match(): which row a path lands on, the ids it captures, and
  * the paths the table must refuse (docs/SEMANTICS.md, "The tree").
  *
@@ -13,7 +13,7 @@
 
 #include <check.h>
 
-#include "tree.h"
+#include "routes.h"
 
 #define NONE CG_NONE
 
@@ -25,96 +25,6 @@ struct want {
 	int64_t org, run, repo, user;
 	const char *name;        /* {orgname}; "" when not in the path */
 };
-
-#define TOP(p, pat, k) { p, pat, k, NONE, NONE, NONE, NONE, "" }
-#define ORG(p, pat, k) { p, pat, k, 11, NONE, NONE, NONE, "" }
-#define RUN(p, pat, k) { p, pat, k, 11, 789, NONE, NONE, "" }
-#define REPO(p, pat, k) { p, pat, k, 11, NONE, 456, NONE, "" }
-#define USER(p, pat, k) { p, pat, k, 11, NONE, NONE, 3, "" }
-
-/* One representative path per row, in the table's order; the last entry
- * is the table's last row (see table_rows_resolve_to_themselves). */
-static const struct want rows[] = {
-	TOP("/", "/", CGFS_DIR),
-	TOP("/README", "/README", CGFS_FILE),
-	TOP("/errors", "/errors", CGFS_FILE),
-	TOP("/stats", "/stats", CGFS_FILE),
-	TOP("/mcp-providers", "/mcp-providers", CGFS_FILE),
-
-	TOP("/me", "/me", CGFS_DIR),
-	TOP("/me/user.json", "/me/user.json", CGFS_FILE),
-	TOP("/me/email", "/me/email", CGFS_FILE),
-	TOP("/me/github_username", "/me/github_username", CGFS_FILE),
-	TOP("/me/full_name", "/me/full_name", CGFS_FILE),
-	TOP("/me/role", "/me/role", CGFS_FILE),
-	TOP("/me/id", "/me/id", CGFS_FILE),
-
-	TOP("/orgs", "/orgs", CGFS_DIR),
-	ORG("/orgs/11", "/orgs/{org}", CGFS_DIR),
-	{ "/orgs/acme", "/orgs/{orgname}", CGFS_LINK, NONE, NONE, NONE, NONE, "acme" },
-	ORG("/orgs/11/name", "/orgs/{org}/name", CGFS_FILE),
-	ORG("/orgs/11/org.json", "/orgs/{org}/org.json", CGFS_FILE),
-	ORG("/orgs/11/rules", "/orgs/{org}/rules", CGFS_FILE),
-	ORG("/orgs/11/integrations", "/orgs/{org}/integrations", CGFS_FILE),
-	ORG("/orgs/11/integrations.json", "/orgs/{org}/integrations.json", CGFS_FILE),
-	ORG("/orgs/11/oauth", "/orgs/{org}/oauth", CGFS_FILE),
-	ORG("/orgs/11/ctl", "/orgs/{org}/ctl", CGFS_FILE),
-	ORG("/orgs/11/ctl.out", "/orgs/{org}/ctl.out", CGFS_FILE),
-	ORG("/orgs/11/new", "/orgs/{org}/new", CGFS_DIR),
-	{ "/orgs/11/new/draft", "/orgs/{org}/new/{entry}", CGFS_FILE, 11, NONE, NONE, NONE,
-	  "draft" },
-
-	ORG("/orgs/11/runs", "/orgs/{org}/runs", CGFS_DIR),
-	RUN("/orgs/11/runs/789", "/orgs/{org}/runs/{run}", CGFS_DIR),
-	RUN("/orgs/11/runs/789/id", "/orgs/{org}/runs/{run}/id", CGFS_FILE),
-	RUN("/orgs/11/runs/789/status", "/orgs/{org}/runs/{run}/status", CGFS_FILE),
-	RUN("/orgs/11/runs/789/summary", "/orgs/{org}/runs/{run}/summary", CGFS_FILE),
-	RUN("/orgs/11/runs/789/result", "/orgs/{org}/runs/{run}/result", CGFS_FILE),
-	RUN("/orgs/11/runs/789/web_url", "/orgs/{org}/runs/{run}/web_url", CGFS_FILE),
-	RUN("/orgs/11/runs/789/created_at", "/orgs/{org}/runs/{run}/created_at", CGFS_FILE),
-	RUN("/orgs/11/runs/789/source_type", "/orgs/{org}/runs/{run}/source_type", CGFS_FILE),
-	RUN("/orgs/11/runs/789/prs", "/orgs/{org}/runs/{run}/prs", CGFS_FILE),
-	RUN("/orgs/11/runs/789/metadata.json", "/orgs/{org}/runs/{run}/metadata.json", CGFS_FILE),
-	RUN("/orgs/11/runs/789/run.json", "/orgs/{org}/runs/{run}/run.json", CGFS_FILE),
-	RUN("/orgs/11/runs/789/logs", "/orgs/{org}/runs/{run}/logs", CGFS_FILE),
-	RUN("/orgs/11/runs/789/logs.jsonl", "/orgs/{org}/runs/{run}/logs.jsonl", CGFS_FILE),
-	RUN("/orgs/11/runs/789/wait", "/orgs/{org}/runs/{run}/wait", CGFS_FILE),
-	RUN("/orgs/11/runs/789/error", "/orgs/{org}/runs/{run}/error", CGFS_FILE),
-	RUN("/orgs/11/runs/789/ctl", "/orgs/{org}/runs/{run}/ctl", CGFS_FILE),
-	RUN("/orgs/11/runs/789/resume", "/orgs/{org}/runs/{run}/resume", CGFS_FILE),
-
-	ORG("/orgs/11/repos", "/orgs/{org}/repos", CGFS_DIR),
-	REPO("/orgs/11/repos/456", "/orgs/{org}/repos/{repo}", CGFS_DIR),
-	REPO("/orgs/11/repos/456/name", "/orgs/{org}/repos/{repo}/name", CGFS_FILE),
-	REPO("/orgs/11/repos/456/full_name", "/orgs/{org}/repos/{repo}/full_name", CGFS_FILE),
-	REPO("/orgs/11/repos/456/language", "/orgs/{org}/repos/{repo}/language", CGFS_FILE),
-	REPO("/orgs/11/repos/456/visibility", "/orgs/{org}/repos/{repo}/visibility", CGFS_FILE),
-	REPO("/orgs/11/repos/456/setup_status", "/orgs/{org}/repos/{repo}/setup_status",
-	     CGFS_FILE),
-	REPO("/orgs/11/repos/456/repo.json", "/orgs/{org}/repos/{repo}/repo.json", CGFS_FILE),
-	REPO("/orgs/11/repos/456/check-suite.json", "/orgs/{org}/repos/{repo}/check-suite.json",
-	     CGFS_FILE),
-	REPO("/orgs/11/repos/456/setup-commands", "/orgs/{org}/repos/{repo}/setup-commands",
-	     CGFS_FILE),
-	REPO("/orgs/11/repos/456/new", "/orgs/{org}/repos/{repo}/new", CGFS_DIR),
-	{ "/orgs/11/repos/456/new/draft", "/orgs/{org}/repos/{repo}/new/{entry}", CGFS_FILE,
-	  11, NONE, 456, NONE, "draft" },
-
-	ORG("/orgs/11/users", "/orgs/{org}/users", CGFS_DIR),
-	USER("/orgs/11/users/3", "/orgs/{org}/users/{user}", CGFS_DIR),
-	USER("/orgs/11/users/3/user.json", "/orgs/{org}/users/{user}/user.json", CGFS_FILE),
-	USER("/orgs/11/users/3/email", "/orgs/{org}/users/{user}/email", CGFS_FILE),
-	USER("/orgs/11/users/3/github_username", "/orgs/{org}/users/{user}/github_username",
-	     CGFS_FILE),
-	USER("/orgs/11/users/3/full_name", "/orgs/{org}/users/{user}/full_name", CGFS_FILE),
-	USER("/orgs/11/users/3/role", "/orgs/{org}/users/{user}/role", CGFS_FILE),
-	USER("/orgs/11/users/3/id", "/orgs/{org}/users/{user}/id", CGFS_FILE),
-	USER("/orgs/11/users/3/runs", "/orgs/{org}/users/{user}/runs", CGFS_DIR),
-	{ "/orgs/11/users/3/runs/1006", "/orgs/{org}/users/{user}/runs/{run}", CGFS_LINK,
-	  11, 1006, NONE, 3, "" },
-};
-
-#define NROWS (sizeof(rows) / sizeof(rows[0]))
 
 /* line: the caller's __LINE__, or a row's index in a loop. */
 static void expect_match(const struct want *w, const char *path, int line)
@@ -155,31 +65,25 @@ static void expect_error(const char *path, int want, int line)
 
 /* ---- every row ----------------------------------------------------------------- */
 
-START_TEST(representative_paths)
-{
-	for (size_t i = 0; i < NROWS; i++)
-		expect_match(&rows[i], rows[i].path, (int)i);
-}
-END_TEST
-
 START_TEST(row_kinds_and_flags)
 {
 	struct cgfs_req r;
 
 	ck_assert_int_eq(cgfs_route_match("/errors", &r), 0);
-	ck_assert_uint_eq(r.route->flags, CGFS_STREAM);
+	ck_assert_int_eq(r.route->open, CGFS_OPEN_STREAM);
 	ck_assert_ptr_nonnull(r.route->render);
 	ck_assert_int_eq(cgfs_route_match("/orgs/11/runs/789/logs", &r), 0);
-	ck_assert_uint_eq(r.route->flags, CGFS_LOGS_READER);
+	ck_assert_int_eq(r.route->open, CGFS_OPEN_LOG);
 	ck_assert_ptr_nonnull(r.route->size);
 	ck_assert_ptr_nonnull(r.route->read);
 	ck_assert_uint_eq(r.route->arg, 0);
 	ck_assert_int_eq(cgfs_route_match("/orgs/11/runs/789/logs.jsonl", &r), 0);
-	ck_assert_uint_eq(r.route->flags, CGFS_LOGS_READER);
+	ck_assert_int_eq(r.route->open, CGFS_OPEN_LOG);
 	ck_assert_uint_eq(r.route->arg, 1);
 	ck_assert_int_eq(cgfs_route_match("/orgs/11/runs/789/wait", &r), 0);
-	ck_assert_uint_eq(r.route->flags, CGFS_WAIT);
+	ck_assert_int_eq(r.route->open, CGFS_OPEN_WAIT);
 	ck_assert_int_eq(cgfs_route_match("/orgs/11/runs/789/status", &r), 0);
+	ck_assert_int_eq(r.route->open, CGFS_OPEN_SNAPSHOT);
 	ck_assert_uint_eq(r.route->flags, 0);
 	ck_assert_ptr_nonnull(r.route->render);
 	/* Rows ending in an id say whether it exists and which ones do. */
@@ -192,19 +96,21 @@ START_TEST(row_kinds_and_flags)
 	ck_assert_int_eq(cgfs_route_match("/orgs/11/users/3/runs/1006", &r), 0);
 	ck_assert_ptr_nonnull(r.route->check);
 	ck_assert_ptr_nonnull(r.route->render);
-	/* Only control files take writes, and only whole-file rows commit (the
-	 * write side grows row by row). */
+	/* Only control files take line commands, and only the whole-file rows
+	 * commit; both name their commands. */
 	for (size_t i = 0; i < cgfs_route_count(); i++) {
 		const struct cgfs_route *row = cgfs_route_at(i);
 		size_t len = strlen(row->pattern);
 		int is_ctl = len >= 4 && !strcmp(row->pattern + len - 4, "/ctl");
-
-
 		int whole = strstr(row->pattern, "/resume") || strstr(row->pattern, "check-suite.json") ||
 			    strstr(row->pattern, "/setup-commands");
 
-		ck_assert_msg((row->write != NULL) == is_ctl, "%s: write handler", row->pattern);
-		ck_assert_msg((row->commit != NULL) == !!whole, "%s: commit handler", row->pattern);
+		ck_assert_msg((row->node == CGFS_FILE && row->open == CGFS_OPEN_LINES) == is_ctl,
+			      "%s: line commands", row->pattern);
+		ck_assert_msg((row->node == CGFS_FILE && row->open == CGFS_OPEN_WHOLE) == !!whole,
+			      "%s: written whole", row->pattern);
+		ck_assert_msg((row->commands != NULL) == (is_ctl || whole), "%s: commands",
+			      row->pattern);
 	}
 }
 END_TEST
@@ -253,48 +159,64 @@ static void path_of(const char *pattern, char *out, size_t size, struct want *w)
 	out[len] = '\0';
 }
 
-/* Every row of the table, from the first ("/") to the last (the last of
- * rows[]), gets a path built from its own pattern, and that path must land
- * on the same row: a row placed after a more general one that swallows its
- * paths fails here.  The rows are reached through the pointers the matcher
- * hands back; a row in between that rows[] does not know fails too. */
+/* Every row of the table gets a path built from its own pattern, and that
+ * path must land on the same row with the ids of the pattern: a row placed
+ * after a more general one that swallows its paths fails here.  Made from
+ * the table, so it covers every row there is. */
 START_TEST(table_rows_resolve_to_themselves)
 {
-	const struct cgfs_route *first, *last, *got[256] = { 0 };
 	struct cgfs_req r;
-	size_t n;
 
-	ck_assert_int_eq(cgfs_route_match(rows[0].path, &r), 0);
-	first = r.route;
-	ck_assert_int_eq(cgfs_route_match(rows[NROWS - 1].path, &r), 0);
-	last = r.route;
-	ck_assert(last >= first);
-	n = (size_t)(last - first) + 1;
-	ck_assert_uint_le(n, sizeof(got) / sizeof(got[0]));
-	for (size_t i = 0; i < NROWS; i++) {
-		ck_assert_int_eq(cgfs_route_match(rows[i].path, &r), 0);
-		ck_assert_msg(r.route >= first && r.route <= last,
-			      "%s: row outside the table's first..last", rows[i].path);
-		got[r.route - first] = r.route;
-	}
-	for (size_t i = 0; i < n; i++) {
-		const struct cgfs_route *row = &first[i];
+	ck_assert_uint_gt(cgfs_route_count(), 60);
+	ck_assert_str_eq(cgfs_route_at(0)->pattern, "/");
+	ck_assert_ptr_null(cgfs_route_parent(cgfs_route_at(0)));
+	for (size_t i = 0; i < cgfs_route_count(); i++) {
+		const struct cgfs_route *row = cgfs_route_at(i);
 		char path[512];
 		struct want w;
 
-		ck_assert_msg(got[i] != NULL, "row %zu (%s) has no representative path", i,
-			      row->pattern);
 		path_of(row->pattern, path, sizeof(path), &w);
 		w.node = row->node;
 		expect_match(&w, path, (int)i);
 		ck_assert_int_eq(cgfs_route_match(path, &r), 0);
 		ck_assert_msg(r.route == row, "%s: matched another row with the same pattern",
 			      path);
+		ck_assert_uint_eq(cgfs_route_index(row), i);
+		/* Every row but the root hangs under a directory row. */
+		if (i)
+			ck_assert_msg(cgfs_route_parent(row) &&
+				      cgfs_route_parent(row)->node == CGFS_DIR,
+				      "%s: no directory above it", row->pattern);
 	}
-	ck_assert_uint_eq(n, NROWS);
-	/* ...and first..last is the whole table. */
-	ck_assert_ptr_eq(first, cgfs_route_at(0));
-	ck_assert_ptr_eq(last, cgfs_route_at(cgfs_route_count() - 1));
+	ck_assert_ptr_null(cgfs_route_at(cgfs_route_count()));
+}
+END_TEST
+
+/* Nodes: a row and ids make a qid, and a qid's child is found by matching
+ * its name against that row's children only. */
+START_TEST(qids_and_children)
+{
+	struct cgfs_qid run, child;
+	struct cgfs_req r;
+
+	ck_assert_int_eq(cgfs_qid_of("/orgs/{org}/runs/{run}", 11, 789, NONE, NONE, NULL, &run),
+			 0);
+	ck_assert_int_eq(cgfs_match_child(&run, "status", &child), 0);
+	ck_assert_str_eq(cgfs_route_at(child.row)->pattern, "/orgs/{org}/runs/{run}/status");
+	ck_assert_int_eq(child.org, 11);
+	ck_assert_int_eq(child.run, 789);
+	ck_assert_int_eq(cgfs_match_child(&run, "nosuch", &child), -ENOENT);
+	ck_assert_int_eq(cgfs_match_child(&child, "x", &child), -ENOENT);
+	ck_assert_int_eq(cgfs_qid_of("/orgs/{org}/runs/{run}/logs", 1, 2, NONE, NONE, NULL,
+				     &child), 0);
+	ck_assert_int_eq(cgfs_qid_of("/orgs/{org}/runs/{run}/log", 1, 2, NONE, NONE, NULL,
+				     &child), -ENOENT);
+	/* A qid and the request of the same node agree. */
+	ck_assert_int_eq(cgfs_route_match("/orgs/11/repos/456/new/draft", &r), 0);
+	cgfs_req_qid(&r, &child);
+	ck_assert_ptr_eq(cgfs_route_at(child.row), r.route);
+	ck_assert_int_eq(child.repo, 456);
+	ck_assert_str_eq(child.name, "draft");
 }
 END_TEST
 
@@ -413,7 +335,7 @@ START_TEST(outbox_names)
 		ck_assert_int_eq(cgfs_route_match(path, &r), 0);
 		ck_assert_str_eq(r.route->pattern, "/orgs/{org}/new/{entry}");
 		ck_assert_str_eq(r.name, names[i]);
-		ck_assert(r.route->flags & CGFS_OUTBOX);
+		ck_assert_int_eq(r.route->open, CGFS_OPEN_DRAFT);
 		ck_assert_int_eq(r.repo, NONE);
 	}
 	ck_assert_int_eq(cgfs_route_match("/orgs/11/repos/456/new/4913", &r), 0);
@@ -422,7 +344,7 @@ START_TEST(outbox_names)
 	ck_assert_int_eq(cgfs_route_match("/orgs/11/new/x/status", &r), -ENOENT);
 	ck_assert_int_eq(cgfs_route_match("/orgs/11/new", &r), 0);
 	ck_assert(r.route->flags & CGFS_OUTBOX_DIR);
-	ck_assert(!(r.route->flags & CGFS_OUTBOX));
+	ck_assert_int_ne(r.route->open, CGFS_OPEN_DRAFT);
 }
 END_TEST
 
@@ -504,9 +426,9 @@ static Suite *routes_suite(void)
 	TCase *tc;
 
 	tc = tcase_create("rows");
-	tcase_add_test(tc, representative_paths);
 	tcase_add_test(tc, row_kinds_and_flags);
 	tcase_add_test(tc, table_rows_resolve_to_themselves);
+	tcase_add_test(tc, qids_and_children);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("ids");

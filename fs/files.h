@@ -1,0 +1,64 @@
+/* files.h - the content of the tree's nodes: the functions of the route rows.
+ *
+ * Most files are one field of one API object in one format: such a row
+ * names its object kind, the field and the format, and cgfs_file_field
+ * renders it (a new file in a run directory is one row).  The rest are
+ * here too: directories that list ids (orgs, runs, repos, users, an
+ * outbox's names) and check them, the logs, the mount's own files
+ * (README, errors, stats), the answers of control files, and the links.
+ */
+#ifndef CGFS_FILES_H
+#define CGFS_FILES_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "routes.h"
+
+/* A field row: the row's object (r->route->res), field and format. */
+int cgfs_file_field(struct cgfs_req *r, struct cgfs_buf *out);
+
+/* Checks of rows ending in an id: does the row's object exist?  A run's
+ * directory also takes the run's created_at as its mtime. */
+int cgfs_check_object(struct cgfs_req *r);
+int cgfs_check_run(struct cgfs_req *r);
+/* A run in a user's run list. */
+int cgfs_check_listed_run(struct cgfs_req *r);
+/* Lists of id directories: the ids of the row's object's list. */
+int cgfs_list_items(struct cgfs_req *r, cgfs_add_fn add, void *arg);
+/* runs/ and users/<id>/runs/: the newest runs, dirs or links. */
+int cgfs_list_runs(struct cgfs_req *r, cgfs_add_fn add, void *arg);
+/* users/<id>/runs/<run>: the link to ../../../runs/<run>. */
+int cgfs_link_user_run(struct cgfs_req *r, struct cgfs_buf *out);
+
+/* /orgs/<name> -> <id>. */
+int cgfs_check_orgname(struct cgfs_req *r);
+int cgfs_list_orgnames(struct cgfs_req *r, cgfs_add_fn add, void *arg);
+int cgfs_link_orgname(struct cgfs_req *r, struct cgfs_buf *out);
+
+/* An outbox's names (outbox.h): drafts, receipts (links), error files. */
+int cgfs_check_entry(struct cgfs_req *r);
+int cgfs_list_entries(struct cgfs_req *r, cgfs_add_fn add, void *arg);
+int cgfs_entry_size(struct cgfs_req *r, size_t *size);
+int cgfs_link_receipt(struct cgfs_req *r, struct cgfs_buf *out);
+
+/* logs (arg 0) and logs.jsonl (arg 1): sizes without downloading unless
+ * open (logs.h), and reads at an offset. */
+int cgfs_logs_size(struct cgfs_req *r, size_t *size);
+ssize_t cgfs_logs_read_at(struct cgfs_req *r, char *buf, size_t size, off_t off);
+/* The logs of (org, run) grew: make the kernel drop the two files' cached
+ * sizes (the follower's callback, logs.h). */
+void cgfs_logs_grew(struct cgfs *fs, int64_t org, int64_t run);
+
+/* The mount's own files. */
+int cgfs_file_readme(struct cgfs_req *r, struct cgfs_buf *out);
+int cgfs_file_errors(struct cgfs_req *r, struct cgfs_buf *out);
+int cgfs_file_stats(struct cgfs_req *r, struct cgfs_buf *out);
+/* A run's `error`: the last failure met about it. */
+int cgfs_file_run_error(struct cgfs_req *r, struct cgfs_buf *out);
+/* A control file reads as empty. */
+int cgfs_file_nothing(struct cgfs_req *r, struct cgfs_buf *out);
+/* ctl.out, setup-commands: the answer kept in slot r->route->arg. */
+int cgfs_file_answer(struct cgfs_req *r, struct cgfs_buf *out);
+
+#endif

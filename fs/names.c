@@ -1,0 +1,111 @@
+/* names.c - making, removing and renaming names in an outbox (see names.h). */
+#include "names.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/stat.h>
+
+#include "create.h"
+#include "nodes.h"
+#include "ops.h"
+#include "outbox.h"
+
+/* Look name up in dir, where it must be an outbox name: 0 or -ENOENT (with
+ * *r), or the errno of a tree the user cannot change (elsewhere). */
+static int outbox_name(struct cgfs *fs, const struct cgfs_qid *dir, const char *name,
+		       const char *op, int elsewhere, struct cgfs_req *r)
+{
+	int ret = cgfs_lookup(fs, dir, name, op, r);
+
+	if (r->route && r->route->open == CGFS_OPEN_DRAFT)
+		return ret;
+	return ret && ret != -ENOENT ? ret : -elsewhere;
+}
+
+int cgfs_names_unlink(struct cgfs *fs, const struct cgfs_qid *dir, const char *name)
+{
+	struct cgfs_qid q;
+	struct cgfs_req r;
+	int ret = outbox_name(fs, dir, name, "unlink", EPERM, &r);
+
+	if (!ret)
+		ret = cgfs_outbox_unlink(fs->outbox, r.org, r.repo, r.name);
+	if (!ret) {
+		cgfs_req_qid(&r, &q);
+		cgfs_nodes_detach(fs->nodes, &q);
+	}
+	return ret;
+}
+
+int cgfs_names_mknod(struct cgfs *fs, const struct cgfs_qid *dir, const char *name,
+		     mode_t mode, struct cgfs_qid *made)
+{
+	struct cgfs_ob_entry *e;
+	struct cgfs_req r;
+	int ret = outbox_name(fs, dir, name, "mknod", EROFS, &r);
+
+	if (ret == -ENOENT)
+		ret = S_ISREG(mode) ? 0 : -EPERM;
+	else if (!ret)
+		ret = -EEXIST;
+	if (!ret)
+		ret = cgfs_outbox_open(fs->outbox, r.org, r.repo, r.name, O_CREAT | O_EXCL, &e);
+	if (!ret) {
+		cgfs_outbox_close(e, NULL, NULL);
+		cgfs_req_qid(&r, made);
+	}
+	return ret;
+}
+
+int cgfs_names_rename(struct cgfs *fs, const struct cgfs_qid *dir, const char *name,
+		      const struct cgfs_qid *newdir, const char *newname, unsigned flags,
+		      int *changed, struct cgfs_qid *target)
+{
+	struct cgfs_req from, to;
+	struct cgfs_qid fq;
+	int ret = outbox_name(fs, dir, name, "rename", EROFS, &from), tret;
+
+	*changed = 0;
+	if (ret && ret != -ENOENT)
+		return ret;
+	tret = outbox_name(fs, newdir, newname, "rename", EROFS, &to);
+	if (tret && tret != -ENOENT)
+		ret = tret;
+	if (!to.route || tret == -EROFS)
+		return ret;
+	cgfs_req_qid(&to, target);
+	*changed = 1;
+	/* Another outbox: mv copies and removes, which works. */
+	if (!ret && (from.route != to.route || from.org != to.org || from.repo != to.repo)) {
+		*changed = 0;
+		return -EXDEV;
+	}
+	if (!ret)
+		ret = cgfs_outbox_rename(fs->outbox, from.org, from.repo, from.name, to.name, flags);
+	if (!ret) {
+		cgfs_req_qid(&from, &fq);
+		cgfs_nodes_rename(fs->nodes, &fq, target);
+		/* A rename onto a plain name is a commit point (editors save so). */
+		ret = cgfs_outbox_commit_name(fs->outbox, to.org, to.repo, to.name,
+					      cgfs_send_draft, fs);
+		if (ret == -ENOENT)
+			ret = 0;
+	}
+	return ret;
+}
+
+void cgfs_names_changed(struct cgfs *fs, const struct cgfs_qid *entry)
+{
+	const struct cgfs_route *outbox = cgfs_route_parent(cgfs_route_at(entry->row));
+	struct cgfs_qid dir = *entry;
+	char error[300];
+
+	if (!outbox)
+		return;
+	dir.row = (unsigned)cgfs_route_index(outbox);
+	dir.name[0] = '\0';
+	cgfs_ops_forget_name(fs, &dir, entry->name);
+	snprintf(error, sizeof(error), "%s%s", entry->name, CGFS_OUTBOX_ERROR_SUFFIX);
+	cgfs_ops_forget_name(fs, &dir, error);
+}

@@ -1,10 +1,10 @@
 """Harness of the end-to-end tests: the fake Codegen API, a real codegen-fs mount,
 bounded shell commands and syscalls, and the expected content of every file.
 
-Nothing here asserts; test_mount.py does.  Everything that can hang (a mount,
-a syscall into the mount, a shell command) is bounded, so a hung filesystem
-fails a test instead of hanging the suite, and every mount is torn down even
-when its test fails (Mount.stop, the at-exit sweep).
+Nothing here asserts; the test_*.py files do.  Everything that can hang (a
+mount, a syscall into the mount, a shell command) is bounded, so a hung
+filesystem fails a test instead of hanging the suite, and every mount is torn
+down even when its test fails (Mount.stop, the at-exit sweep).
 
 Environment:
   CGFS_BIN     the codegen-fs binary      (default build/fs/codegen-fs)

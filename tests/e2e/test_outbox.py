@@ -38,7 +38,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from harness import (  # noqa: E402
     bounded, describe_requests, errno_name, read_bytes, sh)
-from test_mount import (  # noqa: E402  (test_mount runs nothing on import)
+from mountcase import (  # noqa: E402  (mountcase runs nothing on import)
     FAST_LIMITER, ORG, QUICK_FAKE, RUNS, MountTest, first_difference, main, parallel)
 
 NEW = f"orgs/{ORG}/new"

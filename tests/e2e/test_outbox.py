@@ -366,6 +366,30 @@ class OutboxSendTest(OutboxTest):
                          what="open(new/retries, 'w') over the receipt")
         self.assertNoCreate(seq, "a write onto a receipt")
 
+    def test_the_new_run_shows_at_once_in_my_users_runs(self):
+        """A create forgets every run list that can hold the new run: runs/
+        and the creator's users/<me>/runs/ (user 1, the token's), listed and
+        cached before the create, both list it first at once, long before
+        --list-ttl.  (users/<me>/runs/ kept the old list until --list-ttl.)"""
+        m = self.mount_outbox("--list-window=100", "--list-ttl=600")
+        mine = f"orgs/{ORG}/users/1/runs"
+        before = self.listing(m, mine)
+        self.assertEqual(self.listing(m, mine), before, "users/1/runs/ is cached")
+        seq = self.fake.mark()
+        result = write_close(m.path(NEW, "mine"), b"Tidy the changelog\n")
+        self.assertEqual(result, {"write": 19, "close": None}, "writing new/mine")
+        self.assertSentOnce(seq, "Tidy the changelog\n", "mine")
+        run_id = self.assertReceipt(m, f"{NEW}/mine", "Tidy the changelog\n", "mine")
+        after = self.listing(m, mine)
+        self.assertEqual(after[0], str(run_id), "users/1/runs/ lists the new run first at once")
+        self.assertEqual(after[1:], before[:len(after) - 1], "users/1/runs/ after the create")
+        self.assertEqual(os.readlink(m.path(mine, str(run_id))), f"../../../runs/{run_id}")
+        lists = [r for r in self.fake.requests(seq)
+                 if r["method"] == "GET" and r["path"] == f"/v1/organizations/{ORG}/agent/runs"]
+        self.assertTrue(any("user_id=1" in (r.get("query") or "") for r in lists),
+                        f"users/1/runs/ was listed again after the create: "
+                        f"{describe_requests(lists)}")
+
     def test_printf_without_newline(self):
         text = "No trailing newline: 100% \"quoted\" → ✓"
         self.send_with("printf", text,

@@ -1,9 +1,9 @@
 /* objects.c - the table of API object kinds and their fetching (see objects.h).
  *
  * Read top to bottom: the box that holds one object in the cache; the
- * fetch functions (single answers, whole paginated lists, runs, run
- * lists); the table of kinds; then get, peek and forget, which are the
- * same few lines for every kind.
+ * fetch functions (single answers, whole paginated lists; runs and run
+ * lists are runs.c's); the table of kinds; then get, peek and forget,
+ * which are the same few lines for every kind.
  */
 #include "objects.h"
 
@@ -17,6 +17,7 @@
 #include "cache.h"
 #include "disk.h"
 #include "logs.h"
+#include "runs.h"
 
 /* One cached object.  Which member of m is live is the kind's. */
 union model {
@@ -74,8 +75,7 @@ struct kind {
 
 static const struct kind kinds[CGFS_RES_COUNT];
 
-/* Items per list page: the API's maximum. */
-#define PAGE 100
+#define PAGE CGFS_PAGE
 /* A whole list stops here, whatever the server says of its total. */
 #define MAX_ITEMS 10000
 
@@ -157,25 +157,16 @@ static int key_of(enum cgfs_res kind, const struct cgfs_ids *ids, int stop_at_no
 	return 0;
 }
 
-static struct cgfs_ids run_ids(int64_t org, int64_t run)
-{
-	struct cgfs_ids ids = cgfs_ids_none();
-
-	ids.org = org;
-	ids.run = run;
-	return ids;
-}
-
 struct cgfs_ids cgfs_ids_none(void)
 {
 	return (struct cgfs_ids){ CG_NONE, CG_NONE, CG_NONE, CG_NONE };
 }
 
-/* ---- runs ----------------------------------------------------------------------- */
+/* ---- runs learnt on the side ---------------------------------------------------- */
 
 int cgfs_obj_put_run(struct cgfs *fs, int64_t org, struct cg_run *run)
 {
-	struct cgfs_ids ids = run_ids(org, run->id);
+	struct cgfs_ids ids = { org, run->id, CG_NONE, CG_NONE };
 	union model m;
 	struct box *b;
 	char key[96];
@@ -191,183 +182,6 @@ int cgfs_obj_put_run(struct cgfs *fs, int64_t org, struct cg_run *run)
 	key_of(CGFS_RES_RUN, &ids, 0, key, sizeof(key));
 	cgfs_cache_put(fs->cache, key, &b->base);
 	return 0;
-}
-
-/* Keep a finished run on disk, for the next mount. */
-static void persist_run(struct cgfs *fs, int64_t org, const struct cg_run *run)
-{
-	if (fs->disk && kinds[CGFS_RES_RUN].persist && run->raw &&
-	    cg_run_state_of(run->status) == CG_RUN_FINISHED &&
-	    !cgfs_disk_has(fs->disk, CGFS_DISK_RUN, org, run->id))
-		cgfs_disk_put(fs->disk, CGFS_DISK_RUN, org, run->id, run->raw, strlen(run->raw));
-}
-
-/* A finished run from the disk cache: 0 and *run, else -ENOENT. */
-static int run_from_disk(struct cgfs *fs, int64_t org, int64_t id, struct cg_run *run)
-{
-	char *text = NULL;
-	size_t len;
-	cJSON *json;
-	int ret = cgfs_disk_get(fs->disk, CGFS_DISK_RUN, org, id, &text, &len);
-
-	if (ret)
-		return ret;
-	json = cJSON_ParseWithLength(text, len);
-	ret = json && !cg_run_parse(json, run) ? 0 : -ENOENT;
-	if (!ret && (run->id != id || cg_run_state_of(run->status) != CG_RUN_FINISHED)) {
-		cg_run_free(run);
-		ret = -ENOENT;
-	}
-	cJSON_Delete(json);
-	free(text);
-	return ret;
-}
-
-/* Where runs/ lists run id (its index in the cached list), or -1. */
-static long listed_at(struct cgfs *fs, int64_t org, int64_t id)
-{
-	struct cgfs_ids ids = run_ids(org, CG_NONE);
-	struct cgfs_ref list = { 0 };
-	long at = -1;
-
-	if (cgfs_obj_peek(fs, CGFS_RES_RUNS, &ids, &list))
-		return -1;
-	for (size_t i = 0; i < ((const struct cgfs_id_list *)list.model)->n; i++)
-		if (((const struct cgfs_id_list *)list.model)->ids[i] == id) {
-			at = (long)i;
-			break;
-		}
-	cgfs_ref_drop(&list);
-	return at;
-}
-
-/* Renew a listed run with the list page it sits on: that one request
- * renews up to 100 runs, so re-reading the status of every listed run costs
- * a request per page, not one per unfinished run (which the rate limit
- * would stretch to minutes).  0 and *run; -ENOENT when the run is not on
- * that page (newer runs pushed it on): the caller GETs it. */
-static int fetch_run_page(struct cgfs *fs, const struct cgfs_ids *ids, long at,
-			  struct cg_run *run, struct cg_error *err)
-{
-	struct cg_run_page page = { 0 };
-	int ret = cg_list_runs(fs->client, ids->org, NULL, at / PAGE * PAGE, PAGE, &page, err);
-
-	if (ret)
-		return ret;
-	ret = -ENOENT;
-	for (size_t i = 0; i < page.n; i++) {
-		persist_run(fs, ids->org, &page.items[i]);
-		if (page.items[i].id == ids->run && ret) {
-			*run = page.items[i];
-			memset(&page.items[i], 0, sizeof(page.items[i]));
-			ret = 0;
-		} else {
-			cgfs_obj_put_run(fs, ids->org, &page.items[i]);
-		}
-	}
-	cg_run_page_free(&page);
-	return ret;
-}
-
-static int fetch_run(struct cgfs *fs, const struct cgfs_ids *ids, const union model *prev,
-		     union model *m, struct cg_error *err)
-{
-	long at;
-	int ret;
-
-	/* A stale copy of a listed run: renew its whole page. */
-	if (prev && (at = listed_at(fs, ids->org, ids->run)) >= 0) {
-		ret = fetch_run_page(fs, ids, at, &m->run, err);
-		if (ret != -ENOENT)
-			return ret;
-	}
-	if (fs->disk && !run_from_disk(fs, ids->org, ids->run, &m->run))
-		return 0;
-	ret = cg_get_run(fs->client, ids->org, ids->run, &m->run, err);
-	if (!ret)
-		persist_run(fs, ids->org, &m->run);
-	return ret;
-}
-
-/* ---- run lists -------------------------------------------------------------------- */
-
-static int has_id(const struct cgfs_id_list *l, int64_t id)
-{
-	for (size_t i = 0; l && i < l->n; i++)
-		if (l->ids[i] == id)
-			return 1;
-	return 0;
-}
-
-static int push_id(struct cgfs_id_list *l, size_t *cap, int64_t id)
-{
-	if (has_id(l, id))
-		return 0;  /* a run shifted between two pages */
-	if (l->n == *cap) {
-		size_t grown_cap = *cap ? *cap * 2 : 128;
-		int64_t *grown = realloc(l->ids, grown_cap * sizeof(*grown));
-
-		if (!grown)
-			return -ENOMEM;
-		l->ids = grown;
-		*cap = grown_cap;
-	}
-	l->ids[l->n++] = id;
-	return 0;
-}
-
-/* The newest `list_window` runs (of one user when ids->user is set), page
- * by page, newest first.  Each page's runs go into the cache, so reading
- * their files costs nothing more.  On a refresh, paging stops at the first
- * run already held: the older part of the window is the previous one. */
-static int fetch_run_list(struct cgfs *fs, const struct cgfs_ids *ids, const union model *pm,
-			  union model *m, struct cg_error *err)
-{
-	const struct cgfs_id_list *prev = pm ? &pm->ids : NULL;
-	struct cg_run_filter filter = { .user_id = ids->user, .source_type = NULL };
-	struct cgfs_id_list *l = &m->ids;
-	size_t cap = 0;
-	int met_known = 0, ret = 0;
-
-	for (int64_t skip = 0; skip < fs->cfg.list_window && !met_known; skip += PAGE) {
-		struct cg_run_page page = { 0 };
-		int64_t want = fs->cfg.list_window - skip < PAGE ? fs->cfg.list_window - skip : PAGE;
-		size_t got;
-
-		ret = cg_list_runs(fs->client, ids->org, &filter, skip, want, &page, err);
-		if (ret)
-			goto out_free_ids;
-		got = page.n;
-		for (size_t i = 0; i < page.n && !ret; i++) {
-			int64_t id = page.items[i].id;
-
-			met_known |= has_id(prev, id);
-			persist_run(fs, ids->org, &page.items[i]);
-			ret = push_id(l, &cap, id);
-			if (!ret)
-				ret = cgfs_obj_put_run(fs, ids->org, &page.items[i]);
-		}
-		cg_run_page_free(&page);
-		if (ret) {
-			nomem(err);
-			goto out_free_ids;
-		}
-		if ((int64_t)got < want)
-			break;
-	}
-	/* Older runs of the window come from the previous list. */
-	for (size_t i = 0; met_known && prev && i < prev->n &&
-	     (int64_t)l->n < fs->cfg.list_window; i++) {
-		if (push_id(l, &cap, prev->ids[i])) {
-			ret = nomem(err);
-			goto out_free_ids;
-		}
-	}
-	return 0;
-out_free_ids:
-	free(l->ids);
-	memset(l, 0, sizeof(*l));
-	return ret;
 }
 
 /* ---- whole lists: orgs, an org's repos, an org's users -------------------------------- */
@@ -457,6 +271,8 @@ static int users_page(struct cgfs *fs, const struct cgfs_ids *ids, int64_t skip,
 		return call;                                                              \
 	}
 
+FETCH(run, cgfs_fetch_run(fs, ids, prev ? &prev->run : NULL, &m->run, err))
+FETCH(run_list, cgfs_fetch_run_list(fs, ids, prev ? &prev->ids : NULL, &m->ids, err))
 FETCH(me, cg_get_me(fs->client, &m->user, err))
 FETCH(orgs, fetch_all_pages(fs, ids, CGFS_RES_ORGS, orgs_page, m, err))
 FETCH(repos, fetch_all_pages(fs, ids, CGFS_RES_REPOS, repos_page, m, err))
@@ -701,6 +517,11 @@ int64_t cgfs_list_id(enum cgfs_res kind, const void *model, size_t i)
 	if (kind == CGFS_RES_RUNS || kind == CGFS_RES_USER_RUNS)
 		return ((const struct cgfs_id_list *)model)->ids[i];
 	return *(const int64_t *)((const char *)page->items + i * kinds[kind].elem);
+}
+
+int cgfs_res_persists(enum cgfs_res kind)
+{
+	return kinds[kind].persist;
 }
 
 enum cgfs_res cgfs_res_list_of(enum cgfs_res kind)

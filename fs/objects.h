@@ -43,6 +43,9 @@ enum cgfs_res {
 	CGFS_RES_COUNT
 };
 
+/* Items per list page: the API's maximum. */
+#define CGFS_PAGE 100
+
 /* A set of kinds, for cgfs_obj_forget. */
 #define CGFS_RES_BIT(k) (1u << (k))
 
@@ -106,6 +109,9 @@ int cgfs_obj_last_error(struct cgfs *fs, enum cgfs_res kind, const struct cgfs_i
  * RUNS, USER_RUNS: the runs'), in list order.  n is the count. */
 size_t cgfs_list_count(enum cgfs_res kind, const void *model);
 int64_t cgfs_list_id(enum cgfs_res kind, const void *model, size_t i);
+
+/* Are finished copies of kind kept on disk (disk.h)? */
+int cgfs_res_persists(enum cgfs_res kind);
 
 /* The list kind an item kind is found in (ORG: ORGS); kind itself for
  * others. */

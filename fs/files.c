@@ -13,6 +13,7 @@
 
 #include "answers.h"
 #include "cache.h"
+#include "commands.h"
 #include "errlog.h"
 #include "logs.h"
 #include "nodes.h"
@@ -408,14 +409,13 @@ static int readme_tree(struct cgfs_buf *out)
 			if (cgfs_route_parent(c) != dir)
 				continue;
 			col = out->len - start;
-			/* Children start in column 34 and wrap there. */
-			if (col > 76 - strlen(cgfs_route_last(c))) {
+			/* Children start in column 33 and wrap there. */
+			if (col > 33 && col + 1 + strlen(cgfs_route_last(c)) > 78) {
 				ret = cgfs_buf_printf(out, "\n%33s", "");
-				col = 33;
-				start = out->len - col;
-			}
-			if (!ret)
+				start = out->len - 33;
+			} else {
 				ret = cgfs_buf_printf(out, "%*s", col < 33 ? (int)(33 - col) : 1, "");
+			}
 			if (!ret)
 				ret = put_pattern(out, cgfs_route_last(c));
 			if (!ret && c->node == CGFS_DIR)
@@ -449,7 +449,15 @@ int cgfs_file_readme(struct cgfs_req *r, struct cgfs_buf *out)
 		if (!ret)
 			ret = put_pattern(out, row->pattern);
 		if (!ret)
-			ret = cgfs_buf_printf(out, "\n      %s\n", row->doc);
+			ret = cgfs_buf_printf(out, "\n      %s", row->doc);
+		/* A file of line commands: its verbs, from its table. */
+		if (!ret && row->open == CGFS_OPEN_LINES) {
+			ret = cgfs_buf_puts(out, "\n        ");
+			if (!ret)
+				ret = cgfs_commands_usage(row->commands, out);
+		}
+		if (!ret)
+			ret = cgfs_buf_puts(out, "\n");
 	}
 	if (!ret)
 		ret = cgfs_buf_puts(out,

@@ -81,8 +81,7 @@ static const struct cgfs_route routes[] = {
 	FIELD(ORG "integrations.json", INTEGRATIONS_F(raw), JSON),
 	WHOLE(ORG "oauth", CGFS_RES_OAUTH, LINES, .doc = "the OAuth providers connected"),
 	FILE_ROW(ORG "ctl", cgfs_file_nothing, .open = CGFS_OPEN_LINES, .commands = &cgfs_org_ctl,
-		 .doc = "commands, one per line: analyze-sandbox <id>, revoke-oauth <provider>, "
-			"slack-connect, refresh"),
+		 .doc = "commands, one per line:"),
 	FILE_ROW(ORG "ctl.out", cgfs_file_answer, .arg = CGFS_ANSWER_CTL_OUT,
 		 .doc = "the answer of the last command written to ctl"),
 	OUTBOX_ROWS(ORG),
@@ -110,8 +109,7 @@ static const struct cgfs_route routes[] = {
 	      .doc = "a read blocks until the run has finished, then gives its status"),
 	FILE_ROW(RUN "error", cgfs_file_run_error, .doc = "the last failure met about the run"),
 	FILE_ROW(RUN "ctl", cgfs_file_nothing, .open = CGFS_OPEN_LINES, .commands = &cgfs_run_ctl,
-		 .doc = "commands, one per line: ban, unban, remove-from-pr, resume <text>, "
-			"refresh, pr <pr-id> <state>"),
+		 .doc = "commands, one per line:"),
 	FILE_ROW(RUN "resume", cgfs_file_nothing, .open = CGFS_OPEN_WHOLE,
 		 .commands = &cgfs_resume_file, .doc = "write a follow-up prompt"),
 

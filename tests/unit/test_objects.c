@@ -386,6 +386,9 @@ START_TEST(readme_shows_every_row)
 	ck_assert_int_eq(cgfs_file_readme(&r, &out), 0);
 	ck_assert_int_eq(r.mtime, fs.mounted_at);
 	ck_assert_ptr_nonnull(strstr(out.data, "\n  /orgs/<org>/runs/<run>/"));
+	ck_assert_ptr_nonnull(strstr(out.data, "\n  /orgs/<org>/runs/<run>/ctl\n      commands, "
+					       "one per line:\n        ban, unban, remove-from-pr, "
+					       "resume <text>, refresh, pr <pr-id> <state>\n"));
 	for (size_t i = 1; i < cgfs_route_count(); i++) {
 		const struct cgfs_route *row = cgfs_route_at(i);
 		char name[64];

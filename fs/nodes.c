@@ -117,7 +117,6 @@ struct cgfs_nodes *cgfs_nodes_new(void)
 		free(t);
 		return NULL;
 	}
-	t->root.org = t->root.run = t->root.repo = t->root.user = -1;
 	pthread_mutex_init(&t->lock, NULL);
 	t->root.ino = CGFS_ROOT_INO;
 	t->next_ino = CGFS_ROOT_INO + 1;

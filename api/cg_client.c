@@ -8,7 +8,6 @@
 #include "cg_client.h"
 
 #include <errno.h>
-#include <inttypes.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>

@@ -1,13 +1,13 @@
-/* cg_client.c - requests, retries and the 25 operations (see cg_client.h).
+/* cg_client.c - the client: attempts, retries and the 25 operations.
  *
- * Every operation goes through call(): path from the endpoint table, rate
- * limit, transport, status to errno, retry policy.  The operations
- * themselves only build their arguments and pick a model parser.
+ * Every operation is one op() call: the request is built from the
+ * endpoint table's row (cg_request.h), sent by call() (rate limit,
+ * transport, status to errno, retry policy) and parsed with the row's
+ * model.  The operation functions only name their arguments.
  */
 #include "cg_client.h"
 
 #include <errno.h>
-#include <inttypes.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -19,6 +19,8 @@
 
 #include "cg_auth.h"
 #include "cg_http.h"
+#include "cg_json.h"
+#include "cg_request.h"
 #include "cg_retry.h"
 
 /* The least time a retry must have before the deadline (seconds). */
@@ -156,34 +158,6 @@ void cg_client_free(struct cg_client *c)
 
 /* ---- the request core ------------------------------------------------------ */
 
-/* Fill the {placeholders} of a path template with ids, in order. */
-static int build_path(const char *tmpl, const int64_t *ids, size_t nids,
-		      char *buf, size_t size)
-{
-	size_t n = 0, used = 0;
-	int w;
-
-	for (const char *p = tmpl; *p; p++) {
-		if (*p == '{') {
-			const char *close = strchr(p, '}');
-
-			if (!close || used >= nids)
-				return -EINVAL;
-			w = snprintf(buf + n, size - n, "%" PRId64, ids[used++]);
-			if (w < 0 || (size_t)w >= size - n)
-				return -ENAMETOOLONG;
-			n += (size_t)w;
-			p = close;
-			continue;
-		}
-		if (n + 1 >= size)
-			return -ENAMETOOLONG;
-		buf[n++] = *p;
-	}
-	buf[n] = '\0';
-	return used == nids ? 0 : -EINVAL;
-}
-
 static void sleep_seconds(double s)
 {
 	struct timespec ts;
@@ -290,37 +264,18 @@ static int attempt(struct cg_client *c, enum cg_endpoint ep, const char *url,
 	return ret;
 }
 
-/* Send a request for endpoint ep and return its JSON answer in *out
- * (caller frees with cJSON_Delete).  ids fill the path template; query is
- * appended as is (already escaped) when not NULL; body is sent as JSON. */
-static int call(struct cg_client *c, enum cg_endpoint ep, const int64_t *ids,
-		size_t nids, const char *query, const cJSON *body, cJSON **out,
-		struct cg_error *err)
+/* Send the request (url, JSON body text or NULL) of endpoint ep and return
+ * its JSON answer in *out (caller frees with cJSON_Delete), retrying as
+ * the row allows within the client's deadline. */
+static int call(struct cg_client *c, enum cg_endpoint ep, const char *url,
+		const char *body_text, cJSON **out, struct cg_error *err)
 {
 	const struct cg_endpoint_info *info = cg_endpoint_info(ep);
 	double deadline = cg_monotonic() + (double)c->deadline_ms / 1000.0;
 	struct cg_error last = { 0 };
-	char path[512], *url = NULL, *body_text = NULL;
 	double retry_after, delay;
-	size_t url_len;
 	int ret;
 
-	ret = build_path(info->path, ids, nids, path, sizeof(path));
-	if (ret) {
-		cg_error_set(&last, 0, -ret, "bad arguments for %s", info->name);
-		goto out;
-	}
-	url_len = strlen(c->base_url) + strlen(path) + (query ? strlen(query) + 1 : 0) + 1;
-	url = malloc(url_len);
-	if (body)
-		body_text = cJSON_PrintUnformatted(body);
-	if (!url || (body && !body_text)) {
-		ret = -ENOMEM;
-		cg_error_set(&last, 0, ENOMEM, "out of memory");
-		goto out;
-	}
-	snprintf(url, url_len, "%s%s%s%s", c->base_url, path, query ? "?" : "",
-		 query ? query : "");
 	for (int n = 1;; n++) {
 		ret = attempt(c, ep, url, body_text, deadline, out, &retry_after, &last);
 		if (!ret || !info->retry || !worth_retrying(ret, last.http_status) ||
@@ -339,476 +294,195 @@ static int call(struct cg_client *c, enum cg_endpoint ep, const int64_t *ids,
 		sleep_seconds(delay);
 		count(c, ep, ST_RETRIES, 1);
 	}
-out:
 	if (ret) {
 		count(c, ep, ST_ERRORS, 1);
 		cg_redact(last.message, sizeof(last.message), c->token);
 		if (err)
 			*err = last;
 	}
-	free(url);
-	free(body_text);
 	return ret;
 }
 
-/* Finish an operation: parse the answer with the model's parser result. */
-static int parsed(int parse_ret, cJSON *json, enum cg_endpoint ep, struct cg_error *err)
+/* The one body of every operation: build the request from the arguments
+ * (refusals are not counted as calls), send it, parse the answer with the
+ * endpoint's model into out. */
+static int op(struct cg_client *c, enum cg_endpoint ep, const struct cg_op_args *a,
+	      void *out, struct cg_error *err)
 {
+	const struct cg_endpoint_info *info = cg_endpoint_info(ep);
+	struct cg_request req;
+	cJSON *json = NULL;
+	int ret;
+
+	ret = cg_request_build(c->base_url, ep, a, &req, err);
+	if (ret)
+		return ret;
+	ret = call(c, ep, req.url, req.body, &json, err);
+	cg_request_free(&req);
+	if (ret)
+		return ret;
+	ret = cg_json_parse(info->answer, json, out);
 	cJSON_Delete(json);
-	if (parse_ret) {
-		cg_error_set(err, 200, EIO, "unexpected answer shape from %s",
-			     cg_endpoint_info(ep)->name);
+	if (ret) {
+		cg_error_set(err, 200, EIO, "unexpected answer shape from %s", info->name);
 		return -EIO;
 	}
 	return 0;
 }
 
-/* Append "&name=value" (or "name=value" at the start), percent-encoding
- * the value.  Returns -ENAMETOOLONG when buf is too small. */
-static int query_add(char *buf, size_t size, const char *name, const char *value)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	size_t n = strlen(buf);
-	int w = snprintf(buf + n, size - n, "%s%s=", n ? "&" : "", name);
-
-	if (w < 0 || (size_t)w >= size - n)
-		return -ENAMETOOLONG;
-	n += (size_t)w;
-	for (const unsigned char *p = (const unsigned char *)value; *p; p++) {
-		int plain = (*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
-			    (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' ||
-			    *p == '.' || *p == '~';
-
-		if (n + (plain ? 1 : 3) >= size)
-			return -ENAMETOOLONG;
-		if (plain) {
-			buf[n++] = (char)*p;
-		} else {
-			buf[n++] = '%';
-			buf[n++] = hex[*p >> 4];
-			buf[n++] = hex[*p & 15];
-		}
-	}
-	buf[n] = '\0';
-	return 0;
-}
-
-static int query_add_int(char *buf, size_t size, const char *name, int64_t value)
-{
-	char num[32];
-
-	snprintf(num, sizeof(num), "%" PRId64, value);
-	return query_add(buf, size, name, num);
-}
-
-static int query_page(char *buf, size_t size, int64_t skip, int64_t limit)
-{
-	buf[0] = '\0';
-	if (query_add_int(buf, size, "skip", skip) ||
-	    query_add_int(buf, size, "limit", limit))
-		return -ENAMETOOLONG;
-	return 0;
-}
-
-static int bad_argument(struct cg_error *err, const char *what)
-{
-	cg_error_set(err, 0, EINVAL, "%s", what);
-	return -EINVAL;
-}
+#define ARGS(...) (&(const struct cg_op_args){ __VA_ARGS__ })
 
 /* ---- operations ------------------------------------------------------------ */
 
 int cg_list_users(struct cg_client *c, int64_t org, int64_t skip, int64_t limit,
 		  struct cg_user_page *out, struct cg_error *err)
 {
-	int64_t ids[] = { org };
-	char query[64];
-	cJSON *json = NULL;
-	int ret;
-
-	query_page(query, sizeof(query), skip, limit);
-	ret = call(c, CG_EP_LIST_USERS, ids, 1, query, NULL, &json, err);
-	return ret ? ret : parsed(cg_user_page_parse(json, out), json, CG_EP_LIST_USERS, err);
+	return op(c, CG_EP_LIST_USERS, ARGS(.org_id = org, .skip = skip, .limit = limit), out, err);
 }
 
 int cg_get_user(struct cg_client *c, int64_t org, int64_t user,
 		struct cg_user *out, struct cg_error *err)
 {
-	int64_t ids[] = { org, user };
-	cJSON *json = NULL;
-	int ret = call(c, CG_EP_GET_USER, ids, 2, NULL, NULL, &json, err);
-
-	return ret ? ret : parsed(cg_user_parse(json, out), json, CG_EP_GET_USER, err);
+	return op(c, CG_EP_GET_USER, ARGS(.org_id = org, .user_id = user), out, err);
 }
 
 int cg_get_me(struct cg_client *c, struct cg_user *out, struct cg_error *err)
 {
-	cJSON *json = NULL;
-	int ret = call(c, CG_EP_GET_ME, NULL, 0, NULL, NULL, &json, err);
-
-	return ret ? ret : parsed(cg_user_parse(json, out), json, CG_EP_GET_ME, err);
-}
-
-/* Add "images": [...] to body when there are any. */
-static int add_images(cJSON *body, const char *const *images, size_t n)
-{
-	cJSON *arr;
-
-	if (!n)
-		return 0;
-	arr = cJSON_AddArrayToObject(body, "images");
-	if (!arr)
-		return -ENOMEM;
-	for (size_t i = 0; i < n; i++) {
-		cJSON *s = cJSON_CreateString(images[i]);
-
-		if (!s || !cJSON_AddItemToArray(arr, s)) {
-			cJSON_Delete(s);
-			return -ENOMEM;
-		}
-	}
-	return 0;
-}
-
-/* Build the JSON body of a create; -EINVAL (with err) for metadata that
- * is not a JSON object, -ENOMEM. */
-static int create_run_body(const struct cg_create_run_req *req, cJSON **out,
-			   struct cg_error *err)
-{
-	cJSON *body = cJSON_CreateObject(), *meta;
-
-	if (!body)
-		goto out_nomem;
-	if (!cJSON_AddStringToObject(body, "prompt", req->prompt) ||
-	    add_images(body, req->images, req->n_images))
-		goto out_free_body;
-	if (req->metadata_json) {
-		meta = cJSON_Parse(req->metadata_json);
-		if (!cJSON_IsObject(meta)) {
-			cJSON_Delete(meta);
-			cJSON_Delete(body);
-			return bad_argument(err, "metadata must be a JSON object");
-		}
-		cJSON_AddItemToObject(body, "metadata", meta);
-	}
-	if ((req->repo_id != CG_NONE &&
-	     !cJSON_AddNumberToObject(body, "repo_id", (double)req->repo_id)) ||
-	    (req->model && !cJSON_AddStringToObject(body, "model", req->model)) ||
-	    (req->agent_type && !cJSON_AddStringToObject(body, "agent_type", req->agent_type)))
-		goto out_free_body;
-	*out = body;
-	return 0;
-out_free_body:
-	cJSON_Delete(body);
-out_nomem:
-	cg_error_set(err, 0, ENOMEM, "out of memory");
-	return -ENOMEM;
+	return op(c, CG_EP_GET_ME, ARGS(0), out, err);
 }
 
 int cg_create_run(struct cg_client *c, int64_t org, const struct cg_create_run_req *req,
 		  struct cg_run *out, struct cg_error *err)
 {
-	int64_t ids[] = { org };
-	cJSON *json = NULL, *body = NULL;
-	int ret;
-
-	if (!req->prompt)
-		return bad_argument(err, "a run needs a prompt");
-	ret = create_run_body(req, &body, err);
-	if (ret)
-		return ret;
-	ret = call(c, CG_EP_CREATE_RUN, ids, 1, NULL, body, &json, err);
-	cJSON_Delete(body);
-	return ret ? ret : parsed(cg_run_parse(json, out), json, CG_EP_CREATE_RUN, err);
+	return op(c, CG_EP_CREATE_RUN, ARGS(.org_id = org, .create = req), out, err);
 }
 
 int cg_get_run(struct cg_client *c, int64_t org, int64_t run,
 	       struct cg_run *out, struct cg_error *err)
 {
-	int64_t ids[] = { org, run };
-	cJSON *json = NULL;
-	int ret = call(c, CG_EP_GET_RUN, ids, 2, NULL, NULL, &json, err);
-
-	return ret ? ret : parsed(cg_run_parse(json, out), json, CG_EP_GET_RUN, err);
+	return op(c, CG_EP_GET_RUN, ARGS(.org_id = org, .agent_run_id = run), out, err);
 }
 
 int cg_list_runs(struct cg_client *c, int64_t org, const struct cg_run_filter *filter,
 		 int64_t skip, int64_t limit, struct cg_run_page *out, struct cg_error *err)
 {
-	int64_t ids[] = { org };
-	char query[256];
-	cJSON *json = NULL;
-	int ret;
-
-	query[0] = '\0';
-	if (filter && filter->user_id != CG_NONE)
-		query_add_int(query, sizeof(query), "user_id", filter->user_id);
-	if (filter && filter->source_type &&
-	    query_add(query, sizeof(query), "source_type", filter->source_type))
-		return bad_argument(err, "source_type is too long");
-	query_add_int(query, sizeof(query), "skip", skip);
-	query_add_int(query, sizeof(query), "limit", limit);
-	ret = call(c, CG_EP_LIST_RUNS, ids, 1, query, NULL, &json, err);
-	return ret ? ret : parsed(cg_run_page_parse(json, out), json, CG_EP_LIST_RUNS, err);
+	return op(c, CG_EP_LIST_RUNS, ARGS(.org_id = org, .filter = filter, .skip = skip,
+					   .limit = limit), out, err);
 }
 
 int cg_resume_run(struct cg_client *c, int64_t org, int64_t run, const char *prompt,
 		  const char *const *images, size_t n_images,
 		  struct cg_run *out, struct cg_error *err)
 {
-	int64_t ids[] = { org };
-	cJSON *json = NULL, *body;
-	int ret;
-
-	if (!prompt)
-		return bad_argument(err, "a resume needs a prompt");
-	body = cJSON_CreateObject();
-	if (!body || !cJSON_AddNumberToObject(body, "agent_run_id", (double)run) ||
-	    !cJSON_AddStringToObject(body, "prompt", prompt) ||
-	    add_images(body, images, n_images)) {
-		cJSON_Delete(body);
-		cg_error_set(err, 0, ENOMEM, "out of memory");
-		return -ENOMEM;
-	}
-	ret = call(c, CG_EP_RESUME_RUN, ids, 1, NULL, body, &json, err);
-	cJSON_Delete(body);
-	return ret ? ret : parsed(cg_run_parse(json, out), json, CG_EP_RESUME_RUN, err);
-}
-
-/* ban, unban and remove-from-pr share their body and answer. */
-static int run_action(struct cg_client *c, enum cg_endpoint ep, int64_t org, int64_t run,
-		      struct cg_message *out, struct cg_error *err)
-{
-	int64_t ids[] = { org };
-	cJSON *json = NULL, *body;
-	int ret;
-
-	body = cJSON_CreateObject();
-	if (!body || !cJSON_AddNumberToObject(body, "agent_run_id", (double)run)) {
-		cJSON_Delete(body);
-		cg_error_set(err, 0, ENOMEM, "out of memory");
-		return -ENOMEM;
-	}
-	ret = call(c, ep, ids, 1, NULL, body, &json, err);
-	cJSON_Delete(body);
-	return ret ? ret : parsed(cg_message_parse(json, out), json, ep, err);
+	return op(c, CG_EP_RESUME_RUN, ARGS(.org_id = org, .agent_run_id = run, .prompt = prompt,
+					    .images = images, .n_images = n_images), out, err);
 }
 
 int cg_ban_run(struct cg_client *c, int64_t org, int64_t run,
 	       struct cg_message *out, struct cg_error *err)
 {
-	return run_action(c, CG_EP_BAN_RUN, org, run, out, err);
+	return op(c, CG_EP_BAN_RUN, ARGS(.org_id = org, .agent_run_id = run), out, err);
 }
 
 int cg_unban_run(struct cg_client *c, int64_t org, int64_t run,
 		 struct cg_message *out, struct cg_error *err)
 {
-	return run_action(c, CG_EP_UNBAN_RUN, org, run, out, err);
+	return op(c, CG_EP_UNBAN_RUN, ARGS(.org_id = org, .agent_run_id = run), out, err);
 }
 
 int cg_remove_from_pr(struct cg_client *c, int64_t org, int64_t run,
 		      struct cg_message *out, struct cg_error *err)
 {
-	return run_action(c, CG_EP_REMOVE_FROM_PR, org, run, out, err);
+	return op(c, CG_EP_REMOVE_FROM_PR, ARGS(.org_id = org, .agent_run_id = run), out, err);
 }
 
 int cg_list_repos(struct cg_client *c, int64_t org, int64_t skip, int64_t limit,
 		  struct cg_repo_page *out, struct cg_error *err)
 {
-	int64_t ids[] = { org };
-	char query[64];
-	cJSON *json = NULL;
-	int ret;
-
-	query_page(query, sizeof(query), skip, limit);
-	ret = call(c, CG_EP_LIST_REPOS, ids, 1, query, NULL, &json, err);
-	return ret ? ret : parsed(cg_repo_page_parse(json, out), json, CG_EP_LIST_REPOS, err);
+	return op(c, CG_EP_LIST_REPOS, ARGS(.org_id = org, .skip = skip, .limit = limit), out, err);
 }
 
 int cg_get_check_suite(struct cg_client *c, int64_t org, int64_t repo,
 		       struct cg_check_suite *out, struct cg_error *err)
 {
-	int64_t ids[] = { org };
-	char query[48] = "";
-	cJSON *json = NULL;
-	int ret;
-
-	query_add_int(query, sizeof(query), "repo_id", repo);
-	ret = call(c, CG_EP_GET_CHECK_SUITE, ids, 1, query, NULL, &json, err);
-	return ret ? ret : parsed(cg_check_suite_parse(json, out), json, CG_EP_GET_CHECK_SUITE, err);
+	return op(c, CG_EP_GET_CHECK_SUITE, ARGS(.org_id = org, .repo_id = repo), out, err);
 }
 
 int cg_put_check_suite(struct cg_client *c, int64_t org, int64_t repo,
 		       const char *settings_json, struct cg_message *out,
 		       struct cg_error *err)
 {
-	int64_t ids[] = { org };
-	char query[48] = "";
-	cJSON *json = NULL, *body;
-	int ret;
-
-	body = settings_json ? cJSON_Parse(settings_json) : NULL;
-	if (!cJSON_IsObject(body)) {
-		cJSON_Delete(body);
-		return bad_argument(err, "check-suite settings must be a JSON object");
-	}
-	query_add_int(query, sizeof(query), "repo_id", repo);
-	ret = call(c, CG_EP_PUT_CHECK_SUITE, ids, 1, query, body, &json, err);
-	cJSON_Delete(body);
-	return ret ? ret : parsed(cg_message_parse(json, out), json, CG_EP_PUT_CHECK_SUITE, err);
+	return op(c, CG_EP_PUT_CHECK_SUITE, ARGS(.org_id = org, .repo_id = repo,
+						 .settings_json = settings_json), out, err);
 }
 
 int cg_edit_pr(struct cg_client *c, int64_t org, int64_t repo, int64_t pr,
 	       const char *state, struct cg_pr_edit *out, struct cg_error *err)
 {
-	static const char *const states[] = { "open", "closed", "draft", "ready_for_review" };
-	enum cg_endpoint ep = repo == CG_NONE ? CG_EP_EDIT_PR : CG_EP_EDIT_REPO_PR;
-	int64_t ids[] = { org, repo == CG_NONE ? pr : repo, pr };
-	cJSON *json = NULL, *body;
-	int known = 0, ret;
-
-	for (size_t i = 0; state && i < sizeof(states) / sizeof(states[0]); i++)
-		known |= !strcmp(state, states[i]);
-	if (!known)
-		return bad_argument(err, "PR state must be open, closed, draft or ready_for_review");
-	body = cJSON_CreateObject();
-	if (!body || !cJSON_AddStringToObject(body, "state", state)) {
-		cJSON_Delete(body);
-		cg_error_set(err, 0, ENOMEM, "out of memory");
-		return -ENOMEM;
-	}
-	ret = call(c, ep, ids, repo == CG_NONE ? 2 : 3, NULL, body, &json, err);
-	cJSON_Delete(body);
-	return ret ? ret : parsed(cg_pr_edit_parse(json, out), json, ep, err);
+	return op(c, repo == CG_NONE ? CG_EP_EDIT_PR : CG_EP_EDIT_REPO_PR,
+		  ARGS(.org_id = org, .repo_id = repo, .pr_id = pr, .state = state), out, err);
 }
 
 int cg_get_integrations(struct cg_client *c, int64_t org,
 			struct cg_integrations *out, struct cg_error *err)
 {
-	int64_t ids[] = { org };
-	cJSON *json = NULL;
-	int ret = call(c, CG_EP_INTEGRATIONS, ids, 1, NULL, NULL, &json, err);
-
-	return ret ? ret : parsed(cg_integrations_parse(json, out), json, CG_EP_INTEGRATIONS, err);
+	return op(c, CG_EP_INTEGRATIONS, ARGS(.org_id = org), out, err);
 }
 
 int cg_generate_setup_commands(struct cg_client *c, int64_t org, int64_t repo,
 			       const char *prompt, struct cg_started_run *out,
 			       struct cg_error *err)
 {
-	int64_t ids[] = { org };
-	cJSON *json = NULL, *body;
-	int ret;
-
-	body = cJSON_CreateObject();
-	if (!body || !cJSON_AddNumberToObject(body, "repo_id", (double)repo) ||
-	    (prompt && !cJSON_AddStringToObject(body, "prompt", prompt))) {
-		cJSON_Delete(body);
-		cg_error_set(err, 0, ENOMEM, "out of memory");
-		return -ENOMEM;
-	}
-	ret = call(c, CG_EP_SETUP_COMMANDS, ids, 1, NULL, body, &json, err);
-	cJSON_Delete(body);
-	return ret ? ret : parsed(cg_started_run_parse(json, out), json, CG_EP_SETUP_COMMANDS, err);
+	return op(c, CG_EP_SETUP_COMMANDS, ARGS(.org_id = org, .repo_id = repo, .prompt = prompt),
+		  out, err);
 }
 
 int cg_list_orgs(struct cg_client *c, int64_t skip, int64_t limit,
 		 struct cg_org_page *out, struct cg_error *err)
 {
-	char query[64];
-	cJSON *json = NULL;
-	int ret;
-
-	query_page(query, sizeof(query), skip, limit);
-	ret = call(c, CG_EP_LIST_ORGS, NULL, 0, query, NULL, &json, err);
-	return ret ? ret : parsed(cg_org_page_parse(json, out), json, CG_EP_LIST_ORGS, err);
+	return op(c, CG_EP_LIST_ORGS, ARGS(.skip = skip, .limit = limit), out, err);
 }
 
 int cg_get_mcp_providers(struct cg_client *c, struct cg_oauth_provider_list *out,
 			 struct cg_error *err)
 {
-	cJSON *json = NULL;
-	int ret = call(c, CG_EP_MCP_PROVIDERS, NULL, 0, NULL, NULL, &json, err);
-
-	return ret ? ret : parsed(cg_oauth_provider_list_parse(json, out), json,
-				  CG_EP_MCP_PROVIDERS, err);
+	return op(c, CG_EP_MCP_PROVIDERS, ARGS(0), out, err);
 }
 
 int cg_get_oauth_status(struct cg_client *c, int64_t org, struct cg_string_list *out,
 			struct cg_error *err)
 {
-	char query[48] = "";
-	cJSON *json = NULL;
-	int ret;
-
-	query_add_int(query, sizeof(query), "org_id", org);
-	ret = call(c, CG_EP_OAUTH_STATUS, NULL, 0, query, NULL, &json, err);
-	return ret ? ret : parsed(cg_oauth_status_parse(json, out), json, CG_EP_OAUTH_STATUS, err);
+	return op(c, CG_EP_OAUTH_STATUS, ARGS(.org_id = org), out, err);
 }
 
 int cg_revoke_oauth(struct cg_client *c, int64_t org, const char *provider,
 		    struct cg_message *out, struct cg_error *err)
 {
-	char query[320] = "";
-	cJSON *json = NULL;
-	int ret;
-
-	if (!provider || !*provider || query_add(query, sizeof(query), "provider", provider))
-		return bad_argument(err, "a provider name (up to 80 bytes) is needed");
-	query_add_int(query, sizeof(query), "org_id", org);
-	ret = call(c, CG_EP_OAUTH_REVOKE, NULL, 0, query, NULL, &json, err);
-	return ret ? ret : parsed(cg_message_parse(json, out), json, CG_EP_OAUTH_REVOKE, err);
+	return op(c, CG_EP_OAUTH_REVOKE, ARGS(.org_id = org, .provider = provider), out, err);
 }
 
 int cg_analyze_sandbox_logs(struct cg_client *c, int64_t org, int64_t sandbox,
 			    struct cg_started_run *out, struct cg_error *err)
 {
-	int64_t ids[] = { org, sandbox };
-	cJSON *json = NULL;
-	int ret = call(c, CG_EP_ANALYZE_LOGS, ids, 2, NULL, NULL, &json, err);
-
-	return ret ? ret : parsed(cg_started_run_parse(json, out), json, CG_EP_ANALYZE_LOGS, err);
+	return op(c, CG_EP_ANALYZE_LOGS, ARGS(.org_id = org, .sandbox_id = sandbox), out, err);
 }
 
 int cg_get_cli_rules(struct cg_client *c, int64_t org, struct cg_cli_rules *out,
 		     struct cg_error *err)
 {
-	int64_t ids[] = { org };
-	cJSON *json = NULL;
-	int ret = call(c, CG_EP_CLI_RULES, ids, 1, NULL, NULL, &json, err);
-
-	return ret ? ret : parsed(cg_cli_rules_parse(json, out), json, CG_EP_CLI_RULES, err);
+	return op(c, CG_EP_CLI_RULES, ARGS(.org_id = org), out, err);
 }
 
 int cg_slack_connect_token(struct cg_client *c, int64_t org, struct cg_slack_token *out,
 			   struct cg_error *err)
 {
-	cJSON *json = NULL, *body;
-	int ret;
-
-	body = cJSON_CreateObject();
-	if (!body || !cJSON_AddNumberToObject(body, "org_id", (double)org)) {
-		cJSON_Delete(body);
-		cg_error_set(err, 0, ENOMEM, "out of memory");
-		return -ENOMEM;
-	}
-	ret = call(c, CG_EP_SLACK_TOKEN, NULL, 0, NULL, body, &json, err);
-	cJSON_Delete(body);
-	return ret ? ret : parsed(cg_slack_token_parse(json, out), json, CG_EP_SLACK_TOKEN, err);
+	return op(c, CG_EP_SLACK_TOKEN, ARGS(.org_id = org), out, err);
 }
 
 int cg_get_run_logs(struct cg_client *c, int64_t org, int64_t run, int64_t skip,
 		    int64_t limit, int reverse, struct cg_run_logs *out,
 		    struct cg_error *err)
 {
-	int64_t ids[] = { org, run };
-	char query[96];
-	cJSON *json = NULL;
-	int ret;
-
-	query_page(query, sizeof(query), skip, limit);
-	if (reverse)
-		query_add(query, sizeof(query), "reverse", "true");
-	ret = call(c, CG_EP_RUN_LOGS, ids, 2, query, NULL, &json, err);
-	return ret ? ret : parsed(cg_run_logs_parse(json, out), json, CG_EP_RUN_LOGS, err);
+	return op(c, CG_EP_RUN_LOGS, ARGS(.org_id = org, .agent_run_id = run, .skip = skip,
+					  .limit = limit, .reverse = reverse), out, err);
 }

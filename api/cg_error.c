@@ -75,29 +75,13 @@ int cg_errno_from_curl(int curl_code)
 	return EIO;
 }
 
+/* glibc knows every errno's name (strerrorname_np, glibc 2.32); it names
+ * 0 "0" and gives NULL for unknown values, both "E?" here. */
 const char *cg_errno_name(int err)
 {
-	static const struct {
-		int err;
-		const char *name;
-	} names[] = {
-		{ EPERM, "EPERM" },         { ENOENT, "ENOENT" },
-		{ EINTR, "EINTR" },         { EIO, "EIO" },
-		{ ENOMEM, "ENOMEM" },       { EACCES, "EACCES" },
-		{ EEXIST, "EEXIST" },       { ENOTDIR, "ENOTDIR" },
-		{ EISDIR, "EISDIR" },       { EINVAL, "EINVAL" },
-		{ EFBIG, "EFBIG" },         { ENOSPC, "ENOSPC" },
-		{ EROFS, "EROFS" },         { EAGAIN, "EAGAIN" },
-		{ EPROTO, "EPROTO" },       { ECONNRESET, "ECONNRESET" },
-		{ ETIMEDOUT, "ETIMEDOUT" }, { EHOSTUNREACH, "EHOSTUNREACH" },
-		{ EDQUOT, "EDQUOT" },       { ENOTEMPTY, "ENOTEMPTY" },
-		{ ENOSYS, "ENOSYS" },       { EBADF, "EBADF" },
-		{ ENAMETOOLONG, "ENAMETOOLONG" },
-	};
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (names[i].err == err)
-			return names[i].name;
-	return "E?";
+	const char *name = err > 0 ? strerrorname_np(err) : NULL;
+
+	return name ? name : "E?";
 }
 
 void cg_error_set(struct cg_error *e, long http_status, int err,

@@ -5,12 +5,9 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <time.h>
 
 #include <curl/curl.h>
 
-#include "cg_retry.h"
 
 /* pool_lock guards pool[]/npool; share_locks[] are libcurl's share locks. */
 struct cg_http {
@@ -26,7 +23,6 @@ struct sink {
 	char *data;
 	size_t len, cap, max;
 	int too_big;
-	double retry_after;
 };
 
 static pthread_once_t global_once = PTHREAD_ONCE_INIT;
@@ -161,33 +157,27 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *user)
 	return n;
 }
 
-static size_t on_header(char *line, size_t size, size_t nmemb, void *user)
+/* Seconds the server asked us to wait, or -1 without a Retry-After.
+ * libcurl parses both forms (delta-seconds and HTTP-date) but answers 0
+ * for "no header" as for "now", so the header API tells them apart; a
+ * date in the past is "now". */
+static double retry_after_of(CURL *easy)
 {
-	struct sink *s = user;
-	size_t n = size * nmemb;
-	static const char name[] = "retry-after:";
-	char value[128];
+	struct curl_header *h;
+	curl_off_t wait = 0;
 
-	if (n > sizeof(name) - 1 && !strncasecmp(line, name, sizeof(name) - 1)) {
-		size_t vlen = n - (sizeof(name) - 1);
-
-		if (vlen >= sizeof(value))
-			vlen = sizeof(value) - 1;
-		memcpy(value, line + sizeof(name) - 1, vlen);
-		value[vlen] = '\0';
-		s->retry_after = cg_retry_after_parse(value, time(NULL));
-	} else if (n >= 5 && !strncmp(line, "HTTP/", 5)) {
-		/* A new response (after a 100 Continue, say) starts afresh. */
-		s->retry_after = -1;
-	}
-	return n;
+	if (curl_easy_header(easy, "Retry-After", 0, CURLH_HEADER, -1, &h) != CURLHE_OK)
+		return -1;
+	if (curl_easy_getinfo(easy, CURLINFO_RETRY_AFTER, &wait) != CURLE_OK)
+		return -1;
+	return wait > 0 ? (double)wait : 0;
 }
 
 int cg_http_perform(struct cg_http *h, const struct cg_http_request *req,
 		    struct cg_http_response *resp, struct cg_error *err)
 {
 	struct curl_slist *headers = NULL, *tmp;
-	struct sink sink = { .max = req->max_body, .retry_after = -1 };
+	struct sink sink = { .max = req->max_body };
 	char errbuf[CURL_ERROR_SIZE] = "";
 	CURLcode rc;
 	CURL *easy;
@@ -244,8 +234,6 @@ int cg_http_perform(struct cg_http *h, const struct cg_http_request *req,
 	curl_easy_setopt(easy, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)req->max_body);
 	curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(easy, CURLOPT_WRITEDATA, &sink);
-	curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(easy, CURLOPT_HEADERDATA, &sink);
 	curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, errbuf);
 	/* libcurl silently resends a request whose reused connection died
 	 * before an answer; that must not happen to a request that may not be
@@ -277,7 +265,7 @@ int cg_http_perform(struct cg_http *h, const struct cg_http_request *req,
 	resp->status = status;
 	resp->body = sink.data ? sink.data : strdup("");
 	resp->len = sink.len;
-	resp->retry_after = sink.retry_after;
+	resp->retry_after = retry_after_of(easy);
 	if (!resp->body) {
 		cg_error_set(err, 0, ENOMEM, "out of memory");
 		ret = -ENOMEM;

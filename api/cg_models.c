@@ -1,369 +1,22 @@
-/* cg_models.c - cJSON -> C structs for the Codegen API's objects.
+/* cg_models.c - the model tables of the Codegen API's objects.
  *
- * Every model is a table of fields (JSON key, kind, offset in the struct);
- * one generic walker parses and frees them, and one generic item parser
- * handles every array and map (pages, PRs, logs, string lists, settings
- * maps).  Adding a field is one table row.  Contract: cg_models.h.
+ * One table of fields per object (cg_json.h does the walking); a few
+ * models add a step the table cannot say (a run's parsed created_at, a log
+ * entry's object-or-string observation, the run-logs envelope, the
+ * shapes of bare arrays).  The public parse/free pairs are generated from
+ * one list at the end.  Contract: cg_models.h.
  */
-#include <errno.h>
-#include <stdbool.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <time.h>
-
 #include "cg_models.h"
 
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-
-/* ---- JSON scalars ---------------------------------------------------------- */
-
-/* JSON numbers are doubles: above 2^53 they are no longer exact ids. */
-#define MAX_EXACT_INT 9007199254740992.0
-
-/* An integer, or a string of decimal digits (some endpoints quote ids).
- * Writes *out only when the value is usable. */
-static bool json_int(const cJSON *item, int64_t *out)
-{
-	const char *s;
-	char *end;
-	long long v;
-	double d;
-
-	if (cJSON_IsNumber(item)) {
-		d = item->valuedouble;
-		if (!(d >= -MAX_EXACT_INT && d <= MAX_EXACT_INT))
-			return false;
-		if ((double)(int64_t)d != d)
-			return false;
-		*out = (int64_t)d;
-		return true;
-	}
-	if (!cJSON_IsString(item) || !item->valuestring)
-		return false;
-	s = item->valuestring;
-	if (!*s || s[strspn(s, "0123456789")])
-		return false;
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (errno || *end)
-		return false;
-	*out = v;
-	return true;
-}
-
-/* Compact JSON text of item; NULL for a missing item or JSON null.
- * cJSON allocates with malloc (codegen-fs installs no hooks), so the
- * result is released with free() like every other string we hand out. */
-static int json_text(const cJSON *item, char **out)
-{
-	*out = NULL;
-	if (!item || cJSON_IsNull(item))
-		return 0;
-	*out = cJSON_PrintUnformatted(item);
-	return *out ? 0 : -ENOMEM;
-}
-
-/* A string field shown as text: strings as they are (bytes untouched),
- * numbers and booleans as their JSON text, anything else NULL. */
-static int scalar_text(const cJSON *item, char **out)
-{
-	*out = NULL;
-	if (cJSON_IsString(item) && item->valuestring)
-		*out = strdup(item->valuestring);
-	else if (cJSON_IsNumber(item))
-		*out = cJSON_PrintUnformatted(item);
-	else if (cJSON_IsBool(item))
-		*out = strdup(cJSON_IsTrue(item) ? "true" : "false");
-	else
-		return 0;
-	return *out ? 0 : -ENOMEM;
-}
-
-/* ---- table-driven models ------------------------------------------------ */
-
-struct model;
-
-enum field_kind {
-	F_ID,     /* required integer: -EIO when unusable */
-	F_INT,    /* optional integer: CG_NONE when unusable */
-	F_TRI,    /* tri-state boolean */
-	F_STR,    /* scalar_text() */
-	F_JSON,   /* json_text() of the value */
-	F_RAW,    /* json_text() of the whole object */
-	F_ARRAY,  /* items of an array, parsed with elem */
-	F_MAP,    /* members of an object, parsed with elem */
-};
-
-#define FIELD_REQUIRED	0x1  /* F_STR: NULL fails; F_ARRAY/F_MAP: wrong type fails */
-#define FIELD_SKIP_BAD	0x2  /* F_ARRAY/F_MAP: drop items that fail with -EIO */
-
-struct field {
-	const char *key;
-	const char *sub;          /* when set, the value is json[key][sub] */
-	enum field_kind kind;
-	unsigned flags;
-	size_t off;               /* where the value goes */
-	size_t off_n;             /* F_ARRAY/F_MAP: where the count goes */
-	const struct model *elem; /* F_ARRAY/F_MAP */
-};
-
-/* parse() fills a zeroed *out; on failure it leaves *out zeroed.
- * free() releases what *out owns and zeroes it. */
-struct model {
-	size_t size;
-	int (*parse)(const struct model *m, const cJSON *json, void *out);
-	void (*free)(const struct model *m, void *p);
-	const struct field *fields;
-	size_t n_fields;
-};
-
-#define FLD(k, kind_, T, m)	{ .key = (k), .kind = (kind_), .off = offsetof(T, m) }
-#define ID_FIELD(T, m)		FLD(#m, F_ID, T, m)
-#define INT_FIELD(T, m)		FLD(#m, F_INT, T, m)
-#define TRI_FIELD(T, m)		FLD(#m, F_TRI, T, m)
-#define STR_FIELD(T, m)		FLD(#m, F_STR, T, m)
-#define JSON_FIELD(T, m)	FLD(#m, F_JSON, T, m)
-#define RAW_FIELD(T)		FLD(NULL, F_RAW, T, raw)
-#define SUB_FIELD(k, s, kind_, T, m) \
-	{ .key = (k), .sub = (s), .kind = (kind_), .off = offsetof(T, m) }
-#define REQ_STR_FIELD(T, m) \
-	{ .key = #m, .kind = F_STR, .flags = FIELD_REQUIRED, .off = offsetof(T, m) }
-#define LIST_FIELD(k, kind_, fl, T, m, nm, el) \
-	{ .key = (k), .kind = (kind_), .flags = (fl), .off = offsetof(T, m), \
-	  .off_n = offsetof(T, nm), .elem = &(el) }
-#define STRLIST_FIELD(T, m) \
-	LIST_FIELD(#m, F_ARRAY, FIELD_SKIP_BAD, T, m.items, m.n, text_model)
-#define PAGE_FIELDS(T, el) \
-	LIST_FIELD("items", F_ARRAY, FIELD_REQUIRED, T, items, n, el), \
-	FLD("total", F_INT, T, meta.total), \
-	FLD("page", F_INT, T, meta.page), \
-	FLD("size", F_INT, T, meta.size), \
-	FLD("pages", F_INT, T, meta.pages)
-
-static int parse_object(const struct model *m, const cJSON *json, void *out);
-static void free_object(const struct model *m, void *p);
-
-#define OBJECT_MODEL(T, parse_fn, free_fn, fields_) { \
-	.size = sizeof(T), .parse = (parse_fn), .free = (free_fn), \
-	.fields = (fields_), .n_fields = ARRAY_SIZE(fields_) }
-#define PLAIN_MODEL(T, fields_) OBJECT_MODEL(T, parse_object, free_object, fields_)
-
-static void *field_ptr(void *base, size_t off)
-{
-	return (char *)base + off;
-}
-
-static void free_items(const struct model *elem, void *items, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		elem->free(elem, (char *)items + i * elem->size);
-	free(items);
-}
-
-/* The one parser of every array and map: each child of container becomes
- * an elem.  With FIELD_SKIP_BAD a child that fails with -EIO is dropped;
- * any other failure fails the whole list.  *items is NULL when *n is 0. */
-static int parse_items(const cJSON *container, const struct model *elem,
-		       unsigned flags, void **items_out, size_t *n_out)
-{
-	const cJSON *child;
-	size_t count = 0, n = 0;
-	char *items;
-	int ret;
-
-	cJSON_ArrayForEach(child, container)
-		count++;
-	if (!count) {
-		*items_out = NULL;
-		*n_out = 0;
-		return 0;
-	}
-	items = calloc(count, elem->size);
-	if (!items)
-		return -ENOMEM;
-	cJSON_ArrayForEach(child, container) {
-		ret = elem->parse(elem, child, items + n * elem->size);
-		if (ret == -EIO && (flags & FIELD_SKIP_BAD))
-			continue;
-		if (ret)
-			goto out_free_items;
-		n++;
-	}
-	if (!n) {
-		free(items);
-		items = NULL;
-	}
-	*items_out = items;
-	*n_out = n;
-	return 0;
-
-out_free_items:
-	free_items(elem, items, n);
-	return ret;
-}
-
-static int parse_list_field(const struct field *f, const cJSON *item, void *base)
-{
-	bool ok = f->kind == F_ARRAY ? cJSON_IsArray(item) : cJSON_IsObject(item);
-	void *items;
-	size_t n;
-	int ret;
-
-	if (!ok)
-		return (f->flags & FIELD_REQUIRED) ? -EIO : 0;
-	ret = parse_items(item, f->elem, f->flags, &items, &n);
-	if (ret)
-		return ret;
-	/* The member is a typed pointer (struct cg_pr *, char **, ...). */
-	memcpy(field_ptr(base, f->off), &items, sizeof(items));
-	*(size_t *)field_ptr(base, f->off_n) = n;
-	return 0;
-}
-
-static int parse_field(const struct field *f, const cJSON *json, void *base)
-{
-	void *dst = field_ptr(base, f->off);
-	const cJSON *item = NULL;
-	int ret;
-
-	if (f->key)
-		item = cJSON_GetObjectItemCaseSensitive(json, f->key);
-	if (f->sub)
-		item = cJSON_IsObject(item) ?
-		       cJSON_GetObjectItemCaseSensitive(item, f->sub) : NULL;
-
-	switch (f->kind) {
-	case F_ID:
-		return json_int(item, dst) ? 0 : -EIO;
-	case F_INT:
-		if (!json_int(item, dst))
-			*(int64_t *)dst = CG_NONE;
-		return 0;
-	case F_TRI:
-		*(int *)dst = cJSON_IsBool(item) ? !!cJSON_IsTrue(item) : -1;
-		return 0;
-	case F_STR:
-		ret = scalar_text(item, dst);
-		if (!ret && (f->flags & FIELD_REQUIRED) && !*(char **)dst)
-			return -EIO;
-		return ret;
-	case F_JSON:
-		return json_text(item, dst);
-	case F_RAW:
-		return json_text(json, dst);
-	case F_ARRAY:
-	case F_MAP:
-		return parse_list_field(f, item, base);
-	}
-	return -EINVAL;
-}
-
-static void free_field(const struct field *f, void *base)
-{
-	void *dst = field_ptr(base, f->off);
-	void *items;
-
-	switch (f->kind) {
-	case F_STR:
-	case F_JSON:
-	case F_RAW:
-		free(*(char **)dst);
-		break;
-	case F_ARRAY:
-	case F_MAP:
-		memcpy(&items, dst, sizeof(items));
-		free_items(f->elem, items, *(size_t *)field_ptr(base, f->off_n));
-		break;
-	default:
-		break;
-	}
-}
-
-static void free_object(const struct model *m, void *p)
-{
-	size_t i;
-
-	for (i = 0; i < m->n_fields; i++)
-		free_field(&m->fields[i], p);
-	memset(p, 0, m->size);
-}
-
-static int parse_object(const struct model *m, const cJSON *json, void *out)
-{
-	size_t i;
-	int ret;
-
-	if (!cJSON_IsObject(json))
-		return -EIO;
-	for (i = 0; i < m->n_fields; i++) {
-		ret = parse_field(&m->fields[i], json, out);
-		if (ret)
-			goto out_free_fields;
-	}
-	return 0;
-
-out_free_fields:
-	free_object(m, out);
-	return ret;
-}
-
-/* Public entry points: parse into a scratch copy so *out is written only
- * on success. */
-static int parse_top(const struct model *m, const cJSON *json, void *out)
-{
-	void *tmp;
-	int ret;
-
-	if (!out)
-		return -EINVAL;
-	tmp = calloc(1, m->size);
-	if (!tmp)
-		return -ENOMEM;
-	ret = m->parse(m, json, tmp);
-	if (!ret)
-		memcpy(out, tmp, m->size);
-	free(tmp);
-	return ret;
-}
-
-static void free_top(const struct model *m, void *p)
-{
-	if (p)
-		m->free(m, p);
-}
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
 
 /* ---- element models that are not objects ------------------------------- */
 
-/* An element of a string list: a scalar, else -EIO (skipped by callers). */
-static int parse_text(const struct model *m, const cJSON *json, void *out)
+static int parse_kv(const cJSON *json, struct cg_kv *kv, bool numeric)
 {
-	char **s = out;
-	int ret;
-
-	ret = scalar_text(json, s);
-	if (ret)
-		return ret;
-	return *s ? 0 : -EIO;
-}
-
-static void free_text(const struct model *m, void *p)
-{
-	char **s = p;
-
-	free(*s);
-	*s = NULL;
-}
-
-static const struct model text_model = {
-	.size = sizeof(char *), .parse = parse_text, .free = free_text,
-};
-
-static int parse_kv(const struct model *m, const cJSON *json, void *out, bool numeric)
-{
-	struct cg_kv *kv = out;
 	int ret;
 
 	if (!json->string)
@@ -373,10 +26,10 @@ static int parse_kv(const struct model *m, const cJSON *json, void *out, bool nu
 		return -ENOMEM;
 	kv->num = CG_NONE;
 	if (numeric) {
-		json_int(json, &kv->num);
+		cg_json_int(json, &kv->num);
 		return 0;
 	}
-	ret = scalar_text(json, &kv->str);
+	ret = cg_json_scalar_text(json, &kv->str);
 	if (ret) {
 		free(kv->key);
 		kv->key = NULL;
@@ -384,17 +37,17 @@ static int parse_kv(const struct model *m, const cJSON *json, void *out, bool nu
 	return ret;
 }
 
-static int parse_kv_num(const struct model *m, const cJSON *json, void *out)
+static int parse_kv_num(const struct cg_json_model *m, const cJSON *json, void *out)
 {
-	return parse_kv(m, json, out, true);
+	return parse_kv(json, out, true);
 }
 
-static int parse_kv_str(const struct model *m, const cJSON *json, void *out)
+static int parse_kv_str(const struct cg_json_model *m, const cJSON *json, void *out)
 {
-	return parse_kv(m, json, out, false);
+	return parse_kv(json, out, false);
 }
 
-static void free_kv(const struct model *m, void *p)
+static void free_kv(const struct cg_json_model *m, void *p)
 {
 	struct cg_kv *kv = p;
 
@@ -403,15 +56,15 @@ static void free_kv(const struct model *m, void *p)
 	memset(kv, 0, sizeof(*kv));
 }
 
-static const struct model kv_num_model = {
+static const struct cg_json_model kv_num_model = {
 	.size = sizeof(struct cg_kv), .parse = parse_kv_num, .free = free_kv,
 };
-static const struct model kv_str_model = {
+static const struct cg_json_model kv_str_model = {
 	.size = sizeof(struct cg_kv), .parse = parse_kv_str, .free = free_kv,
 };
 
 /* Token status: "name", {"provider": "name"} or {"name": "name"}. */
-static int parse_provider_name(const struct model *m, const cJSON *json, void *out)
+static int parse_provider_name(const struct cg_json_model *m, const cJSON *json, void *out)
 {
 	const cJSON *name = json;
 	char **s = out;
@@ -427,81 +80,92 @@ static int parse_provider_name(const struct model *m, const cJSON *json, void *o
 	return *s ? 0 : -ENOMEM;
 }
 
-static const struct model provider_name_model = {
-	.size = sizeof(char *), .parse = parse_provider_name, .free = free_text,
+static void free_name(const struct cg_json_model *m, void *p)
+{
+	char **s = p;
+
+	free(*s);
+	*s = NULL;
+}
+
+static const struct cg_json_model provider_name_model = {
+	.size = sizeof(char *), .parse = parse_provider_name, .free = free_name,
 };
 
-/* ---- object models -------------------------------------------------------- */
+/* ---- organizations, users, repos ----------------------------------------- */
 
-static const struct field org_fields[] = {
-	ID_FIELD(struct cg_org, id),
-	STR_FIELD(struct cg_org, name),
-	SUB_FIELD("settings", "enable_pr_creation", F_TRI, struct cg_org, enable_pr_creation),
-	SUB_FIELD("settings", "enable_rules_detection", F_TRI, struct cg_org,
-		  enable_rules_detection),
-	RAW_FIELD(struct cg_org),
+static const struct cg_json_field org_fields[] = {
+	CG_JSON_ID_F(struct cg_org, id),
+	CG_JSON_STR_F(struct cg_org, name),
+	CG_JSON_SUB_F("settings", "enable_pr_creation", CG_JSON_TRI, struct cg_org,
+		      enable_pr_creation),
+	CG_JSON_SUB_F("settings", "enable_rules_detection", CG_JSON_TRI, struct cg_org,
+		      enable_rules_detection),
+	CG_JSON_RAW_F(struct cg_org),
 };
-static const struct model org_model = PLAIN_MODEL(struct cg_org, org_fields);
+const struct cg_json_model cg_model_org = CG_JSON_PLAIN(struct cg_org, org_fields);
 
-static const struct field user_fields[] = {
-	ID_FIELD(struct cg_user, id),
-	STR_FIELD(struct cg_user, email),
-	STR_FIELD(struct cg_user, github_user_id),
-	STR_FIELD(struct cg_user, github_username),
-	STR_FIELD(struct cg_user, avatar_url),
-	STR_FIELD(struct cg_user, full_name),
-	STR_FIELD(struct cg_user, role),
-	TRI_FIELD(struct cg_user, is_admin),
-	RAW_FIELD(struct cg_user),
+static const struct cg_json_field user_fields[] = {
+	CG_JSON_ID_F(struct cg_user, id),
+	CG_JSON_STR_F(struct cg_user, email),
+	CG_JSON_STR_F(struct cg_user, github_user_id),
+	CG_JSON_STR_F(struct cg_user, github_username),
+	CG_JSON_STR_F(struct cg_user, avatar_url),
+	CG_JSON_STR_F(struct cg_user, full_name),
+	CG_JSON_STR_F(struct cg_user, role),
+	CG_JSON_TRI_F(struct cg_user, is_admin),
+	CG_JSON_RAW_F(struct cg_user),
 };
-static const struct model user_model = PLAIN_MODEL(struct cg_user, user_fields);
+const struct cg_json_model cg_model_user = CG_JSON_PLAIN(struct cg_user, user_fields);
 
-static const struct field repo_fields[] = {
-	ID_FIELD(struct cg_repo, id),
-	STR_FIELD(struct cg_repo, name),
-	STR_FIELD(struct cg_repo, full_name),
-	STR_FIELD(struct cg_repo, description),
-	STR_FIELD(struct cg_repo, github_id),
-	INT_FIELD(struct cg_repo, organization_id),
-	STR_FIELD(struct cg_repo, visibility),
-	TRI_FIELD(struct cg_repo, archived),
-	STR_FIELD(struct cg_repo, setup_status),
-	STR_FIELD(struct cg_repo, language),
-	RAW_FIELD(struct cg_repo),
+static const struct cg_json_field repo_fields[] = {
+	CG_JSON_ID_F(struct cg_repo, id),
+	CG_JSON_STR_F(struct cg_repo, name),
+	CG_JSON_STR_F(struct cg_repo, full_name),
+	CG_JSON_STR_F(struct cg_repo, description),
+	CG_JSON_STR_F(struct cg_repo, github_id),
+	CG_JSON_INT_F(struct cg_repo, organization_id),
+	CG_JSON_STR_F(struct cg_repo, visibility),
+	CG_JSON_TRI_F(struct cg_repo, archived),
+	CG_JSON_STR_F(struct cg_repo, setup_status),
+	CG_JSON_STR_F(struct cg_repo, language),
+	CG_JSON_RAW_F(struct cg_repo),
 };
-static const struct model repo_model = PLAIN_MODEL(struct cg_repo, repo_fields);
+const struct cg_json_model cg_model_repo = CG_JSON_PLAIN(struct cg_repo, repo_fields);
 
-static const struct field pr_fields[] = {
-	ID_FIELD(struct cg_pr, id),
-	STR_FIELD(struct cg_pr, title),
-	STR_FIELD(struct cg_pr, url),
-	STR_FIELD(struct cg_pr, created_at),
-	STR_FIELD(struct cg_pr, head_branch_name),
+/* ---- runs ------------------------------------------------------------------ */
+
+static const struct cg_json_field pr_fields[] = {
+	CG_JSON_ID_F(struct cg_pr, id),
+	CG_JSON_STR_F(struct cg_pr, title),
+	CG_JSON_STR_F(struct cg_pr, url),
+	CG_JSON_STR_F(struct cg_pr, created_at),
+	CG_JSON_STR_F(struct cg_pr, head_branch_name),
 };
-static const struct model pr_model = PLAIN_MODEL(struct cg_pr, pr_fields);
+static const struct cg_json_model pr_model = CG_JSON_PLAIN(struct cg_pr, pr_fields);
 
-static const struct field run_fields[] = {
-	ID_FIELD(struct cg_run, id),
-	INT_FIELD(struct cg_run, organization_id),
-	STR_FIELD(struct cg_run, status),
-	STR_FIELD(struct cg_run, created_at),
-	STR_FIELD(struct cg_run, web_url),
-	STR_FIELD(struct cg_run, result),
-	STR_FIELD(struct cg_run, summary),
-	STR_FIELD(struct cg_run, source_type),
-	LIST_FIELD("github_pull_requests", F_ARRAY, FIELD_SKIP_BAD, struct cg_run,
-		   prs, n_prs, pr_model),
-	JSON_FIELD(struct cg_run, metadata),
-	RAW_FIELD(struct cg_run),
+static const struct cg_json_field run_fields[] = {
+	CG_JSON_ID_F(struct cg_run, id),
+	CG_JSON_INT_F(struct cg_run, organization_id),
+	CG_JSON_STR_F(struct cg_run, status),
+	CG_JSON_STR_F(struct cg_run, created_at),
+	CG_JSON_STR_F(struct cg_run, web_url),
+	CG_JSON_STR_F(struct cg_run, result),
+	CG_JSON_STR_F(struct cg_run, summary),
+	CG_JSON_STR_F(struct cg_run, source_type),
+	CG_JSON_LIST_F("github_pull_requests", CG_JSON_ARRAY, CG_JSON_SKIP_BAD, struct cg_run,
+		       prs, n_prs, pr_model),
+	CG_JSON_TEXT_F(struct cg_run, metadata),
+	CG_JSON_RAW_F(struct cg_run),
 };
 
-static int parse_run(const struct model *m, const cJSON *json, void *out)
+static int parse_run(const struct cg_json_model *m, const cJSON *json, void *out)
 {
 	struct cg_run *r = out;
 	int64_t epoch;
 	int ret;
 
-	ret = parse_object(m, json, out);
+	ret = cg_json_parse_object(m, json, out);
 	if (ret)
 		return ret;
 	r->created_epoch = CG_NONE;
@@ -509,55 +173,55 @@ static int parse_run(const struct model *m, const cJSON *json, void *out)
 		r->created_epoch = epoch;
 	return 0;
 }
-static const struct model run_model =
-	OBJECT_MODEL(struct cg_run, parse_run, free_object, run_fields);
+const struct cg_json_model cg_model_run =
+	CG_JSON_MODEL(struct cg_run, parse_run, cg_json_free_object, run_fields);
 
-static const struct field log_fields[] = {
-	INT_FIELD(struct cg_log_entry, agent_run_id),
-	STR_FIELD(struct cg_log_entry, created_at),
-	STR_FIELD(struct cg_log_entry, tool_name),
-	STR_FIELD(struct cg_log_entry, message_type),
-	STR_FIELD(struct cg_log_entry, thought),
-	STR_FIELD(struct cg_log_entry, observation),
-	JSON_FIELD(struct cg_log_entry, tool_input),
-	JSON_FIELD(struct cg_log_entry, tool_output),
-	RAW_FIELD(struct cg_log_entry),
+static const struct cg_json_field log_fields[] = {
+	CG_JSON_INT_F(struct cg_log_entry, agent_run_id),
+	CG_JSON_STR_F(struct cg_log_entry, created_at),
+	CG_JSON_STR_F(struct cg_log_entry, tool_name),
+	CG_JSON_STR_F(struct cg_log_entry, message_type),
+	CG_JSON_STR_F(struct cg_log_entry, thought),
+	CG_JSON_STR_F(struct cg_log_entry, observation),
+	CG_JSON_TEXT_F(struct cg_log_entry, tool_input),
+	CG_JSON_TEXT_F(struct cg_log_entry, tool_output),
+	CG_JSON_RAW_F(struct cg_log_entry),
 };
 
 /* `observation` is a string or an object: the table reads it as text,
  * an object or array is then kept as its JSON. */
-static int parse_log_entry(const struct model *m, const cJSON *json, void *out)
+static int parse_log_entry(const struct cg_json_model *m, const cJSON *json, void *out)
 {
 	struct cg_log_entry *e = out;
 	const cJSON *obs;
 	int ret;
 
-	ret = parse_object(m, json, out);
+	ret = cg_json_parse_object(m, json, out);
 	if (ret)
 		return ret;
 	obs = cJSON_GetObjectItemCaseSensitive(json, "observation");
 	if (!cJSON_IsObject(obs) && !cJSON_IsArray(obs))
 		return 0;
-	ret = json_text(obs, &e->observation);
+	ret = cg_json_text(obs, &e->observation);
 	if (ret)
 		goto out_free_entry;
 	e->observation_is_json = 1;
 	return 0;
 
 out_free_entry:
-	free_object(m, out);
+	cg_json_free_object(m, out);
 	return ret;
 }
-static const struct model log_model =
-	OBJECT_MODEL(struct cg_log_entry, parse_log_entry, free_object, log_fields);
+const struct cg_json_model cg_model_log_entry =
+	CG_JSON_MODEL(struct cg_log_entry, parse_log_entry, cg_json_free_object, log_fields);
 
-static const struct field run_logs_fields[] = {
-	LIST_FIELD("logs", F_ARRAY, FIELD_REQUIRED | FIELD_SKIP_BAD,
-		   struct cg_run_logs, logs, n_logs, log_model),
-	INT_FIELD(struct cg_run_logs, total_logs),
-	INT_FIELD(struct cg_run_logs, page),
-	INT_FIELD(struct cg_run_logs, size),
-	INT_FIELD(struct cg_run_logs, pages),
+static const struct cg_json_field run_logs_fields[] = {
+	CG_JSON_LIST_F("logs", CG_JSON_ARRAY, CG_JSON_REQUIRED | CG_JSON_SKIP_BAD,
+		       struct cg_run_logs, logs, n_logs, cg_model_log_entry),
+	CG_JSON_INT_F(struct cg_run_logs, total_logs),
+	CG_JSON_INT_F(struct cg_run_logs, page),
+	CG_JSON_INT_F(struct cg_run_logs, size),
+	CG_JSON_INT_F(struct cg_run_logs, pages),
 };
 
 /* A shallow rebuild of obj without key: cheaper than duplicating a page
@@ -589,27 +253,27 @@ out_delete_copy:
 	return -ENOMEM;
 }
 
-static void free_run_logs(const struct model *m, void *p)
+static void free_run_logs(const struct cg_json_model *m, void *p)
 {
 	struct cg_run_logs *l = p;
 
-	run_model.free(&run_model, &l->run);
-	free_object(m, p);
+	cg_model_run.free(&cg_model_run, &l->run);
+	cg_json_free_object(m, p);
 }
 
-static int parse_run_logs(const struct model *m, const cJSON *json, void *out)
+static int parse_run_logs(const struct cg_json_model *m, const cJSON *json, void *out)
 {
 	struct cg_run_logs *l = out;
 	cJSON *envelope;
 	int ret;
 
-	ret = parse_object(m, json, out);
+	ret = cg_json_parse_object(m, json, out);
 	if (ret)
 		return ret;
 	ret = object_without(json, "logs", &envelope);
 	if (ret)
 		goto out_free_logs;
-	ret = run_model.parse(&run_model, envelope, &l->run);
+	ret = cg_model_run.parse(&cg_model_run, envelope, &l->run);
 	cJSON_Delete(envelope);
 	if (ret)
 		goto out_free_logs;
@@ -619,235 +283,8 @@ out_free_logs:
 	free_run_logs(m, out);
 	return ret;
 }
-static const struct model run_logs_model =
-	OBJECT_MODEL(struct cg_run_logs, parse_run_logs, free_run_logs, run_logs_fields);
-
-static const struct field org_page_fields[] = { PAGE_FIELDS(struct cg_org_page, org_model) };
-static const struct field user_page_fields[] = { PAGE_FIELDS(struct cg_user_page, user_model) };
-static const struct field repo_page_fields[] = { PAGE_FIELDS(struct cg_repo_page, repo_model) };
-static const struct field run_page_fields[] = { PAGE_FIELDS(struct cg_run_page, run_model) };
-static const struct model org_page_model = PLAIN_MODEL(struct cg_org_page, org_page_fields);
-static const struct model user_page_model = PLAIN_MODEL(struct cg_user_page, user_page_fields);
-static const struct model repo_page_model = PLAIN_MODEL(struct cg_repo_page, repo_page_fields);
-static const struct model run_page_model = PLAIN_MODEL(struct cg_run_page, run_page_fields);
-
-static const struct field integration_fields[] = {
-	STR_FIELD(struct cg_integration, integration_type),
-	TRI_FIELD(struct cg_integration, active),
-	INT_FIELD(struct cg_integration, token_id),
-	INT_FIELD(struct cg_integration, installation_id),
-	JSON_FIELD(struct cg_integration, metadata),
-};
-static const struct model integration_model =
-	PLAIN_MODEL(struct cg_integration, integration_fields);
-
-static const struct field integrations_fields[] = {
-	INT_FIELD(struct cg_integrations, organization_id),
-	STR_FIELD(struct cg_integrations, organization_name),
-	LIST_FIELD("integrations", F_ARRAY, FIELD_SKIP_BAD, struct cg_integrations,
-		   items, n, integration_model),
-	INT_FIELD(struct cg_integrations, total_active_integrations),
-	RAW_FIELD(struct cg_integrations),
-};
-static const struct model integrations_model =
-	PLAIN_MODEL(struct cg_integrations, integrations_fields);
-
-static const struct field cli_rules_fields[] = {
-	STR_FIELD(struct cg_cli_rules, organization_rules),
-	STR_FIELD(struct cg_cli_rules, user_custom_prompt),
-	RAW_FIELD(struct cg_cli_rules),
-};
-static const struct model cli_rules_model = PLAIN_MODEL(struct cg_cli_rules, cli_rules_fields);
-
-static const struct field check_suite_fields[] = {
-	INT_FIELD(struct cg_check_suite, check_retry_count),
-	STRLIST_FIELD(struct cg_check_suite, ignored_checks),
-	LIST_FIELD("check_retry_counts", F_MAP, 0, struct cg_check_suite,
-		   check_retry_counts.items, check_retry_counts.n, kv_num_model),
-	LIST_FIELD("custom_prompts", F_MAP, 0, struct cg_check_suite,
-		   custom_prompts.items, custom_prompts.n, kv_str_model),
-	STRLIST_FIELD(struct cg_check_suite, high_priority_apps),
-	STRLIST_FIELD(struct cg_check_suite, available_check_suite_names),
-	RAW_FIELD(struct cg_check_suite),
-};
-static const struct model check_suite_model =
-	PLAIN_MODEL(struct cg_check_suite, check_suite_fields);
-
-static const struct field provider_fields[] = {
-	ID_FIELD(struct cg_oauth_provider, id),
-	STR_FIELD(struct cg_oauth_provider, name),
-	STR_FIELD(struct cg_oauth_provider, issuer),
-	STR_FIELD(struct cg_oauth_provider, authorization_endpoint),
-	STR_FIELD(struct cg_oauth_provider, token_endpoint),
-	STRLIST_FIELD(struct cg_oauth_provider, default_scopes),
-	TRI_FIELD(struct cg_oauth_provider, is_mcp),
-	JSON_FIELD(struct cg_oauth_provider, meta),
-	RAW_FIELD(struct cg_oauth_provider),
-};
-static const struct model provider_model = PLAIN_MODEL(struct cg_oauth_provider, provider_fields);
-
-static const struct field pr_edit_fields[] = {
-	TRI_FIELD(struct cg_pr_edit, success),
-	STR_FIELD(struct cg_pr_edit, url),
-	INT_FIELD(struct cg_pr_edit, number),
-	STR_FIELD(struct cg_pr_edit, title),
-	STR_FIELD(struct cg_pr_edit, state),
-	STR_FIELD(struct cg_pr_edit, error),
-	RAW_FIELD(struct cg_pr_edit),
-};
-static const struct model pr_edit_model = PLAIN_MODEL(struct cg_pr_edit, pr_edit_fields);
-
-static const struct field started_run_fields[] = {
-	ID_FIELD(struct cg_started_run, agent_run_id),
-	STR_FIELD(struct cg_started_run, status),
-	STR_FIELD(struct cg_started_run, url),
-	STR_FIELD(struct cg_started_run, message),
-	RAW_FIELD(struct cg_started_run),
-};
-static const struct model started_run_model =
-	PLAIN_MODEL(struct cg_started_run, started_run_fields);
-
-static const struct field slack_token_fields[] = {
-	REQ_STR_FIELD(struct cg_slack_token, token),
-	STR_FIELD(struct cg_slack_token, message),
-	INT_FIELD(struct cg_slack_token, expires_in_minutes),
-	RAW_FIELD(struct cg_slack_token),
-};
-static const struct model slack_token_model =
-	PLAIN_MODEL(struct cg_slack_token, slack_token_fields);
-
-/* ---- time ------------------------------------------------------------------ */
-
-/* Reads exactly n decimal digits (no sign, no locale). */
-static bool read_digits(const char **p, int n, int *out)
-{
-	const char *s = *p;
-	int i, v = 0;
-
-	for (i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return false;
-		v = v * 10 + (s[i] - '0');
-	}
-	*p = s + n;
-	*out = v;
-	return true;
-}
-
-static bool expect(const char **p, char c)
-{
-	if (**p != c)
-		return false;
-	(*p)++;
-	return true;
-}
-
-static bool is_leap(int y)
-{
-	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-static int days_in_month(int y, int m)
-{
-	static const int days[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-
-	return m == 2 && is_leap(y) ? 29 : days[m - 1];
-}
-
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant). */
-static int64_t days_from_civil(int64_t y, int m, int d)
-{
-	int64_t era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-/* Zone: "Z", "+HH:MM", "+HHMM" (or '-'); none means UTC. Returns the
- * offset east of UTC in seconds via *off. */
-static bool read_zone(const char **p, int64_t *off)
-{
-	int sign, hh, mm;
-
-	*off = 0;
-	if (!**p)
-		return true;
-	if (expect(p, 'Z'))
-		return true;
-	if (**p != '+' && **p != '-')
-		return false;
-	sign = **p == '-' ? -1 : 1;
-	(*p)++;
-	if (!read_digits(p, 2, &hh))
-		return false;
-	expect(p, ':');
-	if (!read_digits(p, 2, &mm))
-		return false;
-	if (hh > 23 || mm > 59)
-		return false;
-	*off = sign * (hh * 3600 + mm * 60);
-	return true;
-}
-
-int cg_time_parse(const char *text, int64_t *epoch)
-{
-	int y, mo, d, h, mi, s;
-	const char *p = text;
-	int64_t off;
-
-	if (!text || !epoch)
-		return -EINVAL;
-	if (!read_digits(&p, 4, &y) || !expect(&p, '-') ||
-	    !read_digits(&p, 2, &mo) || !expect(&p, '-') ||
-	    !read_digits(&p, 2, &d))
-		return -EINVAL;
-	if (!expect(&p, 'T') && !expect(&p, ' '))
-		return -EINVAL;
-	if (!read_digits(&p, 2, &h) || !expect(&p, ':') ||
-	    !read_digits(&p, 2, &mi) || !expect(&p, ':') ||
-	    !read_digits(&p, 2, &s))
-		return -EINVAL;
-	if (expect(&p, '.')) {
-		if (*p < '0' || *p > '9')
-			return -EINVAL;
-		while (*p >= '0' && *p <= '9')
-			p++;
-	}
-	if (!read_zone(&p, &off) || *p)
-		return -EINVAL;
-	if (mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) ||
-	    h > 23 || mi > 59 || s > 59)
-		return -EINVAL;
-	*epoch = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s - off;
-	return 0;
-}
-
-/* 0000-01-01T00:00:00Z and 9999-12-31T23:59:59Z */
-#define EPOCH_MIN (-62167219200LL)
-#define EPOCH_MAX 253402300799LL
-
-int cg_time_format(int64_t epoch, char *buf, size_t size)
-{
-	struct tm tm;
-	time_t t;
-	int n;
-
-	if (!buf || size < 21 || epoch < EPOCH_MIN || epoch > EPOCH_MAX)
-		return -EINVAL;
-	t = (time_t)epoch;
-	if ((int64_t)t != epoch || !gmtime_r(&t, &tm))
-		return -EINVAL;
-	n = snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02dZ",
-		     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-		     tm.tm_hour, tm.tm_min, tm.tm_sec);
-	return n == 20 ? 0 : -EINVAL;
-}
-
-/* ---- runs ------------------------------------------------------------------ */
+const struct cg_json_model cg_model_run_logs =
+	CG_JSON_MODEL(struct cg_run_logs, parse_run_logs, free_run_logs, run_logs_fields);
 
 enum cg_run_state cg_run_state_of(const char *status)
 {
@@ -873,247 +310,139 @@ enum cg_run_state cg_run_state_of(const char *status)
 
 	if (!status)
 		return CG_RUN_UNKNOWN;
-	for (i = 0; i < ARRAY_SIZE(states); i++)
+	for (i = 0; i < CG_JSON_ARRAY_SIZE(states); i++)
 		if (!strcmp(status, states[i].status))
 			return states[i].state;
 	return CG_RUN_UNKNOWN;
 }
 
-int cg_run_parse(const cJSON *json, struct cg_run *out)
-{
-	return parse_top(&run_model, json, out);
-}
+/* ---- pages ----------------------------------------------------------------- */
 
-void cg_run_free(struct cg_run *r)
-{
-	free_top(&run_model, r);
-}
+#define PAGE_FIELDS(T, el) \
+	CG_JSON_LIST_F("items", CG_JSON_ARRAY, CG_JSON_REQUIRED, T, items, n, el), \
+	CG_JSON_FLD("total", CG_JSON_INT, T, meta.total), \
+	CG_JSON_FLD("page", CG_JSON_INT, T, meta.page), \
+	CG_JSON_FLD("size", CG_JSON_INT, T, meta.size), \
+	CG_JSON_FLD("pages", CG_JSON_INT, T, meta.pages)
 
-int cg_log_entry_parse(const cJSON *json, struct cg_log_entry *out)
-{
-	return parse_top(&log_model, json, out);
-}
-
-void cg_log_entry_free(struct cg_log_entry *e)
-{
-	free_top(&log_model, e);
-}
-
-int cg_run_logs_parse(const cJSON *json, struct cg_run_logs *out)
-{
-	return parse_top(&run_logs_model, json, out);
-}
-
-void cg_run_logs_free(struct cg_run_logs *l)
-{
-	free_top(&run_logs_model, l);
-}
-
-/* ---- shared pieces, orgs, users, repos, pages -------------------------------- */
-
-void cg_string_list_free(struct cg_string_list *l)
-{
-	if (!l)
-		return;
-	free_items(&text_model, l->items, l->n);
-	memset(l, 0, sizeof(*l));
-}
-
-void cg_kv_list_free(struct cg_kv_list *l)
-{
-	if (!l)
-		return;
-	free_items(&kv_str_model, l->items, l->n);
-	memset(l, 0, sizeof(*l));
-}
-
-int cg_message_parse(const cJSON *json, struct cg_message *out)
-{
-	struct cg_message m = { 0 };
-	int ret;
-
-	if (!out)
-		return -EINVAL;
-	if (!json)
-		return -EIO;
-	if (cJSON_IsObject(json)) {
-		ret = scalar_text(cJSON_GetObjectItemCaseSensitive(json, "message"),
-				  &m.message);
-		if (ret)
-			return ret;
-	}
-	/* Unlike a field, a bare `null` answer still has a raw text. */
-	m.raw = cJSON_PrintUnformatted(json);
-	if (!m.raw) {
-		ret = -ENOMEM;
-		goto out_free_message;
-	}
-	*out = m;
-	return 0;
-
-out_free_message:
-	free(m.message);
-	return ret;
-}
-
-void cg_message_free(struct cg_message *m)
-{
-	if (!m)
-		return;
-	free(m->message);
-	free(m->raw);
-	memset(m, 0, sizeof(*m));
-}
-
-int cg_org_parse(const cJSON *json, struct cg_org *out)
-{
-	return parse_top(&org_model, json, out);
-}
-
-void cg_org_free(struct cg_org *o)
-{
-	free_top(&org_model, o);
-}
-
-int cg_user_parse(const cJSON *json, struct cg_user *out)
-{
-	return parse_top(&user_model, json, out);
-}
-
-void cg_user_free(struct cg_user *u)
-{
-	free_top(&user_model, u);
-}
-
-int cg_repo_parse(const cJSON *json, struct cg_repo *out)
-{
-	return parse_top(&repo_model, json, out);
-}
-
-void cg_repo_free(struct cg_repo *r)
-{
-	free_top(&repo_model, r);
-}
-
-int cg_org_page_parse(const cJSON *json, struct cg_org_page *out)
-{
-	return parse_top(&org_page_model, json, out);
-}
-
-int cg_user_page_parse(const cJSON *json, struct cg_user_page *out)
-{
-	return parse_top(&user_page_model, json, out);
-}
-
-int cg_repo_page_parse(const cJSON *json, struct cg_repo_page *out)
-{
-	return parse_top(&repo_page_model, json, out);
-}
-
-int cg_run_page_parse(const cJSON *json, struct cg_run_page *out)
-{
-	return parse_top(&run_page_model, json, out);
-}
-
-void cg_org_page_free(struct cg_org_page *p)
-{
-	free_top(&org_page_model, p);
-}
-
-void cg_user_page_free(struct cg_user_page *p)
-{
-	free_top(&user_page_model, p);
-}
-
-void cg_repo_page_free(struct cg_repo_page *p)
-{
-	free_top(&repo_page_model, p);
-}
-
-void cg_run_page_free(struct cg_run_page *p)
-{
-	free_top(&run_page_model, p);
-}
+static const struct cg_json_field org_page_fields[] = { PAGE_FIELDS(struct cg_org_page, cg_model_org) };
+static const struct cg_json_field user_page_fields[] = { PAGE_FIELDS(struct cg_user_page, cg_model_user) };
+static const struct cg_json_field repo_page_fields[] = { PAGE_FIELDS(struct cg_repo_page, cg_model_repo) };
+static const struct cg_json_field run_page_fields[] = { PAGE_FIELDS(struct cg_run_page, cg_model_run) };
+const struct cg_json_model cg_model_org_page = CG_JSON_PLAIN(struct cg_org_page, org_page_fields);
+const struct cg_json_model cg_model_user_page = CG_JSON_PLAIN(struct cg_user_page, user_page_fields);
+const struct cg_json_model cg_model_repo_page = CG_JSON_PLAIN(struct cg_repo_page, repo_page_fields);
+const struct cg_json_model cg_model_run_page = CG_JSON_PLAIN(struct cg_run_page, run_page_fields);
 
 /* ---- organization extras --------------------------------------------------- */
 
-int cg_integrations_parse(const cJSON *json, struct cg_integrations *out)
-{
-	return parse_top(&integrations_model, json, out);
-}
+static const struct cg_json_field integration_fields[] = {
+	CG_JSON_STR_F(struct cg_integration, integration_type),
+	CG_JSON_TRI_F(struct cg_integration, active),
+	CG_JSON_INT_F(struct cg_integration, token_id),
+	CG_JSON_INT_F(struct cg_integration, installation_id),
+	CG_JSON_TEXT_F(struct cg_integration, metadata),
+};
+static const struct cg_json_model integration_model =
+	CG_JSON_PLAIN(struct cg_integration, integration_fields);
 
-void cg_integrations_free(struct cg_integrations *i)
-{
-	free_top(&integrations_model, i);
-}
+static const struct cg_json_field integrations_fields[] = {
+	CG_JSON_INT_F(struct cg_integrations, organization_id),
+	CG_JSON_STR_F(struct cg_integrations, organization_name),
+	CG_JSON_LIST_F("integrations", CG_JSON_ARRAY, CG_JSON_SKIP_BAD, struct cg_integrations,
+		       items, n, integration_model),
+	CG_JSON_INT_F(struct cg_integrations, total_active_integrations),
+	CG_JSON_RAW_F(struct cg_integrations),
+};
+const struct cg_json_model cg_model_integrations =
+	CG_JSON_PLAIN(struct cg_integrations, integrations_fields);
 
-int cg_cli_rules_parse(const cJSON *json, struct cg_cli_rules *out)
-{
-	return parse_top(&cli_rules_model, json, out);
-}
+static const struct cg_json_field cli_rules_fields[] = {
+	CG_JSON_STR_F(struct cg_cli_rules, organization_rules),
+	CG_JSON_STR_F(struct cg_cli_rules, user_custom_prompt),
+	CG_JSON_RAW_F(struct cg_cli_rules),
+};
+const struct cg_json_model cg_model_cli_rules = CG_JSON_PLAIN(struct cg_cli_rules, cli_rules_fields);
 
-void cg_cli_rules_free(struct cg_cli_rules *r)
-{
-	free_top(&cli_rules_model, r);
-}
+static const struct cg_json_field check_suite_fields[] = {
+	CG_JSON_INT_F(struct cg_check_suite, check_retry_count),
+	CG_JSON_STRLIST_F(struct cg_check_suite, ignored_checks),
+	CG_JSON_LIST_F("check_retry_counts", CG_JSON_MAP, 0, struct cg_check_suite,
+		       check_retry_counts.items, check_retry_counts.n, kv_num_model),
+	CG_JSON_LIST_F("custom_prompts", CG_JSON_MAP, 0, struct cg_check_suite,
+		       custom_prompts.items, custom_prompts.n, kv_str_model),
+	CG_JSON_STRLIST_F(struct cg_check_suite, high_priority_apps),
+	CG_JSON_STRLIST_F(struct cg_check_suite, available_check_suite_names),
+	CG_JSON_RAW_F(struct cg_check_suite),
+};
+const struct cg_json_model cg_model_check_suite =
+	CG_JSON_PLAIN(struct cg_check_suite, check_suite_fields);
 
-int cg_check_suite_parse(const cJSON *json, struct cg_check_suite *out)
-{
-	return parse_top(&check_suite_model, json, out);
-}
-
-void cg_check_suite_free(struct cg_check_suite *s)
-{
-	free_top(&check_suite_model, s);
-}
+static const struct cg_json_field provider_fields[] = {
+	CG_JSON_ID_F(struct cg_oauth_provider, id),
+	CG_JSON_STR_F(struct cg_oauth_provider, name),
+	CG_JSON_STR_F(struct cg_oauth_provider, issuer),
+	CG_JSON_STR_F(struct cg_oauth_provider, authorization_endpoint),
+	CG_JSON_STR_F(struct cg_oauth_provider, token_endpoint),
+	CG_JSON_STRLIST_F(struct cg_oauth_provider, default_scopes),
+	CG_JSON_TRI_F(struct cg_oauth_provider, is_mcp),
+	CG_JSON_TEXT_F(struct cg_oauth_provider, meta),
+	CG_JSON_RAW_F(struct cg_oauth_provider),
+};
+static const struct cg_json_model provider_model =
+	CG_JSON_PLAIN(struct cg_oauth_provider, provider_fields);
 
 /* The endpoint answers a bare array: a provider without an id fails the
  * list, as a bad item fails a page. */
-int cg_oauth_provider_list_parse(const cJSON *json, struct cg_oauth_provider_list *out)
+static int parse_provider_list(const struct cg_json_model *m, const cJSON *json, void *out)
 {
-	struct cg_oauth_provider_list l = { 0 };
+	struct cg_oauth_provider_list *l = out;
 	void *items;
 	int ret;
 
-	if (!out)
-		return -EINVAL;
 	if (!cJSON_IsArray(json))
 		return -EIO;
-	ret = parse_items(json, &provider_model, 0, &items, &l.n);
+	ret = cg_json_parse_items(json, &provider_model, 0, &items, &l->n);
 	if (ret)
 		return ret;
-	l.items = items;
-	ret = json_text(json, &l.raw);
+	l->items = items;
+	ret = cg_json_text(json, &l->raw);
 	if (ret)
-		goto out_free_list;
-	*out = l;
-	return 0;
-
-out_free_list:
-	cg_oauth_provider_list_free(&l);
+		m->free(m, out);
 	return ret;
 }
 
-void cg_oauth_provider_list_free(struct cg_oauth_provider_list *l)
+static void free_provider_list(const struct cg_json_model *m, void *p)
 {
-	if (!l)
-		return;
-	free_items(&provider_model, l->items, l->n);
+	struct cg_oauth_provider_list *l = p;
+
+	cg_json_free_items(&provider_model, l->items, l->n);
 	free(l->raw);
+	memset(l, 0, sizeof(*l));
+}
+
+const struct cg_json_model cg_model_oauth_provider_list = {
+	.size = sizeof(struct cg_oauth_provider_list),
+	.parse = parse_provider_list, .free = free_provider_list,
+};
+
+static void free_string_list(const struct cg_json_model *m, void *p)
+{
+	struct cg_string_list *l = p;
+
+	cg_json_free_items(&cg_json_text_model, l->items, l->n);
 	memset(l, 0, sizeof(*l));
 }
 
 /* The schema of this answer is undocumented ("a list of provider names"),
  * hence the accepted shapes listed in the header. */
-int cg_oauth_status_parse(const cJSON *json, struct cg_string_list *out)
+static int parse_oauth_status(const struct cg_json_model *m, const cJSON *json, void *out)
 {
+	struct cg_string_list *l = out;
 	const cJSON *child, *list = NULL;
 	void *items;
-	size_t n;
 	int ret;
 
-	if (!out)
-		return -EINVAL;
 	if (cJSON_IsArray(json)) {
 		list = json;
 	} else if (cJSON_IsObject(json)) {
@@ -1126,42 +455,134 @@ int cg_oauth_status_parse(const cJSON *json, struct cg_string_list *out)
 	}
 	if (!list)
 		return -EIO;
-	ret = parse_items(list, &provider_name_model, 0, &items, &n);
+	ret = cg_json_parse_items(list, &provider_name_model, 0, &items, &l->n);
 	if (ret)
 		return ret;
-	out->items = items;
-	out->n = n;
+	l->items = items;
 	return 0;
 }
 
+const struct cg_json_model cg_model_oauth_status = {
+	.size = sizeof(struct cg_string_list),
+	.parse = parse_oauth_status, .free = free_string_list,
+};
+
 /* ---- answers of actions ---------------------------------------------------- */
 
-int cg_pr_edit_parse(const cJSON *json, struct cg_pr_edit *out)
+/* Any JSON value: `message` when it is an object that has one.  Unlike a
+ * field, a bare `null` answer still has a raw text. */
+static int parse_message(const struct cg_json_model *m, const cJSON *json, void *out)
 {
-	return parse_top(&pr_edit_model, json, out);
+	struct cg_message *msg = out;
+	int ret;
+
+	if (!json)
+		return -EIO;
+	if (cJSON_IsObject(json)) {
+		ret = cg_json_scalar_text(cJSON_GetObjectItemCaseSensitive(json, "message"),
+					  &msg->message);
+		if (ret)
+			return ret;
+	}
+	msg->raw = cJSON_PrintUnformatted(json);
+	if (!msg->raw) {
+		m->free(m, out);
+		return -ENOMEM;
+	}
+	return 0;
 }
 
-void cg_pr_edit_free(struct cg_pr_edit *e)
+static void free_message(const struct cg_json_model *m, void *p)
 {
-	free_top(&pr_edit_model, e);
+	struct cg_message *msg = p;
+
+	free(msg->message);
+	free(msg->raw);
+	memset(msg, 0, sizeof(*msg));
 }
 
-int cg_started_run_parse(const cJSON *json, struct cg_started_run *out)
+const struct cg_json_model cg_model_message = {
+	.size = sizeof(struct cg_message), .parse = parse_message, .free = free_message,
+};
+
+static const struct cg_json_field pr_edit_fields[] = {
+	CG_JSON_TRI_F(struct cg_pr_edit, success),
+	CG_JSON_STR_F(struct cg_pr_edit, url),
+	CG_JSON_INT_F(struct cg_pr_edit, number),
+	CG_JSON_STR_F(struct cg_pr_edit, title),
+	CG_JSON_STR_F(struct cg_pr_edit, state),
+	CG_JSON_STR_F(struct cg_pr_edit, error),
+	CG_JSON_RAW_F(struct cg_pr_edit),
+};
+const struct cg_json_model cg_model_pr_edit = CG_JSON_PLAIN(struct cg_pr_edit, pr_edit_fields);
+
+static const struct cg_json_field started_run_fields[] = {
+	CG_JSON_ID_F(struct cg_started_run, agent_run_id),
+	CG_JSON_STR_F(struct cg_started_run, status),
+	CG_JSON_STR_F(struct cg_started_run, url),
+	CG_JSON_STR_F(struct cg_started_run, message),
+	CG_JSON_RAW_F(struct cg_started_run),
+};
+const struct cg_json_model cg_model_started_run =
+	CG_JSON_PLAIN(struct cg_started_run, started_run_fields);
+
+static const struct cg_json_field slack_token_fields[] = {
+	CG_JSON_REQ_STR_F(struct cg_slack_token, token),
+	CG_JSON_STR_F(struct cg_slack_token, message),
+	CG_JSON_INT_F(struct cg_slack_token, expires_in_minutes),
+	CG_JSON_RAW_F(struct cg_slack_token),
+};
+const struct cg_json_model cg_model_slack_token =
+	CG_JSON_PLAIN(struct cg_slack_token, slack_token_fields);
+
+/* ---- the public parse/free pairs ------------------------------------------- */
+
+/* name, out type: cg_<name>_parse and cg_<name>_free over cg_model_<name>. */
+#define PUBLIC_MODELS(X) \
+	X(message, struct cg_message) \
+	X(org, struct cg_org) \
+	X(user, struct cg_user) \
+	X(repo, struct cg_repo) \
+	X(run, struct cg_run) \
+	X(log_entry, struct cg_log_entry) \
+	X(run_logs, struct cg_run_logs) \
+	X(org_page, struct cg_org_page) \
+	X(user_page, struct cg_user_page) \
+	X(repo_page, struct cg_repo_page) \
+	X(run_page, struct cg_run_page) \
+	X(integrations, struct cg_integrations) \
+	X(cli_rules, struct cg_cli_rules) \
+	X(check_suite, struct cg_check_suite) \
+	X(oauth_provider_list, struct cg_oauth_provider_list) \
+	X(pr_edit, struct cg_pr_edit) \
+	X(started_run, struct cg_started_run) \
+	X(slack_token, struct cg_slack_token)
+
+#define DEFINE_PARSE_FREE(name, T) \
+	int cg_##name##_parse(const cJSON *json, T *out) \
+	{ \
+		return cg_json_parse(&cg_model_##name, json, out); \
+	} \
+	void cg_##name##_free(T *p) \
+	{ \
+		cg_json_free(&cg_model_##name, p); \
+	}
+PUBLIC_MODELS(DEFINE_PARSE_FREE)
+
+int cg_oauth_status_parse(const cJSON *json, struct cg_string_list *out)
 {
-	return parse_top(&started_run_model, json, out);
+	return cg_json_parse(&cg_model_oauth_status, json, out);
 }
 
-void cg_started_run_free(struct cg_started_run *s)
+void cg_string_list_free(struct cg_string_list *l)
 {
-	free_top(&started_run_model, s);
+	cg_json_free(&cg_model_oauth_status, l);
 }
 
-int cg_slack_token_parse(const cJSON *json, struct cg_slack_token *out)
+void cg_kv_list_free(struct cg_kv_list *l)
 {
-	return parse_top(&slack_token_model, json, out);
-}
-
-void cg_slack_token_free(struct cg_slack_token *t)
-{
-	free_top(&slack_token_model, t);
+	if (!l)
+		return;
+	cg_json_free_items(&kv_str_model, l->items, l->n);
+	memset(l, 0, sizeof(*l));
 }

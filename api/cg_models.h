@@ -24,6 +24,10 @@
  *   - JSON texts are made by cJSON and freed with free(): nobody may install
  *     other allocators with cJSON_InitHooks.
  *
+ * Every parse/free pair below is cg_json_parse/cg_json_free with the model
+ * table named at the end of this header (cg_model_<name>), so that generic
+ * callers (the endpoint table) can parse any answer.
+ *
  * Knows nothing of FUSE or HTTP.
  */
 #ifndef CG_MODELS_H
@@ -34,20 +38,8 @@
 
 #include <cjson/cJSON.h>
 
-#define CG_NONE INT64_MIN
-
-/* ---- time ---------------------------------------------------------------- */
-
-/* Parse a Codegen timestamp: ISO 8601 ("2025-06-21T11:20:04Z",
- * "2025-06-21T11:20:04.123456Z", "...+00:00", "...+02:00") or the
- * zone-less "2025-06-21 11:20:04.123456" (which is UTC).  Fractions are
- * dropped.  Returns 0 and sets *epoch (seconds since 1970 UTC), or -EINVAL
- * for NULL or anything else. */
-int cg_time_parse(const char *text, int64_t *epoch);
-
-/* Format epoch seconds as "2025-06-21T11:20:04Z" into buf (at least 21
- * bytes).  Returns 0 or -EINVAL (buffer too small, year out of 0..9999). */
-int cg_time_format(int64_t epoch, char *buf, size_t size);
+#include "cg_json.h"   /* CG_NONE, struct cg_json_model */
+#include "cg_time.h"   /* cg_time_parse, cg_time_format */
 
 /* ---- small shared pieces ---------------------------------------------------- */
 
@@ -309,5 +301,17 @@ struct cg_slack_token {
 };
 int cg_slack_token_parse(const cJSON *json, struct cg_slack_token *out);
 void cg_slack_token_free(struct cg_slack_token *t);
+
+/* ---- the tables behind the parsers ----------------------------------------- */
+
+/* cg_json_parse(&cg_model_run, json, &run) is cg_run_parse(json, &run),
+ * and so on for every name; cg_model_oauth_status parses into a struct
+ * cg_string_list (freed with cg_string_list_free). */
+extern const struct cg_json_model
+	cg_model_message, cg_model_org, cg_model_user, cg_model_repo, cg_model_run,
+	cg_model_log_entry, cg_model_run_logs, cg_model_org_page, cg_model_user_page,
+	cg_model_repo_page, cg_model_run_page, cg_model_integrations, cg_model_cli_rules,
+	cg_model_check_suite, cg_model_oauth_provider_list, cg_model_oauth_status,
+	cg_model_pr_edit, cg_model_started_run, cg_model_slack_token;
 
 #endif

@@ -14,7 +14,9 @@
  * tests).  attempt < 1 is treated as 1. */
 double cg_backoff_delay(int attempt, double base, double cap, double r);
 
-/* Parse a Retry-After value: delta-seconds ("120", tolerantly "1.5") or an
+/* Parse a Retry-After value (the libcurl transport asks libcurl instead,
+ * CURLINFO_RETRY_AFTER; this is for a transport that sees the header's
+ * text, and states what the two forms mean): delta-seconds ("120", tolerantly "1.5") or an
  * HTTP-date ("Wed, 21 Oct 2015 07:28:00 GMT"), relative to wall-clock
  * `now`.  Returns seconds to wait (>= 0; a date in the past gives 0), or
  * -1 when the value is missing or unparsable. */

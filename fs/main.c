@@ -34,27 +34,50 @@
 #include "outbox.h"
 #include "spool.h"
 
+/* The command-line options; the numbers start at their defaults (usage()). */
 struct options {
 	char *token_file;
-	char *list_window;
-	char *run_ttl, *logs_ttl, *list_ttl, *meta_ttl, *missing_ttl;
-	char *deadline;
-	char *rate_time_scale;
+	double list_window;
+	double run_ttl, logs_ttl, list_ttl, meta_ttl, missing_ttl;
+	double deadline;
+	double rate_time_scale;
 };
+
+#define OPTIONS_DEFAULT { \
+	.list_window = 500, .run_ttl = 3, .logs_ttl = 1, .list_ttl = 10, \
+	.meta_ttl = 60, .missing_ttl = 5, .deadline = 30, .rate_time_scale = 1 }
 
 #define OPT(t, field) { t, offsetof(struct options, field), 0 }
 
+/* libfuse converts the numbers (sscanf); read_options() checks ranges.
+ * --list-window is read as a number too and truncated, as it always was. */
 static const struct fuse_opt option_spec[] = {
 	OPT("--token-file=%s", token_file),
-	OPT("--list-window=%s", list_window),
-	OPT("--run-ttl=%s", run_ttl),
-	OPT("--logs-ttl=%s", logs_ttl),
-	OPT("--list-ttl=%s", list_ttl),
-	OPT("--meta-ttl=%s", meta_ttl),
-	OPT("--missing-ttl=%s", missing_ttl),
-	OPT("--deadline=%s", deadline),
-	OPT("--rate-time-scale=%s", rate_time_scale),
+	OPT("--list-window=%lf", list_window),
+	OPT("--run-ttl=%lf", run_ttl),
+	OPT("--logs-ttl=%lf", logs_ttl),
+	OPT("--list-ttl=%lf", list_ttl),
+	OPT("--meta-ttl=%lf", meta_ttl),
+	OPT("--missing-ttl=%lf", missing_ttl),
+	OPT("--deadline=%lf", deadline),
+	OPT("--rate-time-scale=%lf", rate_time_scale),
 	FUSE_OPT_END
+};
+
+/* The range of every numeric option. */
+static const struct {
+	const char *name;
+	size_t off;
+	double min, max;
+} option_ranges[] = {
+	{ "--list-window", offsetof(struct options, list_window), 1, 10000 },
+	{ "--run-ttl", offsetof(struct options, run_ttl), 0.1, 86400 },
+	{ "--logs-ttl", offsetof(struct options, logs_ttl), 0.1, 86400 },
+	{ "--list-ttl", offsetof(struct options, list_ttl), 0.1, 86400 },
+	{ "--meta-ttl", offsetof(struct options, meta_ttl), 0.1, 86400 },
+	{ "--missing-ttl", offsetof(struct options, missing_ttl), 0, 86400 },
+	{ "--deadline", offsetof(struct options, deadline), 0.5, 3600 },
+	{ "--rate-time-scale", offsetof(struct options, rate_time_scale), 0.0001, 100 },
 };
 
 static void usage(const char *prog)
@@ -87,40 +110,28 @@ static void usage(const char *prog)
 	printf("    -o allow_other         let other users in (default: only you)\n");
 }
 
-/* Parse a number option within [min, max]; 0 or -1 with a message. */
-static int parse_number(const char *name, const char *text, double min, double max, double *out)
-{
-	char *end;
-	double v;
-
-	if (!text)
-		return 0;
-	errno = 0;
-	v = strtod(text, &end);
-	if (errno || end == text || *end || !isfinite(v) || v < min || v > max) {
-		fprintf(stderr, "codegen-fs: %s must be a number from %g to %g (got '%s')\n",
-			name, min, max, text);
-		return -1;
-	}
-	*out = v;
-	return 0;
-}
-
+/* Check every number against its range and hand them out; 0, or -1 with
+ * a message. */
 static int read_options(const struct options *o, struct cgfs_config *cfg, double *deadline,
 			double *scale)
 {
-	double window = (double)cfg->list_window;
+	for (size_t i = 0; i < sizeof(option_ranges) / sizeof(option_ranges[0]); i++) {
+		double v = *(const double *)((const char *)o + option_ranges[i].off);
 
-	if (parse_number("--list-window", o->list_window, 1, 10000, &window) ||
-	    parse_number("--run-ttl", o->run_ttl, 0.1, 86400, &cfg->run_ttl) ||
-	    parse_number("--logs-ttl", o->logs_ttl, 0.1, 86400, &cfg->logs_ttl) ||
-	    parse_number("--list-ttl", o->list_ttl, 0.1, 86400, &cfg->list_ttl) ||
-	    parse_number("--meta-ttl", o->meta_ttl, 0.1, 86400, &cfg->meta_ttl) ||
-	    parse_number("--missing-ttl", o->missing_ttl, 0, 86400, &cfg->missing_ttl) ||
-	    parse_number("--deadline", o->deadline, 0.5, 3600, deadline) ||
-	    parse_number("--rate-time-scale", o->rate_time_scale, 0.0001, 100, scale))
-		return -1;
-	cfg->list_window = (int64_t)window;
+		if (!isfinite(v) || v < option_ranges[i].min || v > option_ranges[i].max) {
+			fprintf(stderr, "codegen-fs: %s must be a number from %g to %g (got '%g')\n",
+				option_ranges[i].name, option_ranges[i].min, option_ranges[i].max, v);
+			return -1;
+		}
+	}
+	cfg->list_window = (int64_t)o->list_window;
+	cfg->run_ttl = o->run_ttl;
+	cfg->logs_ttl = o->logs_ttl;
+	cfg->list_ttl = o->list_ttl;
+	cfg->meta_ttl = o->meta_ttl;
+	cfg->missing_ttl = o->missing_ttl;
+	*deadline = o->deadline;
+	*scale = o->rate_time_scale;
 	return 0;
 }
 
@@ -246,13 +257,8 @@ int main(int argc, char **argv)
 {
 	struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
 	struct fuse_cmdline_opts cmd = { 0 };
-	struct options opts = { 0 };
-	struct cgfs fs = {
-		.cfg = {
-			.list_window = 500, .run_ttl = 3, .logs_ttl = 1, .list_ttl = 10,
-			.meta_ttl = 60, .missing_ttl = 5,
-		},
-	};
+	struct options opts = OPTIONS_DEFAULT;
+	struct cgfs fs = { 0 };
 	double deadline = 30, scale = 1;
 	struct fuse_session *se = NULL;
 	struct cgfs_spool *spool = NULL;
@@ -272,8 +278,12 @@ int main(int argc, char **argv)
 		if (fuse_opt_add_arg(&args, argv[i]) ||
 		    (i == 0 && fuse_opt_add_arg(&args, "-omax_threads=64")))
 			goto out_free_args;
-	if (fuse_opt_parse(&args, &opts, option_spec, NULL) ||
-	    fuse_parse_cmdline(&args, &cmd))
+	/* A number libfuse cannot read is a usage error, as a range error is. */
+	if (fuse_opt_parse(&args, &opts, option_spec, NULL)) {
+		status = 2;
+		goto out_free_args;
+	}
+	if (fuse_parse_cmdline(&args, &cmd))
 		goto out_free_args;
 	if (cmd.show_help) {
 		usage(argv[0]);
@@ -357,14 +367,6 @@ out_free_fs:
 out_free_args:
 	free(cmd.mountpoint);
 	free(opts.token_file);
-	free(opts.list_window);
-	free(opts.run_ttl);
-	free(opts.logs_ttl);
-	free(opts.list_ttl);
-	free(opts.meta_ttl);
-	free(opts.missing_ttl);
-	free(opts.deadline);
-	free(opts.rate_time_scale);
 	fuse_opt_free_args(&args);
 	return status;
 }

@@ -5,9 +5,11 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <curl/curl.h>
 
+#include "cg_retry.h"
 
 /* pool_lock guards pool[]/npool; share_locks[] are libcurl's share locks. */
 struct cg_http {
@@ -157,10 +159,12 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *user)
 	return n;
 }
 
-/* Seconds the server asked us to wait, or -1 without a Retry-After.
+/* Seconds the server asked us to wait, or -1 without a usable Retry-After.
  * libcurl parses both forms (delta-seconds and HTTP-date) but answers 0
- * for "no header" as for "now", so the header API tells them apart; a
- * date in the past is "now". */
+ * for "no header", for "now" and for a value it cannot read alike: the
+ * header API tells the first apart, and the value's own text the last (a
+ * hostile "Retry-After: soon" must not mean "retry at once"; it is as if
+ * absent, and the backoff applies).  A date in the past is "now". */
 static double retry_after_of(CURL *easy)
 {
 	struct curl_header *h;
@@ -170,7 +174,9 @@ static double retry_after_of(CURL *easy)
 		return -1;
 	if (curl_easy_getinfo(easy, CURLINFO_RETRY_AFTER, &wait) != CURLE_OK)
 		return -1;
-	return wait > 0 ? (double)wait : 0;
+	if (wait > 0)
+		return (double)wait;
+	return cg_retry_after_parse(h->value, time(NULL)) < 0 ? -1 : 0;
 }
 
 int cg_http_perform(struct cg_http *h, const struct cg_http_request *req,

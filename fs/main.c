@@ -41,6 +41,9 @@ struct options {
 	double run_ttl, logs_ttl, list_ttl, meta_ttl, missing_ttl;
 	double deadline;
 	double rate_time_scale;
+	/* Each number as written too (libfuse's sscanf stops at the first
+	 * non-digit: "3x" must be refused, not read as 3). */
+	char *text[8];
 };
 
 #define OPTIONS_DEFAULT { \
@@ -48,19 +51,22 @@ struct options {
 	.meta_ttl = 60, .missing_ttl = 5, .deadline = 30, .rate_time_scale = 1 }
 
 #define OPT(t, field) { t, offsetof(struct options, field), 0 }
+#define NUM(name, field, i) OPT(name "=%lf", field), OPT(name "=%s", text[i])
 
-/* libfuse converts the numbers (sscanf); read_options() checks ranges.
- * --list-window is read as a number too and truncated, as it always was. */
+/* libfuse converts the numbers (sscanf) and keeps their text (a second
+ * template of the same name: every matching template acts);
+ * read_options() checks the text and the ranges.  --list-window is read as
+ * a number too and truncated, as it always was. */
 static const struct fuse_opt option_spec[] = {
 	OPT("--token-file=%s", token_file),
-	OPT("--list-window=%lf", list_window),
-	OPT("--run-ttl=%lf", run_ttl),
-	OPT("--logs-ttl=%lf", logs_ttl),
-	OPT("--list-ttl=%lf", list_ttl),
-	OPT("--meta-ttl=%lf", meta_ttl),
-	OPT("--missing-ttl=%lf", missing_ttl),
-	OPT("--deadline=%lf", deadline),
-	OPT("--rate-time-scale=%lf", rate_time_scale),
+	NUM("--list-window", list_window, 0),
+	NUM("--run-ttl", run_ttl, 1),
+	NUM("--logs-ttl", logs_ttl, 2),
+	NUM("--list-ttl", list_ttl, 3),
+	NUM("--meta-ttl", meta_ttl, 4),
+	NUM("--missing-ttl", missing_ttl, 5),
+	NUM("--deadline", deadline, 6),
+	NUM("--rate-time-scale", rate_time_scale, 7),
 	FUSE_OPT_END
 };
 
@@ -69,7 +75,7 @@ static const struct {
 	const char *name;
 	size_t off;
 	double min, max;
-} option_ranges[] = {
+} option_ranges[] = {     /* in the order of options.text[] */
 	{ "--list-window", offsetof(struct options, list_window), 1, 10000 },
 	{ "--run-ttl", offsetof(struct options, run_ttl), 0.1, 86400 },
 	{ "--logs-ttl", offsetof(struct options, logs_ttl), 0.1, 86400 },
@@ -115,9 +121,18 @@ static void usage(const char *prog)
 static int read_options(const struct options *o, struct cgfs_config *cfg, double *deadline,
 			double *scale)
 {
+	_Static_assert(sizeof(option_ranges) / sizeof(option_ranges[0]) ==
+		       sizeof(o->text) / sizeof(o->text[0]), "one text per numeric option");
 	for (size_t i = 0; i < sizeof(option_ranges) / sizeof(option_ranges[0]); i++) {
 		double v = *(const double *)((const char *)o + option_ranges[i].off);
+		char *end = NULL;
 
+		if (o->text[i] && (strtod(o->text[i], &end), end == o->text[i] || *end)) {
+			fprintf(stderr, "codegen-fs: %s must be a number from %g to %g (got '%s')\n",
+				option_ranges[i].name, option_ranges[i].min, option_ranges[i].max,
+				o->text[i]);
+			return -1;
+		}
 		if (!isfinite(v) || v < option_ranges[i].min || v > option_ranges[i].max) {
 			fprintf(stderr, "codegen-fs: %s must be a number from %g to %g (got '%g')\n",
 				option_ranges[i].name, option_ranges[i].min, option_ranges[i].max, v);
@@ -367,6 +382,8 @@ out_free_fs:
 out_free_args:
 	free(cmd.mountpoint);
 	free(opts.token_file);
+	for (size_t i = 0; i < sizeof(opts.text) / sizeof(opts.text[0]); i++)
+		free(opts.text[i]);
 	fuse_opt_free_args(&args);
 	return status;
 }

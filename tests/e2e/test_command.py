@@ -78,6 +78,28 @@ class MountCommandTest(MountTest):
         self.assertFalse(mounted(mount.mnt))
         self.assertNoRequests(seq, "a refused token file")
 
+    def test_bad_numbers_are_refused_before_any_request(self):
+        """Each numeric option is checked whole and against its range; a
+        refusal exits 2, names the option, and asks the server nothing."""
+        cases = [
+            ("--run-ttl=3x", "codegen-fs: --run-ttl must be a number from 0.1 to 86400 "
+                             "(got '3x')"),
+            ("--deadline=0.1", "codegen-fs: --deadline must be a number from 0.5 to 3600 "
+                               "(got '0.1')"),
+            ("--list-window=-5", "codegen-fs: --list-window must be a number from 1 to "
+                                 "10000 (got '-5')"),
+            ("--logs-ttl=abc", "fuse: invalid parameter in option `--logs-ttl=abc'"),
+        ]
+        for opt, message in cases:
+            with self.subTest(option=opt):
+                seq = self.fake.mark()
+                mount = Mount(self.fake, opt)
+                rc, err, _ = self.spawn_expecting_failure(mount)
+                self.assertEqual(rc, 2, f"exit status with {opt}; stderr {err!r}")
+                self.assertIn(message, err)
+                self.assertFalse(mounted(mount.mnt), "a mount was left behind")
+                self.assertNoRequests(seq, f"a mount refused for {opt}")
+
     def test_token_file_600_is_used(self):
         mount = Mount(self.fake, FAST_LIMITER, token_in_env=False)
         token_file = os.path.join(mount.home, "token")

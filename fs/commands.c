@@ -16,9 +16,9 @@
 /* Every list that can hold a run just started. */
 #define NEW_RUN_BITS (CGFS_RES_BIT(CGFS_RES_RUNS) | CGFS_RES_BIT(CGFS_RES_USER_RUNS))
 
-static int usage(const struct cgfs_command *c, struct cg_error *err)
+static int usage(const char *verb, const char *args, struct cg_error *err)
 {
-	cg_error_set(err, 0, EINVAL, "usage: %s %s", c->verb, c->args);
+	cg_error_set(err, 0, EINVAL, "usage: %s %s", verb, args);
 	return -EINVAL;
 }
 
@@ -76,9 +76,6 @@ static int resume(struct cgfs_req *r, const char *arg, struct cgfs_buf *answer,
 static int edit_pr(struct cgfs_req *r, const char *arg, struct cgfs_buf *answer,
 		   struct cg_error *err)
 {
-	static const struct cgfs_command shape = {
-		"pr", CGFS_ARG_TEXT, "<pr-id> open|closed|draft|ready_for_review", NULL, 0,
-	};
 	struct cg_pr_edit e = { 0 };
 	char state[32];
 	long long pr;
@@ -86,7 +83,7 @@ static int edit_pr(struct cgfs_req *r, const char *arg, struct cgfs_buf *answer,
 
 	(void)answer;
 	if (sscanf(arg, "%lld %31s %n", &pr, state, &used) != 2 || arg[used] || pr <= 0)
-		return usage(&shape, err);
+		return usage("pr", "<pr-id> open|closed|draft|ready_for_review", err);
 	ret = cg_edit_pr(r->fs->client, r->org, CG_NONE, pr, state, &e, err);
 	if (!ret && e.success == 0) {
 		cg_error_set(err, 200, EIO, "PR %lld not changed: %s", pr,
@@ -109,7 +106,21 @@ static const struct cgfs_command run_rows[] = {
 /* ---- an org's ctl: answered in ctl.out ------------------------------------------------ */
 
 static int analyze_sandbox(struct cgfs_req *r, const char *arg, struct cgfs_buf *answer,
-			   struct cg_error *err);
+			   struct cg_error *err)
+{
+	struct cg_started_run s = { 0 };
+	char *end;
+	long long sandbox = strtoll(arg, &end, 10);
+	int ret;
+
+	if (*end || sandbox <= 0)
+		return usage("analyze-sandbox", "<sandbox-id>", err);
+	ret = cg_analyze_sandbox_logs(r->fs->client, r->org, sandbox, &s, err);
+	if (!ret)
+		ret = cgfs_buf_printf(answer, "%" PRId64 "\n", s.agent_run_id);
+	cg_started_run_free(&s);
+	return ret;
+}
 
 static int revoke_oauth(struct cgfs_req *r, const char *arg, struct cgfs_buf *answer,
 			struct cg_error *err)
@@ -153,23 +164,6 @@ static const struct cgfs_command org_rows[] = {
 	  CGFS_RES_BIT(CGFS_RES_INTEGRATIONS) | CGFS_RES_BIT(CGFS_RES_RULES) |
 	  CGFS_RES_BIT(CGFS_RES_OAUTH) | CGFS_RES_BIT(CGFS_RES_ORGS) },
 };
-
-static int analyze_sandbox(struct cgfs_req *r, const char *arg, struct cgfs_buf *answer,
-			   struct cg_error *err)
-{
-	struct cg_started_run s = { 0 };
-	char *end;
-	long long sandbox = strtoll(arg, &end, 10);
-	int ret;
-
-	if (*end || sandbox <= 0)
-		return usage(&org_rows[0], err);
-	ret = cg_analyze_sandbox_logs(r->fs->client, r->org, sandbox, &s, err);
-	if (!ret)
-		ret = cgfs_buf_printf(answer, "%" PRId64 "\n", s.agent_run_id);
-	cg_started_run_free(&s);
-	return ret;
-}
 
 /* ---- files written whole ---------------------------------------------------------------- */
 

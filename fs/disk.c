@@ -11,6 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cg_file.h"
+
 #define MAX_ENTRY (64u << 20)
 
 /* lock guards counter; root is fixed after open. */
@@ -158,35 +160,15 @@ int cgfs_disk_has(struct cgfs_disk *d, enum cgfs_disk_kind kind, int64_t org, in
 int cgfs_disk_get(struct cgfs_disk *d, enum cgfs_disk_kind kind, int64_t org, int64_t run,
 		  char **data, size_t *len)
 {
-	char path[4096], *buf;
-	struct stat st;
-	size_t n = 0;
-	ssize_t got;
-	int fd, ret = 0;
+	char path[4096];
+	int ret;
 
 	if (!d)
 		return -ENOENT;
 	entry_path(d, kind, org, run, path, sizeof(path));
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > (off_t)MAX_ENTRY) {
-		ret = -EINVAL;
-		goto out_close;
-	}
-	buf = malloc((size_t)st.st_size + 1);
-	if (!buf) {
-		ret = -ENOMEM;
-		goto out_close;
-	}
-	while (n < (size_t)st.st_size && (got = read(fd, buf + n, (size_t)st.st_size - n)) > 0)
-		n += (size_t)got;
-	buf[n] = '\0';
-	*data = buf;
-	*len = n;
-out_close:
-	close(fd);
-	return ret;
+	ret = cg_file_read(AT_FDCWD, path, MAX_ENTRY, CG_FILE_NOFOLLOW, data, len, NULL);
+	/* Not a file this cache wrote. */
+	return ret == -EFBIG ? -EINVAL : ret;
 }
 
 int cgfs_disk_put(struct cgfs_disk *d, enum cgfs_disk_kind kind, int64_t org, int64_t run,

@@ -22,6 +22,7 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include "cg_file.h"
 #include "render.h"
 
 /* A spool file larger than this is not a draft this mount wrote. */
@@ -396,51 +397,14 @@ static int tmp_is_ours(const char *tmp)
 }
 
 /* Read the draft name in dfd: 0 with *text (malloc'd, NUL-terminated) and
- * *len; 1 when it is not a draft to report (vanished, not a regular file,
- * too large); or -errno. */
+ * *len; 1 when it is not a draft to report (vanished, a symbolic link, not
+ * a regular file, too large); or -errno. */
 static int read_draft(int dfd, const char *name, char **text, size_t *len)
 {
-	struct stat st;
-	size_t got = 0;
-	char *buf;
-	int fd, ret = 0;
+	int ret = cg_file_read(dfd, name, SPOOL_MAX_FILE, CG_FILE_NOFOLLOW, text, len, NULL);
 
-	/* O_NONBLOCK: a FIFO planted here must not hang the mount. */
-	fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ENOENT || errno == ELOOP ? 1 : -errno;
-	if (fstat(fd, &st) < 0) {
-		ret = -errno;
-		goto out_close;
-	}
-	if (!S_ISREG(st.st_mode) || st.st_size < 0 || st.st_size > SPOOL_MAX_FILE) {
-		ret = 1;
-		goto out_close;
-	}
-	buf = malloc((size_t)st.st_size + 1);
-	if (!buf) {
-		ret = -ENOMEM;
-		goto out_close;
-	}
-	while (got < (size_t)st.st_size) {
-		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			ret = -errno;
-			free(buf);
-			goto out_close;
-		}
-		if (n == 0)
-			break;
-		got += (size_t)n;
-	}
-	buf[got] = '\0';
-	*text = buf;
-	*len = got;
-out_close:
-	close(fd);
+	if (ret == -ENOENT || ret == -ELOOP || ret == -EINVAL || ret == -EFBIG)
+		return 1;
 	return ret;
 }
 

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cg_buf.h"
 #include "cg_models.h"
 #include "draft.h"
 #include "spool.h"
@@ -30,6 +31,9 @@
 
 /* Room for the server's one-line reason; longer ones are cut. */
 #define WHY_SIZE 1024
+
+/* A draft's buffer: CGFS_OUTBOX_MAX bytes and the NUL. */
+#define TEXT_CAP (CGFS_OUTBOX_MAX + 1)
 
 struct box;
 
@@ -42,9 +46,7 @@ struct cgfs_ob_entry {
 	struct box *box;                /* NULL for an open error file */
 	char *name;
 	enum cgfs_ob_kind kind;
-	char *text;                     /* draft, error file; NULL when never grown */
-	size_t len;                     /* text[len] is always '\0' when text */
-	size_t cap;                     /* text holds cap + 1 bytes */
+	struct cg_buf text;             /* draft, error file; capped (TEXT_CAP) */
 	char *error;                    /* draft: reason of the last failed send */
 	time_t error_mtime;
 	int64_t run;                    /* receipt */
@@ -90,7 +92,7 @@ struct cgfs_outbox *cgfs_outbox_new(struct cgfs_spool *spool)
 static void entry_free(struct cgfs_ob_entry *e)
 {
 	free(e->name);
-	free(e->text);
+	cg_buf_free(&e->text);
 	free(e->error);
 	free(e);
 }
@@ -200,6 +202,7 @@ static struct cgfs_ob_entry *entry_new(struct cgfs_outbox *o, struct box *b,
 	}
 	e->o = o;
 	e->box = b;
+	e->text.cap_limit = TEXT_CAP;
 	e->kind = CGFS_OB_DRAFT;
 	e->mtime = time(NULL);
 	e->refs = 1;
@@ -312,50 +315,32 @@ static void touch(struct cgfs_ob_entry *e)
 	e->mtime = time(NULL);
 }
 
-/* Room for need bytes of text (and its NUL).  0 or -ENOMEM. */
-static int reserve(struct cgfs_ob_entry *e, size_t need)
-{
-	size_t cap = e->cap ? e->cap : 256;
-	char *text;
-
-	if (need <= e->cap && e->text)
-		return 0;
-	while (cap < need)
-		cap *= 2;
-	if (cap > CGFS_OUTBOX_MAX)
-		cap = CGFS_OUTBOX_MAX;
-	text = realloc(e->text, cap + 1);
-	if (!text)
-		return -ENOMEM;
-	if (!e->text)
-		text[0] = '\0';
-	e->text = text;
-	e->cap = cap;
-	return 0;
-}
-
-/* Set the length to size (zero-filled when growing).  The bytes past len
- * are read by nobody, so the new ones are laid out before the spool has
- * them and become visible only once it does. */
+/* Set the length to size (zero-filled when growing).  The room past the
+ * text is read by nobody, so the new bytes are laid out there before the
+ * spool has them and become the text only once it does. */
 static int resize(struct cgfs_ob_entry *e, size_t size)
 {
+	size_t len = e->text.len;
 	int ret;
 
-	if (size > e->len) {
-		ret = reserve(e, size);
+	if (size > len) {
+		ret = cg_buf_reserve(&e->text, size - len);
 		if (ret)
 			return ret;
-		memset(e->text + e->len, 0, size - e->len + 1);
+		memset(e->text.data + len, 0, size - len);
 	}
-	if (size != e->len) {
+	if (size != len) {
 		begin_busy(e);
-		ret = store(e, e->text, size);
+		ret = store(e, cg_buf_data(&e->text), size);
 		end_busy(e);
-		if (ret)
+		if (ret) {
+			cg_buf_truncate(&e->text, len);
 			return ret;
-		e->len = size;
-		if (e->text)
-			e->text[size] = '\0';
+		}
+		if (size > len)
+			cg_buf_commit(&e->text, size - len);
+		else
+			cg_buf_truncate(&e->text, size);
 	}
 	touch(e);
 	return 0;
@@ -365,27 +350,25 @@ static int resize(struct cgfs_ob_entry *e, size_t size)
  * replaces the text once the spool has it. */
 static int overwrite(struct cgfs_ob_entry *e, const char *buf, size_t size, size_t off)
 {
+	struct cg_buf copy = { .cap_limit = TEXT_CAP };
 	size_t end = off + size;
-	size_t len = end > e->len ? end : e->len;
-	char *text;
-	int ret = -ENOMEM;
+	int ret;
 
 	begin_busy(e);
-	text = malloc(len + 1);
-	if (text) {
-		memcpy(text, e->text, e->len);
-		memcpy(text + off, buf, size);
-		text[len] = '\0';
-		ret = store(e, text, len);
+	ret = cg_buf_append(&copy, e->text.data, e->text.len);
+	if (!ret && end > copy.len)
+		ret = cg_buf_resize(&copy, end);
+	if (!ret) {
+		memcpy(copy.data + off, buf, size);
+		ret = store(e, copy.data, copy.len);
 	}
 	end_busy(e);
 	if (ret) {
-		free(text);
+		cg_buf_free(&copy);
 		return ret;
 	}
-	free(e->text);
-	e->text = text;
-	e->len = e->cap = len;
+	cg_buf_free(&e->text);
+	e->text = copy;
 	touch(e);
 	return 0;
 }
@@ -395,28 +378,27 @@ static int overwrite(struct cgfs_ob_entry *e, const char *buf, size_t size, size
  * rewritten and fsynced whole for every line. */
 static int write_at(struct cgfs_ob_entry *e, const char *buf, size_t size, size_t off)
 {
-	size_t end = off + size;
+	size_t len = e->text.len, end = off + size;
 	int ret;
 
-	if (off < e->len)
+	if (off < len)
 		return overwrite(e, buf, size, off);
-	ret = reserve(e, end);
+	ret = cg_buf_reserve(&e->text, end - len);
 	if (ret)
 		return ret;
-	memset(e->text + e->len, 0, off - e->len);
-	memcpy(e->text + off, buf, size);
-	e->text[end] = '\0';
+	memset(e->text.data + len, 0, off - len);
+	memcpy(e->text.data + off, buf, size);
 	begin_busy(e);
-	if (off == e->len)
+	if (off == len)
 		ret = store_append(e, buf, size);
 	else
-		ret = store(e, e->text, end);
+		ret = store(e, e->text.data, end);
 	end_busy(e);
 	if (ret) {
-		e->text[e->len] = '\0';        /* the append's first byte was there */
+		cg_buf_truncate(&e->text, len);  /* the staged bytes overwrote the NUL */
 		return ret;
 	}
-	e->len = end;
+	cg_buf_commit(&e->text, end - len);
 	touch(e);
 	return 0;
 }
@@ -474,9 +456,9 @@ ssize_t cgfs_outbox_read(struct cgfs_ob_entry *e, char *buf, size_t size, off_t 
 	pthread_mutex_lock(&o->lock);
 	if (e->kind == CGFS_OB_RECEIPT) {
 		n = -EISDIR;
-	} else if ((size_t)off < e->len) {
-		n = (ssize_t)(e->len - (size_t)off < size ? e->len - (size_t)off : size);
-		memcpy(buf, e->text + off, (size_t)n);
+	} else if ((size_t)off < e->text.len) {
+		n = (ssize_t)(e->text.len - (size_t)off < size ? e->text.len - (size_t)off : size);
+		memcpy(buf, e->text.data + off, (size_t)n);
 	}
 	pthread_mutex_unlock(&o->lock);
 	return n;
@@ -495,7 +477,7 @@ enum cgfs_ob_kind cgfs_outbox_kind(struct cgfs_ob_entry *e)
 static void stat_entry(const struct cgfs_ob_entry *e, struct cgfs_ob_stat *st)
 {
 	st->kind = e->kind;
-	st->size = e->kind == CGFS_OB_RECEIPT ? 0 : e->len;
+	st->size = e->kind == CGFS_OB_RECEIPT ? 0 : e->text.len;
 	st->mtime = e->mtime;
 	st->run = e->kind == CGFS_OB_RECEIPT ? e->run : 0;
 }
@@ -644,16 +626,14 @@ static int open_error(struct cgfs_ob_entry *owner, const char *name, int flags,
 	h = calloc(1, sizeof(*h));
 	if (!h)
 		return -ENOMEM;
+	h->text.cap_limit = TEXT_CAP;
 	h->name = strdup(name);
-	h->text = strdup(owner->error);
-	if (!h->name || !h->text) {
+	if (!h->name || cg_buf_puts(&h->text, owner->error)) {
 		entry_free(h);
 		return -ENOMEM;
 	}
 	h->o = owner->o;
 	h->kind = CGFS_OB_ERROR;
-	h->len = strlen(h->text);
-	h->cap = h->len;
 	h->mtime = owner->error_mtime;
 	h->refs = 1;
 	h->opens = 1;
@@ -794,7 +774,7 @@ static int move_spool(struct cgfs_outbox *o, struct box *b, const struct cgfs_ob
 
 	if (src->kind != CGFS_OB_DRAFT)
 		return dst && dst->kind == CGFS_OB_DRAFT ? spool_drop(o, b, to) : 0;
-	ret = spool_put(o, b, to, src->text, src->len);
+	ret = spool_put(o, b, to, cg_buf_data(&src->text), src->text.len);
 	if (ret)
 		return ret;
 	/* The text is safe under its new name.  A copy left under the old
@@ -875,7 +855,7 @@ static int blank(const char *text, size_t len)
 static int wants_send(const struct cgfs_ob_entry *e)
 {
 	return e->kind == CGFS_OB_DRAFT && e->dirty && !e->detached &&
-	       !cgfs_draft_is_scratch(e->name) && !blank(e->text, e->len);
+	       !cgfs_draft_is_scratch(e->name) && !blank(e->text.data, e->text.len);
 }
 
 /* The error file's text: why as one line (the errno's name when the send
@@ -914,9 +894,7 @@ static void settle(struct cgfs_ob_entry *e, int ret, int64_t run, const char *wh
 	} else {
 		e->kind = CGFS_OB_RECEIPT;
 		e->run = run;
-		free(e->text);
-		e->text = NULL;
-		e->len = e->cap = 0;
+		cg_buf_free(&e->text);
 		clear_error(e);
 		e->mtime = time(NULL);
 	}
@@ -939,7 +917,7 @@ int cgfs_outbox_commit(struct cgfs_ob_entry *e, cgfs_ob_send_fn send, void *arg)
 	}
 	/* Busy keeps text, len and name still while the lock is dropped. */
 	begin_busy(e);
-	ret = send(arg, e->box->org, e->box->repo, e->name, e->text, e->len, &run, why,
+	ret = send(arg, e->box->org, e->box->repo, e->name, cg_buf_data(&e->text), e->text.len, &run, why,
 		   sizeof(why));
 	why[sizeof(why) - 1] = '\0';
 	if (ret > 0)
@@ -1020,18 +998,12 @@ static int restore_one(void *arg, int64_t org, const char *outbox, const char *n
 	struct cgfs_ob_entry *e;
 	struct box *b;
 	int64_t repo;
-	char *copy;
 	int ret = 0;
 
 	/* What this mount could not have written stays on disk, unshown. */
 	if (parse_outbox(outbox, &repo) || !valid_name(name) || is_error_name(name) ||
 	    len > CGFS_OUTBOX_MAX)
 		return 0;
-	copy = malloc(len + 1);
-	if (!copy)
-		return -ENOMEM;
-	memcpy(copy, text, len);
-	copy[len] = '\0';
 	pthread_mutex_lock(&r->o->lock);
 	b = find_box(r->o, org, repo, 1);
 	if (!b) {
@@ -1046,16 +1018,18 @@ static int restore_one(void *arg, int64_t org, const char *outbox, const char *n
 		ret = -ENOMEM;
 		goto out_unlock;
 	}
-	e->text = copy;
-	copy = NULL;
-	e->len = e->cap = len;
+	if (cg_buf_append(&e->text, text, len)) {
+		/* Not shown rather than shown empty; it stays in the spool. */
+		detach(e);              /* drops the box's reference: freed */
+		ret = -ENOMEM;
+		goto out_unlock;
+	}
 	/* Not dirty: reading it back (cat's close) must not send it; saving
 	 * it again does. */
 	e->dirty = 0;
 	r->count++;
 out_unlock:
 	pthread_mutex_unlock(&r->o->lock);
-	free(copy);
 	return ret;
 }
 

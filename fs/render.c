@@ -15,92 +15,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define BUF_MIN_CAP	256
-#define BUF_DEFAULT_CAP	((size_t)64 << 20)
 #define TIME_LEN	21	/* "2025-06-21T11:20:04Z" + NUL */
-
-/* ---- the buffer ------------------------------------------------------------ */
-
-/* Makes room for `extra` more bytes plus the NUL; the allocation (`cap`)
- * never exceeds cap_limit. */
-static int buf_reserve(struct cgfs_buf *b, size_t extra)
-{
-	size_t limit = b->cap_limit ? b->cap_limit : BUF_DEFAULT_CAP;
-	size_t need, cap;
-	char *data;
-
-	if (extra > SIZE_MAX - 1 - b->len)
-		return -EFBIG;
-	need = b->len + extra + 1;
-	if (b->data && need <= b->cap)
-		return 0;
-	if (need > limit)
-		return -EFBIG;
-	cap = b->cap ? b->cap : BUF_MIN_CAP;
-	while (cap < need && cap <= limit / 2)
-		cap *= 2;
-	if (cap < need || cap > limit)
-		cap = limit;
-	data = realloc(b->data, cap);
-	if (!data)
-		return -ENOMEM;
-	if (!b->data)
-		data[0] = '\0';
-	b->data = data;
-	b->cap = cap;
-	return 0;
-}
 
 /* Drops whatever was appended after `len` when ret reports a failure. */
 static int buf_undo(struct cgfs_buf *b, size_t len, int ret)
 {
-	if (ret && b->data) {
-		b->len = len;
-		b->data[len] = '\0';
-	}
-	return ret;
-}
-
-int cgfs_buf_append(struct cgfs_buf *b, const char *data, size_t len)
-{
-	int ret;
-
-	if (!len)
-		return 0;
-	ret = buf_reserve(b, len);
 	if (ret)
-		return ret;
-	memcpy(b->data + b->len, data, len);
-	b->len += len;
-	b->data[b->len] = '\0';
-	return 0;
-}
-
-int cgfs_buf_puts(struct cgfs_buf *b, const char *s)
-{
-	return s ? cgfs_buf_append(b, s, strlen(s)) : 0;
-}
-
-int cgfs_buf_printf(struct cgfs_buf *b, const char *fmt, ...)
-{
-	va_list ap, ap2;
-	int n, ret;
-
-	va_start(ap, fmt);
-	va_copy(ap2, ap);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	if (n <= 0) {
-		ret = n < 0 ? -EINVAL : 0;
-		goto out_end;
-	}
-	ret = buf_reserve(b, (size_t)n);
-	if (ret)
-		goto out_end;
-	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap2);
-	b->len += (size_t)n;
-out_end:
-	va_end(ap2);
-	va_end(ap);
+		cg_buf_truncate(b, len);
 	return ret;
 }
 
@@ -113,31 +34,6 @@ void cgfs_set_why(char *why, size_t why_size, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(why, why_size, fmt, ap);
 	va_end(ap);
-}
-
-void cgfs_buf_shrink(struct cgfs_buf *b)
-{
-	char *data;
-
-	if (!b->data || b->cap <= b->len + 1)
-		return;
-	data = realloc(b->data, b->len + 1);
-	if (data) {             /* else keep the larger block: still valid */
-		b->data = data;
-		b->cap = b->len + 1;
-	}
-}
-
-void cgfs_buf_free(struct cgfs_buf *b)
-{
-	size_t limit;
-
-	if (!b)
-		return;
-	limit = b->cap_limit;
-	free(b->data);
-	memset(b, 0, sizeof(*b));
-	b->cap_limit = limit;
 }
 
 /* ---- shared pieces ----------------------------------------------------------- */

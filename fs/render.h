@@ -23,25 +23,10 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "buf_compat.h"
+#include "cg_buf.h"
 #include "cg_client.h"
 #include "cg_models.h"
-
-/* A growable byte buffer, always NUL-terminated when data is not NULL.
- * cap_limit 0 means 64 MiB. */
-struct cgfs_buf {
-	char *data;
-	size_t len, cap;
-	size_t cap_limit;
-};
-
-int cgfs_buf_append(struct cgfs_buf *b, const char *data, size_t len);
-int cgfs_buf_puts(struct cgfs_buf *b, const char *s);
-int cgfs_buf_printf(struct cgfs_buf *b, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-/* Frees the data and zeroes the buffer (cap_limit is kept); accepts NULL. */
-void cgfs_buf_free(struct cgfs_buf *b);
-/* Give back the unused capacity of a buffer that is done growing. */
-void cgfs_buf_shrink(struct cgfs_buf *b);
 
 /* Write a one-line reason into why (nothing when why is NULL or why_size
  * is 0): the "why" out-parameter of the pure modules. */

@@ -10,6 +10,7 @@
 #include "cache.h"
 #include "disk.h"
 #include "errlog.h"
+#include "flight.h"
 #include "render.h"
 
 #define NBUCKETS 1024
@@ -23,16 +24,13 @@ struct run_logs {
 	double fetched_at;     /* monotonic time of the last fetch */
 	int loaded;            /* some fetch succeeded */
 	int complete;          /* finished run, every entry held */
-	int failed;            /* the last fetch failed */
-	int loading;
-	unsigned gen;          /* bumped when a fetch ends */
-	int last_ret;
+	struct cgfs_flight flight;  /* single flight; last_ret != 0: the last fetch failed */
 	int readers;           /* open handles of logs or logs.jsonl */
 	time_t mtime;
 };
 
 /* lock guards the table and every run_logs; done is broadcast when a
- * fetch ends. */
+ * fetch ends (cgfs_flight_end). */
 struct cgfs_logs_table {
 	pthread_mutex_t lock;
 	pthread_cond_t done;
@@ -108,10 +106,6 @@ void cgfs_logs_readers(struct cgfs *fs, int64_t org, int64_t run, int delta)
 	pthread_mutex_unlock(&fs->logs->lock);
 }
 
-/* After a failed fetch the server is not asked again for this long (see
- * FAILURE_HOLDOFF in cache.c). */
-#define FAILURE_HOLDOFF 3.0
-
 void cgfs_logs_reopen(struct cgfs *fs, int64_t org, int64_t run)
 {
 	struct run_logs *l;
@@ -121,19 +115,20 @@ void cgfs_logs_reopen(struct cgfs *fs, int64_t org, int64_t run)
 	if (l) {
 		l->complete = 0;
 		l->fetched_at = 0;
+		cgfs_flight_release(&l->flight);
 	}
 	pthread_mutex_unlock(&fs->logs->lock);
 }
 
 static int needs_fetch(const struct run_logs *l, double now, double ttl)
 {
-	if (l->failed && now - l->fetched_at < (ttl > FAILURE_HOLDOFF ? ttl : FAILURE_HOLDOFF))
+	if (cgfs_flight_held_off(&l->flight, now))
 		return 0;
 	if (!l->loaded)
 		return 1;
 	if (l->complete)
 		return 0;
-	return (l->readers > 0 || l->failed) && now - l->fetched_at >= ttl;
+	return (l->readers > 0 || l->flight.last_ret) && now - l->fetched_at >= ttl;
 }
 
 struct batch {
@@ -241,9 +236,10 @@ int cgfs_logs_sync(struct cgfs *fs, int64_t org, int64_t run, const struct cgfs_
 	struct cgfs_logs_table *t = fs->logs;
 	struct batch b = { .total = CG_NONE };
 	struct cg_error err = { 0 };
+	struct cgfs_flight_wait wait = { 0 };
 	struct run_logs *l;
-	unsigned gen = 0;
-	int waited = 0, ret = 0, from_disk;
+	int ret = 0, from_disk;
+	double now;
 	size_t old_len;
 	int64_t skip;
 
@@ -254,22 +250,19 @@ int cgfs_logs_sync(struct cgfs *fs, int64_t org, int64_t run, const struct cgfs_
 		return -ENOMEM;
 	}
 	for (;;) {
-		if (waited && l->gen != gen) {
+		if (cgfs_flight_shared(&l->flight, &wait)) {
 			/* Share the fetch we waited for. */
-			ret = l->loaded ? 0 : l->last_ret;
+			ret = l->loaded ? 0 : l->flight.last_ret;
 			goto out_report;
 		}
 		if (!needs_fetch(l, cgfs_now(), fs->cfg.logs_ttl)) {
-			ret = l->loaded ? 0 : l->last_ret;
+			ret = l->loaded ? 0 : l->flight.last_ret;
 			goto out_report;
 		}
-		if (!l->loading)
+		if (!cgfs_flight_wait(&l->flight, &wait, &t->done, &t->lock))
 			break;
-		waited = 1;
-		gen = l->gen;
-		pthread_cond_wait(&t->done, &t->lock);
 	}
-	l->loading = 1;
+	cgfs_flight_begin(&l->flight);
 	skip = l->held;
 	pthread_mutex_unlock(&t->lock);
 
@@ -300,8 +293,8 @@ int cgfs_logs_sync(struct cgfs *fs, int64_t org, int64_t run, const struct cgfs_
 		l->loaded = 1;
 	if (!l->mtime)
 		l->mtime = time(NULL);
-	l->failed = ret != 0;
-	l->fetched_at = cgfs_now();
+	now = cgfs_now();
+	l->fetched_at = now;
 	if (!ret && b.finished && (b.total == CG_NONE || l->held >= b.total)) {
 		l->complete = 1;
 		/* Keep them for the next mount: a finished run's logs never change. */
@@ -312,10 +305,11 @@ int cgfs_logs_sync(struct cgfs *fs, int64_t org, int64_t run, const struct cgfs_
 		cgfs_buf_shrink(&l->text);
 		cgfs_buf_shrink(&l->jsonl);
 	}
-	l->loading = 0;
-	l->gen++;
-	l->last_ret = ret;
-	pthread_cond_broadcast(&t->done);
+	/* A failure holds the next fetch off for at least one ttl. */
+	cgfs_flight_end(&l->flight, ret,
+			ret ? now + (fs->cfg.logs_ttl > CGFS_FAILURE_HOLDOFF ? fs->cfg.logs_ttl
+									  : CGFS_FAILURE_HOLDOFF)
+			    : 0, &t->done);
 	if (ret) {
 		cgfs_errlog_add(fs->errors, ctx->op, ctx->path, &err);
 		if (l->loaded)

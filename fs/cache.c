@@ -156,7 +156,7 @@ static void replace(struct entry *e, struct cgfs_obj *o, double now)
 static void note_error(struct cgfs_cache *c, struct entry *e, const struct cgfs_ctx *ctx,
 		       const struct cg_error *err)
 {
-	struct cgfs_buf line = { 0 };
+	struct cg_buf line = { 0 };
 
 	if (c->errors)
 		cgfs_errlog_add(c->errors, ctx ? ctx->op : "fetch", ctx ? ctx->path : e->key, err);
@@ -314,7 +314,7 @@ void cgfs_cache_invalidate(struct cgfs_cache *c, const char *key)
 	cgfs_obj_unref(old);
 }
 
-int cgfs_cache_last_error(struct cgfs_cache *c, const char *key, struct cgfs_buf *out)
+int cgfs_cache_last_error(struct cgfs_cache *c, const char *key, struct cg_buf *out)
 {
 	struct entry *e;
 	int ret = 0;
@@ -322,7 +322,7 @@ int cgfs_cache_last_error(struct cgfs_cache *c, const char *key, struct cgfs_buf
 	pthread_mutex_lock(&c->lock);
 	e = lookup(c, key, 0);
 	if (e && e->last_error)
-		ret = cgfs_buf_puts(out, e->last_error);
+		ret = cg_buf_puts(out, e->last_error);
 	pthread_mutex_unlock(&c->lock);
 	return ret;
 }

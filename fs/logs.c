@@ -19,7 +19,7 @@
 struct run_logs {
 	struct run_logs *next;
 	int64_t org, run;
-	struct cgfs_buf text, jsonl;
+	struct cg_buf text, jsonl;
 	int64_t held;          /* entries rendered */
 	double fetched_at;     /* monotonic time of the last fetch */
 	int loaded;            /* some fetch succeeded */
@@ -63,8 +63,8 @@ void cgfs_logs_table_free(struct cgfs_logs_table *t)
 
 		for (; l; l = next) {
 			next = l->next;
-			cgfs_buf_free(&l->text);
-			cgfs_buf_free(&l->jsonl);
+			cg_buf_free(&l->text);
+			cg_buf_free(&l->jsonl);
 			free(l);
 		}
 	}
@@ -132,7 +132,7 @@ static int needs_fetch(const struct run_logs *l, double now, double ttl)
 }
 
 struct batch {
-	struct cgfs_buf text, jsonl;
+	struct cg_buf text, jsonl;
 	int64_t count;
 	int finished;      /* the server says the run is finished */
 	int64_t total;     /* total_logs, CG_NONE if not said */
@@ -167,8 +167,8 @@ static int logs_from_disk(struct cgfs *fs, int64_t org, int64_t run, struct batc
 	}
 	free(text);
 	if (ret) {
-		cgfs_buf_free(&b->text);
-		cgfs_buf_free(&b->jsonl);
+		cg_buf_free(&b->text);
+		cg_buf_free(&b->jsonl);
 		b->count = 0;
 		return ret;
 	}
@@ -272,8 +272,8 @@ int cgfs_logs_sync(struct cgfs *fs, int64_t org, int64_t run, const struct cgfs_
 
 	pthread_mutex_lock(&t->lock);
 	old_len = l->text.len;
-	if (b.count && (cgfs_buf_append(&l->text, b.text.data, b.text.len) ||
-			cgfs_buf_append(&l->jsonl, b.jsonl.data, b.jsonl.len))) {
+	if (b.count && (cg_buf_append(&l->text, b.text.data, b.text.len) ||
+			cg_buf_append(&l->jsonl, b.jsonl.data, b.jsonl.len))) {
 		/* Keep text and jsonl in step: drop this batch entirely. */
 		if (l->text.data) {
 			l->text.len = old_len;
@@ -302,8 +302,8 @@ int cgfs_logs_sync(struct cgfs *fs, int64_t org, int64_t run, const struct cgfs_
 			cgfs_disk_put(fs->disk, CGFS_DISK_LOGS, org, run, l->jsonl.data,
 				      l->jsonl.len);
 		/* They will not grow again: give back the slack of doubling. */
-		cgfs_buf_shrink(&l->text);
-		cgfs_buf_shrink(&l->jsonl);
+		cg_buf_shrink(&l->text);
+		cg_buf_shrink(&l->jsonl);
 	}
 	/* A failure holds the next fetch off for at least one ttl. */
 	cgfs_flight_end(&l->flight, ret,
@@ -322,8 +322,8 @@ out_report:
 		*mtime = l->mtime;
 	}
 	pthread_mutex_unlock(&t->lock);
-	cgfs_buf_free(&b.text);
-	cgfs_buf_free(&b.jsonl);
+	cg_buf_free(&b.text);
+	cg_buf_free(&b.jsonl);
 	return ret;
 }
 
@@ -336,7 +336,7 @@ ssize_t cgfs_logs_read(struct cgfs *fs, int64_t org, int64_t run, int jsonl,
 	pthread_mutex_lock(&fs->logs->lock);
 	l = find(fs->logs, org, run, 0);
 	if (l) {
-		const struct cgfs_buf *b = jsonl ? &l->jsonl : &l->text;
+		const struct cg_buf *b = jsonl ? &l->jsonl : &l->text;
 
 		if (off >= 0 && (size_t)off < b->len) {
 			n = (ssize_t)(b->len - (size_t)off < size ? b->len - (size_t)off : size);

@@ -226,7 +226,7 @@ static void cgfs_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *
 
 static void cgfs_readlink(fuse_req_t req, fuse_ino_t ino)
 {
-	struct cgfs_buf target = { 0 };
+	struct cg_buf target = { 0 };
 	struct cgfs_req r;
 	char *path;
 	int ret = ino_path(req, ino, &path);
@@ -238,12 +238,12 @@ static void cgfs_readlink(fuse_req_t req, fuse_ino_t ino)
 	if (!ret)
 		ret = r.route->render(&r, &target);
 	if (!ret)
-		ret = cgfs_buf_append(&target, "", 1);   /* NUL-terminated */
+		ret = cg_buf_append(&target, "", 1);   /* NUL-terminated */
 	if (ret)
 		fuse_reply_err(req, -ret);
 	else
 		fuse_reply_readlink(req, target.data);
-	cgfs_buf_free(&target);
+	cg_buf_free(&target);
 	free(path);
 }
 
@@ -408,7 +408,7 @@ static void cgfs_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_inf
  * file sees the same bytes; for outbox names, the draft. */
 struct handle {
 	struct cgfs_req req;
-	struct cgfs_buf snapshot;   /* for commit rows: the text being written */
+	struct cg_buf snapshot;   /* for commit rows: the text being written */
 	struct cgfs_ob_entry *entry;
 	int logs_reader;
 	int wrote;                  /* written since the last commit */
@@ -428,7 +428,7 @@ static int is_wait(const struct cgfs_route *rt)
 
 static void handle_free(struct handle *h)
 {
-	cgfs_buf_free(&h->snapshot);
+	cg_buf_free(&h->snapshot);
 	free(h);
 }
 
@@ -576,7 +576,7 @@ static void sleep_ms(long ms)
 
 /* Block while the run is working, re-reading it no faster than the run
  * TTL (the cache does not ask the server before then). */
-static int wait_finished(fuse_req_t req, struct handle *h, struct cgfs_buf *status)
+static int wait_finished(fuse_req_t req, struct handle *h, struct cg_buf *status)
 {
 	struct cgfs *fs = h->req.fs;
 
@@ -584,7 +584,7 @@ static int wait_finished(fuse_req_t req, struct handle *h, struct cgfs_buf *stat
 		char text[64];
 		int ret;
 
-		cgfs_buf_free(status);
+		cg_buf_free(status);
 		ret = h->req.route->render(&h->req, status);
 		if (ret)
 			return ret;
@@ -604,7 +604,7 @@ static int wait_finished(fuse_req_t req, struct handle *h, struct cgfs_buf *stat
 static ssize_t read_handle(fuse_req_t req, struct handle *h, char *buf, size_t size, off_t off)
 {
 	const struct cgfs_route *rt = h->req.route;
-	struct cgfs_buf fresh = { 0 };
+	struct cg_buf fresh = { 0 };
 	ssize_t ret;
 
 	if (h->entry)
@@ -616,7 +616,7 @@ static ssize_t read_handle(fuse_req_t req, struct handle *h, char *buf, size_t s
 	ret = is_wait(rt) ? wait_finished(req, h, &fresh) : rt->render(&h->req, &fresh);
 	if (!ret)
 		ret = slice(fresh.data, fresh.len, buf, size, off);
-	cgfs_buf_free(&fresh);
+	cg_buf_free(&fresh);
 	return ret;
 }
 
@@ -705,13 +705,13 @@ static void close_handle(struct handle *h, int commit_it)
 static int grow_to(struct handle *h, size_t size)
 {
 	static const char zeros[4096];
-	int ret = cgfs_buf_append(&h->snapshot, NULL, 0);
+	int ret = cg_buf_append(&h->snapshot, NULL, 0);
 
 	while (!ret && h->snapshot.len < size) {
 		size_t n = size - h->snapshot.len < sizeof(zeros) ? size - h->snapshot.len
 								 : sizeof(zeros);
 
-		ret = cgfs_buf_append(&h->snapshot, zeros, n);
+		ret = cg_buf_append(&h->snapshot, zeros, n);
 	}
 	return ret;
 }

@@ -681,13 +681,13 @@ static const char readme_text[] =
 	"runs/ lists the newest runs; any other run id resolves when named.\n"
 	"Finished runs are cached for good; live ones are re-read after a few seconds.\n";
 
-static int render_readme(struct cgfs_req *r, struct cgfs_buf *out)
+static int render_readme(struct cgfs_req *r, struct cg_buf *out)
 {
 	r->mtime = r->fs->mounted_at;
-	return cgfs_buf_puts(out, readme_text);
+	return cg_buf_puts(out, readme_text);
 }
 
-static int render_errors(struct cgfs_req *r, struct cgfs_buf *out)
+static int render_errors(struct cgfs_req *r, struct cg_buf *out)
 {
 	size_t size;
 
@@ -697,7 +697,7 @@ static int render_errors(struct cgfs_req *r, struct cgfs_buf *out)
 	return cgfs_errlog_render(r->fs->errors, out);
 }
 
-static int render_stats(struct cgfs_req *r, struct cgfs_buf *out)
+static int render_stats(struct cgfs_req *r, struct cg_buf *out)
 {
 	struct cg_endpoint_stats st[CG_EP_COUNT];
 	struct cgfs_cache_counters cc;
@@ -721,7 +721,7 @@ static int render_stats(struct cgfs_req *r, struct cgfs_buf *out)
 		return ret_;                                 \
 	} while (0)
 
-static int render_providers(struct cgfs_req *r, struct cgfs_buf *out)
+static int render_providers(struct cgfs_req *r, struct cg_buf *out)
 {
 	WITH_BOX(r, get_org_item(r, ITEM_PROVIDERS, &b), b,
 		 cgfs_render_mcp_providers(out, &b->m.providers));
@@ -737,7 +737,7 @@ static int get_users(struct cgfs_req *r, struct box **out)
 /* Render field `arg` of the user in the path: /me, or users/{user}. */
 enum user_field { UF_JSON, UF_EMAIL, UF_GITHUB, UF_NAME, UF_ROLE, UF_ID };
 
-static int render_user_field(const struct cg_user *u, enum user_field f, struct cgfs_buf *out)
+static int render_user_field(const struct cg_user *u, enum user_field f, struct cg_buf *out)
 {
 	switch (f) {
 	case UF_JSON:   return cgfs_render_json(out, u->raw);
@@ -750,7 +750,7 @@ static int render_user_field(const struct cg_user *u, enum user_field f, struct 
 	return -EINVAL;
 }
 
-static int render_user(struct cgfs_req *r, struct cgfs_buf *out)
+static int render_user(struct cgfs_req *r, struct cg_buf *out)
 {
 	struct box *b = NULL;
 	const struct cg_user *u;
@@ -852,7 +852,7 @@ static int list_orgnames(struct cgfs_req *r, cgfs_add_fn add, void *arg)
 	return list_org_entries(r, add, arg, 1);
 }
 
-static int render_orgname_link(struct cgfs_req *r, struct cgfs_buf *out)
+static int render_orgname_link(struct cgfs_req *r, struct cg_buf *out)
 {
 	struct box *b = NULL;
 	const struct cg_org *o;
@@ -862,14 +862,14 @@ static int render_orgname_link(struct cgfs_req *r, struct cgfs_buf *out)
 		return ret;
 	r->mtime = b->base.mtime;
 	o = find_org(b, 0, r->name);
-	ret = o ? cgfs_buf_printf(out, "%" PRId64, o->id) : -ENOENT;
+	ret = o ? cg_buf_printf(out, "%" PRId64, o->id) : -ENOENT;
 	cgfs_obj_unref(&b->base);
 	return ret;
 }
 
 enum org_field { OF_NAME, OF_JSON };
 
-static int render_org(struct cgfs_req *r, struct cgfs_buf *out)
+static int render_org(struct cgfs_req *r, struct cg_buf *out)
 {
 	struct box *b = NULL;
 	const struct cg_org *o;
@@ -889,19 +889,19 @@ static int render_org(struct cgfs_req *r, struct cgfs_buf *out)
 	return ret;
 }
 
-static int render_rules(struct cgfs_req *r, struct cgfs_buf *out)
+static int render_rules(struct cgfs_req *r, struct cg_buf *out)
 {
 	WITH_BOX(r, get_org_item(r, ITEM_RULES, &b), b, cgfs_render_rules(out, &b->m.rules));
 }
 
-static int render_integrations(struct cgfs_req *r, struct cgfs_buf *out)
+static int render_integrations(struct cgfs_req *r, struct cg_buf *out)
 {
 	WITH_BOX(r, get_org_item(r, ITEM_INTEGRATIONS, &b), b,
 		 r->route->arg ? cgfs_render_json(out, b->m.integrations.raw)
 			       : cgfs_render_integrations(out, &b->m.integrations));
 }
 
-static int render_oauth(struct cgfs_req *r, struct cgfs_buf *out)
+static int render_oauth(struct cgfs_req *r, struct cg_buf *out)
 {
 	WITH_BOX(r, get_org_item(r, ITEM_OAUTH, &b), b, cgfs_render_lines(out, &b->m.oauth));
 }
@@ -965,10 +965,10 @@ static int check_user_run(struct cgfs_req *r)
 	return ret;
 }
 
-static int render_user_run_link(struct cgfs_req *r, struct cgfs_buf *out)
+static int render_user_run_link(struct cgfs_req *r, struct cg_buf *out)
 {
 	r->mtime = r->fs->mounted_at;
-	return cgfs_buf_printf(out, "../../../runs/%" PRId64, r->run);
+	return cg_buf_printf(out, "../../../runs/%" PRId64, r->run);
 }
 
 enum run_field {
@@ -976,7 +976,7 @@ enum run_field {
 	RF_SOURCE_TYPE, RF_PRS, RF_METADATA, RF_JSON,
 };
 
-static int render_run_field(const struct cg_run *run, enum run_field f, struct cgfs_buf *out)
+static int render_run_field(const struct cg_run *run, enum run_field f, struct cg_buf *out)
 {
 	switch (f) {
 	case RF_ID:          return cgfs_render_int(out, run->id);
@@ -993,21 +993,21 @@ static int render_run_field(const struct cg_run *run, enum run_field f, struct c
 	return -EINVAL;
 }
 
-static int render_run(struct cgfs_req *r, struct cgfs_buf *out)
+static int render_run(struct cgfs_req *r, struct cg_buf *out)
 {
 	WITH_BOX(r, get_run(r, &b), b,
 		 render_run_field(&b->m.run, (enum run_field)r->route->arg, out));
 }
 
 /* A control file reads as empty. */
-static int render_nothing(struct cgfs_req *r, struct cgfs_buf *out)
+static int render_nothing(struct cgfs_req *r, struct cg_buf *out)
 {
 	(void)out;
 	r->mtime = r->fs->mounted_at;
 	return 0;
 }
 
-static int render_run_error(struct cgfs_req *r, struct cgfs_buf *out)
+static int render_run_error(struct cgfs_req *r, struct cg_buf *out)
 {
 	char key[64];
 
@@ -1018,7 +1018,7 @@ static int render_run_error(struct cgfs_req *r, struct cgfs_buf *out)
 
 /* `wait` reads as the status; the blocking is done by the read handler
  * (ops.c), which polls this. */
-static int render_wait(struct cgfs_req *r, struct cgfs_buf *out)
+static int render_wait(struct cgfs_req *r, struct cg_buf *out)
 {
 	WITH_BOX(r, get_run(r, &b), b, cgfs_render_value(out, b->m.run.status));
 }
@@ -1296,7 +1296,7 @@ static int write_org_ctl(struct cgfs_req *r, const char *buf, size_t size)
 	return run_commands(r, buf, size, org_command, key);
 }
 
-static int render_ctl_out(struct cgfs_req *r, struct cgfs_buf *out)
+static int render_ctl_out(struct cgfs_req *r, struct cg_buf *out)
 {
 	struct cgfs_obj *o;
 	char key[64];
@@ -1306,7 +1306,7 @@ static int render_ctl_out(struct cgfs_req *r, struct cgfs_buf *out)
 	o = cgfs_cache_peek(r->fs->cache, key);
 	r->mtime = o ? o->mtime : r->fs->mounted_at;
 	if (o && ((struct box *)o)->m.text)
-		ret = cgfs_buf_puts(out, ((struct box *)o)->m.text);
+		ret = cg_buf_puts(out, ((struct box *)o)->m.text);
 	cgfs_obj_unref(o);
 	return ret;
 }
@@ -1330,7 +1330,7 @@ static int list_repos(struct cgfs_req *r, cgfs_add_fn add, void *arg)
 
 enum repo_field { PF_NAME, PF_FULL_NAME, PF_LANGUAGE, PF_VISIBILITY, PF_SETUP, PF_JSON };
 
-static int render_repo(struct cgfs_req *r, struct cgfs_buf *out)
+static int render_repo(struct cgfs_req *r, struct cg_buf *out)
 {
 	struct box *b = NULL;
 	const struct cg_repo *p;
@@ -1356,7 +1356,7 @@ static int render_repo(struct cgfs_req *r, struct cgfs_buf *out)
 	return ret;
 }
 
-static int render_check_suite(struct cgfs_req *r, struct cgfs_buf *out)
+static int render_check_suite(struct cgfs_req *r, struct cg_buf *out)
 {
 	char key[64];
 
@@ -1424,7 +1424,7 @@ static int commit_setup_commands(struct cgfs_req *r, const char *text, size_t le
 	return 0;
 }
 
-static int render_setup_commands(struct cgfs_req *r, struct cgfs_buf *out)
+static int render_setup_commands(struct cgfs_req *r, struct cg_buf *out)
 {
 	struct cgfs_obj *o;
 	char key[64];
@@ -1434,7 +1434,7 @@ static int render_setup_commands(struct cgfs_req *r, struct cgfs_buf *out)
 	o = cgfs_cache_peek(r->fs->cache, key);
 	r->mtime = o ? o->mtime : r->fs->mounted_at;
 	if (o && ((struct box *)o)->m.text)
-		ret = cgfs_buf_puts(out, ((struct box *)o)->m.text);
+		ret = cg_buf_puts(out, ((struct box *)o)->m.text);
 	cgfs_obj_unref(o);
 	return ret;
 }
@@ -1488,14 +1488,14 @@ static int entry_size(struct cgfs_req *r, size_t *size)
 	return ret;
 }
 
-static int render_receipt(struct cgfs_req *r, struct cgfs_buf *out)
+static int render_receipt(struct cgfs_req *r, struct cg_buf *out)
 {
 	struct cgfs_ob_stat st;
 	int ret = cgfs_outbox_stat(r->fs->outbox, r->org, r->repo, r->name, &st);
 
 	if (!ret && st.kind != CGFS_OB_RECEIPT)
 		ret = -EINVAL;
-	return ret ? ret : cgfs_buf_printf(out, "%sruns/%" PRId64, receipt_up(r), st.run);
+	return ret ? ret : cg_buf_printf(out, "%sruns/%" PRId64, receipt_up(r), st.run);
 }
 
 struct entry_lister {
@@ -2020,7 +2020,7 @@ int cgfs_list(struct cgfs_req *dir, cgfs_add_fn add, void *arg)
 
 int cgfs_stat_node(struct cgfs_req *r, size_t *size)
 {
-	struct cgfs_buf out = { 0 };
+	struct cg_buf out = { 0 };
 	int ret;
 
 	if (r->node == CGFS_DIR) {
@@ -2035,7 +2035,7 @@ int cgfs_stat_node(struct cgfs_req *r, size_t *size)
 		ret = r->route->render(r, &out);
 		if (!ret)
 			*size = out.len;
-		cgfs_buf_free(&out);
+		cg_buf_free(&out);
 	}
 	if (!r->mtime)
 		r->mtime = r->fs->mounted_at;

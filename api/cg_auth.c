@@ -14,6 +14,8 @@
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
 
+#include "cg_file.h"
+
 #define TOKEN_MAX 4096
 #define TOKEN_FILE_MAX 65536
 
@@ -80,61 +82,35 @@ static char *strip_dup(const char *text, size_t len)
 static int read_private_file(const char *path, char **data, size_t *len,
 			     char *why, size_t why_size)
 {
-	struct stat st;
-	char *buf = NULL;
-	size_t n = 0;
-	ssize_t got;
-	int fd, ret = 0;
+	mode_t mode;
+	int ret;
 
-	/* O_NONBLOCK: opening a FIFO for reading would otherwise wait for a
-	 * writer forever; fstat then refuses it.  No effect on regular files. */
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0) {
+	ret = cg_file_read(AT_FDCWD, path, TOKEN_FILE_MAX, CG_FILE_PRIVATE, data, len, &mode);
+	if (!ret)
+		return 0;
+	if (!mode) {
 		/* ENOTDIR: a stray file where ~/.codegen should be a directory. */
-		if (errno == ENOENT || errno == ENOTDIR)
+		if (ret == -ENOENT || ret == -ENOTDIR)
 			return fail(why, why_size, ENOENT, "token file %s does not exist", path);
 		return fail(why, why_size, EACCES, "cannot open token file %s", path);
 	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		ret = fail(why, why_size, EINVAL, "token file %s is not a regular file", path);
-		goto out_close;
-	}
-	if (st.st_mode & (S_IRWXG | S_IRWXO)) {
+	switch (ret) {
+	case -EINVAL:
+		return fail(why, why_size, EINVAL, "token file %s is not a regular file", path);
+	case -EPERM:
 		if (why && why_size)
 			snprintf(why, why_size,
 				 "token file %s is accessible by group or others (mode %04o); "
 				 "refusing to use it: run 'chmod 600 %s'",
-				 path, (unsigned)(st.st_mode & 07777), path);
-		ret = -EACCES;
-		goto out_close;
+				 path, (unsigned)(mode & 07777), path);
+		return -EACCES;
+	case -EFBIG:
+		return fail(why, why_size, EINVAL, "token file %s is too large", path);
+	case -ENOMEM:
+		return -ENOMEM;
+	default:
+		return fail(why, why_size, EIO, "cannot read token file %s", path);
 	}
-	if (st.st_size > TOKEN_FILE_MAX) {
-		ret = fail(why, why_size, EINVAL, "token file %s is too large", path);
-		goto out_close;
-	}
-	buf = malloc((size_t)st.st_size + 1);
-	if (!buf) {
-		ret = -ENOMEM;
-		goto out_close;
-	}
-	while ((got = read(fd, buf + n, (size_t)st.st_size - n)) > 0)
-		n += (size_t)got;
-	if (got < 0) {
-		ret = fail(why, why_size, EIO, "cannot read token file %s", path);
-		goto out_free_buf;
-	}
-	buf[n] = '\0';
-	*data = buf;
-	*len = n;
-	buf = NULL;
-out_free_buf:
-	if (buf) {
-		explicit_bzero(buf, n);
-		free(buf);
-	}
-out_close:
-	close(fd);
-	return ret;
 }
 
 int cg_token_read_file(const char *path, int json, char **token,

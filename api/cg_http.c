@@ -3,12 +3,14 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include <curl/curl.h>
 
+#include "cg_buf.h"
 #include "cg_retry.h"
 
 /* pool_lock guards pool[]/npool; share_locks[] are libcurl's share locks. */
@@ -22,8 +24,7 @@ struct cg_http {
 };
 
 struct sink {
-	char *data;
-	size_t len, cap, max;
+	struct cg_buf body;       /* capped at the request's max_body */
 	int too_big;
 };
 
@@ -136,27 +137,12 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *user)
 {
 	struct sink *s = user;
 	size_t n = size * nmemb;
+	int ret = cg_buf_append(&s->body, ptr, n);
 
-	if (n > s->max - s->len) {
+	if (ret == -EFBIG)
 		s->too_big = 1;
-		return 0;  /* makes libcurl stop with CURLE_WRITE_ERROR */
-	}
-	if (s->len + n + 1 > s->cap) {
-		size_t cap = s->cap ? s->cap : 16384;
-		char *grown;
-
-		while (cap < s->len + n + 1)
-			cap *= 2;
-		grown = realloc(s->data, cap);
-		if (!grown)
-			return 0;
-		s->data = grown;
-		s->cap = cap;
-	}
-	memcpy(s->data + s->len, ptr, n);
-	s->len += n;
-	s->data[s->len] = '\0';
-	return n;
+	/* A short count makes libcurl stop with CURLE_WRITE_ERROR. */
+	return ret ? 0 : n;
 }
 
 /* Seconds the server asked us to wait, or -1 without a usable Retry-After.
@@ -183,7 +169,10 @@ int cg_http_perform(struct cg_http *h, const struct cg_http_request *req,
 		    struct cg_http_response *resp, struct cg_error *err)
 {
 	struct curl_slist *headers = NULL, *tmp;
-	struct sink sink = { .max = req->max_body };
+	/* The cap counts the NUL too. */
+	struct sink sink = {
+		.body.cap_limit = req->max_body < SIZE_MAX ? req->max_body + 1 : SIZE_MAX,
+	};
 	char errbuf[CURL_ERROR_SIZE] = "";
 	CURLcode rc;
 	CURL *easy;
@@ -265,12 +254,11 @@ int cg_http_perform(struct cg_http *h, const struct cg_http_request *req,
 				     "response larger than the %zu-byte cap", req->max_body);
 		else
 			cg_error_set(err, 0, -ret, "%s", errbuf[0] ? errbuf : curl_easy_strerror(rc));
-		free(sink.data);
+		cg_buf_free(&sink.body);
 		goto out_cleanup;
 	}
 	resp->status = status;
-	resp->body = sink.data ? sink.data : strdup("");
-	resp->len = sink.len;
+	resp->body = cg_buf_take(&sink.body, &resp->len);
 	resp->retry_after = retry_after_of(easy);
 	if (!resp->body) {
 		cg_error_set(err, 0, ENOMEM, "out of memory");

@@ -93,7 +93,7 @@ int cgfs_answers_set(struct cgfs_answers *a, enum cgfs_answer slot, int64_t org,
 }
 
 int cgfs_answers_get(struct cgfs_answers *a, enum cgfs_answer slot, int64_t org, int64_t repo,
-		     struct cgfs_buf *out, time_t *when)
+		     struct cg_buf *out, time_t *when)
 {
 	struct answer *e;
 	int ret = -ENOENT;
@@ -102,7 +102,7 @@ int cgfs_answers_get(struct cgfs_answers *a, enum cgfs_answer slot, int64_t org,
 	e = find(a, slot, org, repo);
 	if (e) {
 		*when = e->when;
-		ret = cgfs_buf_append(out, e->text, e->len);
+		ret = cg_buf_append(out, e->text, e->len);
 	}
 	pthread_mutex_unlock(&a->lock);
 	return ret;

@@ -35,6 +35,6 @@ int cgfs_answers_set(struct cgfs_answers *a, enum cgfs_answer slot, int64_t org,
 /* Append the answer to out and give its time: 0, or -ENOENT when there is
  * none yet (*when untouched), -ENOMEM. */
 int cgfs_answers_get(struct cgfs_answers *a, enum cgfs_answer slot, int64_t org, int64_t repo,
-		     struct cgfs_buf *out, time_t *when);
+		     struct cg_buf *out, time_t *when);
 
 #endif

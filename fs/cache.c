@@ -8,27 +8,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define NBUCKETS 8192
+#include "flight.h"
 
-/* After a failed fetch the server is not asked again for this long: the
- * stale copy (or the failure) is served at once.  Without it, every
- * syscall of one `cat` would wait out its own deadline in turn. */
-#define FAILURE_HOLDOFF 3.0
+#define NBUCKETS 8192
 
 struct entry {
 	struct entry *next;
 	struct cgfs_obj *obj;     /* NULL until fetched, or after a 404 */
 	double missing_until;     /* monotonic; > now: answer -ENOENT */
-	double failed_until;      /* monotonic; > now: do not ask again yet */
-	int loading;              /* a fetch for this key is under way */
-	unsigned gen;             /* bumped when a fetch ends */
-	int last_ret;             /* that fetch's result */
+	struct cgfs_flight flight; /* single flight, hold-off on the monotonic clock */
 	char *last_error;         /* line for a run's `error` file, or NULL */
 	char key[];
 };
 
 /* lock guards the table, every entry and the counters; done is broadcast
- * whenever a fetch ends. */
+ * whenever a fetch ends (cgfs_flight_end). */
 struct cgfs_cache {
 	pthread_mutex_t lock;
 	pthread_cond_t done;
@@ -155,14 +149,14 @@ static void replace(struct entry *e, struct cgfs_obj *o, double now)
 	}
 	e->obj = o;
 	e->missing_until = 0;
-	e->failed_until = 0;
+	cgfs_flight_release(&e->flight);
 	cgfs_obj_unref(old);
 }
 
 static void note_error(struct cgfs_cache *c, struct entry *e, const struct cgfs_ctx *ctx,
 		       const struct cg_error *err)
 {
-	struct cgfs_buf line = { 0 };
+	struct cg_buf line = { 0 };
 
 	if (c->errors)
 		cgfs_errlog_add(c->errors, ctx ? ctx->op : "fetch", ctx ? ctx->path : e->key, err);
@@ -179,9 +173,9 @@ int cgfs_cache_get(struct cgfs_cache *c, const char *key, cgfs_fetch_fn fetch,
 {
 	struct cgfs_obj *prev, *got = NULL;
 	struct cg_error err = { 0 };
+	struct cgfs_flight_wait wait = { 0 };
 	struct entry *e;
-	unsigned waited_gen = 0;
-	int waited = 0, ret;
+	int ret;
 	double now;
 
 	pthread_mutex_lock(&c->lock);
@@ -192,10 +186,10 @@ int cgfs_cache_get(struct cgfs_cache *c, const char *key, cgfs_fetch_fn fetch,
 	}
 	for (;;) {
 		now = c->clock(c->clock_arg);
-		if (e->failed_until > now && !e->loading) {
+		if (cgfs_flight_held_off(&e->flight, now)) {
 			if (!e->obj) {
 				pthread_mutex_unlock(&c->lock);
-				return e->last_ret;
+				return e->flight.last_ret;
 			}
 			c->counters.stale_served++;
 			cgfs_obj_ref(e->obj);
@@ -218,15 +212,15 @@ int cgfs_cache_get(struct cgfs_cache *c, const char *key, cgfs_fetch_fn fetch,
 		/* We waited for another thread's fetch: share its result rather
 		 * than asking the server again at once, even when the object it
 		 * brought is already past its ttl (a short ttl, a slow wake-up). */
-		if (waited && e->gen != waited_gen && !e->last_ret && e->obj) {
+		if (cgfs_flight_shared(&e->flight, &wait) && !e->flight.last_ret && e->obj) {
 			c->counters.hits++;
 			cgfs_obj_ref(e->obj);
 			*out = e->obj;
 			pthread_mutex_unlock(&c->lock);
 			return 0;
 		}
-		if (waited && e->gen != waited_gen && e->last_ret) {
-			ret = e->last_ret;
+		if (cgfs_flight_shared(&e->flight, &wait) && e->flight.last_ret) {
+			ret = e->flight.last_ret;
 			if (e->obj) {
 				c->counters.stale_served++;
 				cgfs_obj_ref(e->obj);
@@ -236,13 +230,10 @@ int cgfs_cache_get(struct cgfs_cache *c, const char *key, cgfs_fetch_fn fetch,
 			pthread_mutex_unlock(&c->lock);
 			return ret;
 		}
-		if (!e->loading)
+		if (!cgfs_flight_wait(&e->flight, &wait, &c->done, &c->lock))
 			break;
-		waited = 1;
-		waited_gen = e->gen;
-		pthread_cond_wait(&c->done, &c->lock);
 	}
-	e->loading = 1;
+	cgfs_flight_begin(&e->flight);
 	c->counters.misses++;
 	prev = e->obj;
 	if (prev)
@@ -253,10 +244,9 @@ int cgfs_cache_get(struct cgfs_cache *c, const char *key, cgfs_fetch_fn fetch,
 
 	pthread_mutex_lock(&c->lock);
 	now = c->clock(c->clock_arg);
-	e->loading = 0;
-	e->gen++;
-	e->last_ret = ret;
-	e->failed_until = ret && ret != -ENOENT ? now + FAILURE_HOLDOFF : 0;
+	/* The waiters wake once the lock is released, after what follows. */
+	cgfs_flight_end(&e->flight, ret,
+			ret && ret != -ENOENT ? now + CGFS_FAILURE_HOLDOFF : 0, &c->done);
 	if (!ret) {
 		replace(e, got, now);
 		cgfs_obj_ref(got);
@@ -274,7 +264,6 @@ int cgfs_cache_get(struct cgfs_cache *c, const char *key, cgfs_fetch_fn fetch,
 			ret = 0;
 		}
 	}
-	pthread_cond_broadcast(&c->done);
 	pthread_mutex_unlock(&c->lock);
 	cgfs_obj_unref(prev);
 	return ret;
@@ -319,7 +308,7 @@ void cgfs_cache_invalidate(struct cgfs_cache *c, const char *key)
 		old = e->obj;
 		e->obj = NULL;
 		e->missing_until = 0;
-		e->failed_until = 0;
+		cgfs_flight_release(&e->flight);
 	}
 	pthread_mutex_unlock(&c->lock);
 	cgfs_obj_unref(old);
@@ -338,12 +327,12 @@ void cgfs_cache_invalidate_prefix(struct cgfs_cache *c, const char *prefix)
 			cgfs_obj_unref(e->obj);
 			e->obj = NULL;
 			e->missing_until = 0;
-			e->failed_until = 0;
+			cgfs_flight_release(&e->flight);
 		}
 	pthread_mutex_unlock(&c->lock);
 }
 
-int cgfs_cache_last_error(struct cgfs_cache *c, const char *key, struct cgfs_buf *out)
+int cgfs_cache_last_error(struct cgfs_cache *c, const char *key, struct cg_buf *out)
 {
 	struct entry *e;
 	int ret = 0;
@@ -351,7 +340,7 @@ int cgfs_cache_last_error(struct cgfs_cache *c, const char *key, struct cgfs_buf
 	pthread_mutex_lock(&c->lock);
 	e = lookup(c, key, 0);
 	if (e && e->last_error)
-		ret = cgfs_buf_puts(out, e->last_error);
+		ret = cg_buf_puts(out, e->last_error);
 	pthread_mutex_unlock(&c->lock);
 	return ret;
 }

@@ -71,7 +71,7 @@ void cgfs_cache_invalidate_prefix(struct cgfs_cache *c, const char *prefix);
 /* The last failure met while fetching key, as one line
  * ("<time> <op> <http> <ERRNO> <message>\n"), appended to out; nothing when
  * there was none.  0 or -ENOMEM. */
-int cgfs_cache_last_error(struct cgfs_cache *c, const char *key, struct cgfs_buf *out);
+int cgfs_cache_last_error(struct cgfs_cache *c, const char *key, struct cg_buf *out);
 
 void cgfs_cache_counters(struct cgfs_cache *c, struct cgfs_cache_counters *out);
 

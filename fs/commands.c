@@ -22,18 +22,18 @@ static int usage(const char *verb, const char *args, struct cg_error *err)
 	return -EINVAL;
 }
 
-static int answer_message(int ret, const struct cg_message *m, struct cgfs_buf *answer,
+static int answer_message(int ret, const struct cg_message *m, struct cg_buf *answer,
 			  const char *otherwise)
 {
 	if (!ret)
-		ret = cgfs_buf_printf(answer, "%s\n", m->message ? m->message : otherwise);
+		ret = cg_buf_printf(answer, "%s\n", m->message ? m->message : otherwise);
 	return ret;
 }
 
 /* ---- a run's ctl --------------------------------------------------------------------- */
 
 #define RUN_VERB(name, call)                                                            \
-	static int name(struct cgfs_req *r, const char *arg, struct cgfs_buf *answer,   \
+	static int name(struct cgfs_req *r, const char *arg, struct cg_buf *answer,   \
 			struct cg_error *err)                                           \
 	{                                                                               \
 		struct cg_message m = { 0 };                                            \
@@ -50,7 +50,7 @@ RUN_VERB(unban, cg_unban_run)
 RUN_VERB(remove_from_pr, cg_remove_from_pr)
 
 /* refresh: nothing to send; the row's forget does the work. */
-static int refresh_run(struct cgfs_req *r, const char *arg, struct cgfs_buf *answer,
+static int refresh_run(struct cgfs_req *r, const char *arg, struct cg_buf *answer,
 		       struct cg_error *err)
 {
 	(void)r; (void)arg; (void)answer; (void)err;
@@ -58,7 +58,7 @@ static int refresh_run(struct cgfs_req *r, const char *arg, struct cgfs_buf *ans
 }
 
 /* resume <text>; as a whole file, blank text is never sent. */
-static int resume(struct cgfs_req *r, const char *arg, struct cgfs_buf *answer,
+static int resume(struct cgfs_req *r, const char *arg, struct cg_buf *answer,
 		  struct cg_error *err)
 {
 	struct cg_run run = { 0 };
@@ -73,7 +73,7 @@ static int resume(struct cgfs_req *r, const char *arg, struct cgfs_buf *answer,
 }
 
 /* pr <pr-id> open|closed|draft|ready_for_review */
-static int edit_pr(struct cgfs_req *r, const char *arg, struct cgfs_buf *answer,
+static int edit_pr(struct cgfs_req *r, const char *arg, struct cg_buf *answer,
 		   struct cg_error *err)
 {
 	struct cg_pr_edit e = { 0 };
@@ -105,7 +105,7 @@ static const struct cgfs_command run_rows[] = {
 
 /* ---- an org's ctl: answered in ctl.out ------------------------------------------------ */
 
-static int analyze_sandbox(struct cgfs_req *r, const char *arg, struct cgfs_buf *answer,
+static int analyze_sandbox(struct cgfs_req *r, const char *arg, struct cg_buf *answer,
 			   struct cg_error *err)
 {
 	struct cg_started_run s = { 0 };
@@ -117,12 +117,12 @@ static int analyze_sandbox(struct cgfs_req *r, const char *arg, struct cgfs_buf 
 		return usage("analyze-sandbox", "<sandbox-id>", err);
 	ret = cg_analyze_sandbox_logs(r->fs->client, r->org, sandbox, &s, err);
 	if (!ret)
-		ret = cgfs_buf_printf(answer, "%" PRId64 "\n", s.agent_run_id);
+		ret = cg_buf_printf(answer, "%" PRId64 "\n", s.agent_run_id);
 	cg_started_run_free(&s);
 	return ret;
 }
 
-static int revoke_oauth(struct cgfs_req *r, const char *arg, struct cgfs_buf *answer,
+static int revoke_oauth(struct cgfs_req *r, const char *arg, struct cg_buf *answer,
 			struct cg_error *err)
 {
 	struct cg_message m = { 0 };
@@ -133,7 +133,7 @@ static int revoke_oauth(struct cgfs_req *r, const char *arg, struct cgfs_buf *an
 	return ret;
 }
 
-static int slack_connect(struct cgfs_req *r, const char *arg, struct cgfs_buf *answer,
+static int slack_connect(struct cgfs_req *r, const char *arg, struct cg_buf *answer,
 			 struct cg_error *err)
 {
 	struct cg_slack_token t = { 0 };
@@ -141,17 +141,17 @@ static int slack_connect(struct cgfs_req *r, const char *arg, struct cgfs_buf *a
 
 	(void)arg;
 	if (!ret)
-		ret = cgfs_buf_printf(answer, "%s\n", t.token);
+		ret = cg_buf_printf(answer, "%s\n", t.token);
 	cg_slack_token_free(&t);
 	return ret;
 }
 
 /* refresh: forget everything of the org (its answer is empty). */
-static int refresh_org(struct cgfs_req *r, const char *arg, struct cgfs_buf *answer,
+static int refresh_org(struct cgfs_req *r, const char *arg, struct cg_buf *answer,
 		       struct cg_error *err)
 {
 	(void)r; (void)arg; (void)err;
-	return cgfs_buf_append(answer, "", 0);
+	return cg_buf_append(answer, "", 0);
 }
 
 static const struct cgfs_command org_rows[] = {
@@ -168,7 +168,7 @@ static const struct cgfs_command org_rows[] = {
 /* ---- files written whole ---------------------------------------------------------------- */
 
 /* check-suite.json: a complete write of valid JSON is one PUT. */
-static int put_check_suite(struct cgfs_req *r, const char *arg, struct cgfs_buf *answer,
+static int put_check_suite(struct cgfs_req *r, const char *arg, struct cg_buf *answer,
 			   struct cg_error *err)
 {
 	struct cg_message m = { 0 };
@@ -181,7 +181,7 @@ static int put_check_suite(struct cgfs_req *r, const char *arg, struct cgfs_buf 
 
 /* setup-commands: writing (an optional prompt) starts the generation; the
  * file then reads as the id of the run that does it. */
-static int setup_commands(struct cgfs_req *r, const char *arg, struct cgfs_buf *answer,
+static int setup_commands(struct cgfs_req *r, const char *arg, struct cg_buf *answer,
 			  struct cg_error *err)
 {
 	struct cg_started_run started = { 0 };
@@ -190,7 +190,7 @@ static int setup_commands(struct cgfs_req *r, const char *arg, struct cgfs_buf *
 					     err);
 
 	if (!ret)
-		ret = cgfs_buf_printf(answer, "%" PRId64 "\n", started.agent_run_id);
+		ret = cg_buf_printf(answer, "%" PRId64 "\n", started.agent_run_id);
 	cg_started_run_free(&started);
 	return ret;
 }
@@ -229,12 +229,12 @@ static struct cgfs_ids ids_of(const struct cgfs_req *r)
 	return (struct cgfs_ids){ r->org, r->run, r->repo, r->user };
 }
 
-int cgfs_commands_usage(const struct cgfs_command_set *set, struct cgfs_buf *out)
+int cgfs_commands_usage(const struct cgfs_command_set *set, struct cg_buf *out)
 {
 	int ret = 0;
 
 	for (size_t i = 0; !ret && i < set->n; i++)
-		ret = cgfs_buf_printf(out, "%s%s%s%s", i ? ", " : "", set->rows[i].verb,
+		ret = cg_buf_printf(out, "%s%s%s%s", i ? ", " : "", set->rows[i].verb,
 				      *set->rows[i].args ? " " : "", set->rows[i].args);
 	return ret;
 }
@@ -261,18 +261,18 @@ static const struct cgfs_command *find(const struct cgfs_command_set *set, const
 static int run_one(struct cgfs_req *r, const struct cgfs_command_set *set,
 		   const struct cgfs_command *c, const char *arg, struct cg_error *err)
 {
-	struct cgfs_buf answer = { 0 };
+	struct cg_buf answer = { 0 };
 	struct cgfs_ids ids = ids_of(r);
 	int ret = c->call(r, arg, &answer, err);
 
 	if (ret > 0) {          /* nothing was sent: nothing changed */
-		cgfs_buf_free(&answer);
+		cg_buf_free(&answer);
 		return 0;
 	}
 	if (!ret && set->answer != CGFS_ANSWER_NONE)
 		ret = cgfs_answers_set(r->fs->answers, set->answer, r->org, r->repo,
 				       answer.data ? answer.data : "", answer.len);
-	cgfs_buf_free(&answer);
+	cg_buf_free(&answer);
 	if (!ret)
 		cgfs_obj_forget(r->fs, c->forget, &ids);
 	return ret;
@@ -281,14 +281,14 @@ static int run_one(struct cgfs_req *r, const struct cgfs_command_set *set,
 static int unknown(const struct cgfs_command_set *set, const char *verb, const char *arg,
 		   struct cg_error *err)
 {
-	struct cgfs_buf known = { 0 };
+	struct cg_buf known = { 0 };
 	int ret = cgfs_commands_usage(set, &known);
 
 	if (ret)
 		return ret;
 	cg_error_set(err, 0, EINVAL, "unknown command '%s%s%s' (known: %s)", verb,
 		     *arg ? " " : "", arg, known.data ? known.data : "");
-	cgfs_buf_free(&known);
+	cg_buf_free(&known);
 	return -EINVAL;
 }
 

@@ -31,7 +31,7 @@ struct cgfs_command {
 	/* The client call: 0, 1 when it had nothing to send (no answer is
 	 * kept, nothing is forgotten), or -errno with err set.  What it writes
 	 * into answer becomes the set's answer file (when it has one). */
-	int (*call)(struct cgfs_req *r, const char *arg, struct cgfs_buf *answer,
+	int (*call)(struct cgfs_req *r, const char *arg, struct cg_buf *answer,
 		    struct cg_error *err);
 	unsigned forget;    /* CGFS_RES_BIT()s forgotten after a success */
 };
@@ -61,6 +61,6 @@ int cgfs_commands_whole(struct cgfs_req *r, const struct cgfs_command_set *set,
 			const char *text, size_t len);
 
 /* The usage text of a set: "ban, unban, resume <text>, ..." into out. */
-int cgfs_commands_usage(const struct cgfs_command_set *set, struct cgfs_buf *out);
+int cgfs_commands_usage(const struct cgfs_command_set *set, struct cg_buf *out);
 
 #endif

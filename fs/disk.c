@@ -11,6 +11,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cg_file.h"
+#include "private.h"
+
 #define MAX_ENTRY (64u << 20)
 
 /* lock guards counter; root is fixed after open. */
@@ -22,45 +25,7 @@ struct cgfs_disk {
 
 char *cgfs_disk_default_dir(void)
 {
-	const char *cache = getenv("XDG_CACHE_HOME");
-	const char *home = getenv("HOME");
-	char *dir;
-	size_t size;
-
-	if (cache && cache[0] == '/') {
-		size = strlen(cache) + sizeof("/codegen-fs");
-		dir = malloc(size);
-		if (dir)
-			snprintf(dir, size, "%s/codegen-fs", cache);
-		return dir;
-	}
-	if (!home || home[0] != '/')
-		return NULL;
-	size = strlen(home) + sizeof("/.cache/codegen-fs");
-	dir = malloc(size);
-	if (dir)
-		snprintf(dir, size, "%s/.cache/codegen-fs", home);
-	return dir;
-}
-
-/* mkdir -p with 0700; the last component must end up private. */
-static int make_dirs(const char *path)
-{
-	char buf[4096];
-	size_t len = strlen(path);
-
-	if (len >= sizeof(buf))
-		return -ENAMETOOLONG;
-	memcpy(buf, path, len + 1);
-	for (size_t i = 1; i <= len; i++) {
-		if (buf[i] != '/' && buf[i] != '\0')
-			continue;
-		buf[i] = '\0';
-		if (mkdir(buf, 0700) < 0 && errno != EEXIST)
-			return -errno;
-		buf[i] = path[i];
-	}
-	return 0;
+	return cgfs_private_xdg_dir("XDG_CACHE_HOME", ".cache");
 }
 
 /* The host part of a base URL, with anything but [A-Za-z0-9.-] as '_'. */
@@ -110,9 +75,8 @@ struct cgfs_disk *cgfs_disk_open(const char *dir, const char *base_url, int64_t 
 	if (!d->root)
 		goto out_free;
 	snprintf(d->root, size, "%s/%s-u%" PRId64, dir, host, user_id);
-	ret = make_dirs(d->root);
-	if (ret || stat(dir, &st) < 0 || !S_ISDIR(st.st_mode) || (st.st_mode & 077) ||
-	    st.st_uid != getuid()) {
+	ret = cgfs_private_mkdirs(d->root);
+	if (ret || stat(dir, &st) < 0 || cgfs_private_check(&st)) {
 		snprintf(why, why_size, "cache directory %s is not usable (it must be a "
 			 "directory of yours with mode 700)", dir);
 		goto out_free;
@@ -158,74 +122,40 @@ int cgfs_disk_has(struct cgfs_disk *d, enum cgfs_disk_kind kind, int64_t org, in
 int cgfs_disk_get(struct cgfs_disk *d, enum cgfs_disk_kind kind, int64_t org, int64_t run,
 		  char **data, size_t *len)
 {
-	char path[4096], *buf;
-	struct stat st;
-	size_t n = 0;
-	ssize_t got;
-	int fd, ret = 0;
+	char path[4096];
+	int ret;
 
 	if (!d)
 		return -ENOENT;
 	entry_path(d, kind, org, run, path, sizeof(path));
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > (off_t)MAX_ENTRY) {
-		ret = -EINVAL;
-		goto out_close;
-	}
-	buf = malloc((size_t)st.st_size + 1);
-	if (!buf) {
-		ret = -ENOMEM;
-		goto out_close;
-	}
-	while (n < (size_t)st.st_size && (got = read(fd, buf + n, (size_t)st.st_size - n)) > 0)
-		n += (size_t)got;
-	buf[n] = '\0';
-	*data = buf;
-	*len = n;
-out_close:
-	close(fd);
-	return ret;
+	ret = cg_file_read(AT_FDCWD, path, MAX_ENTRY, CG_FILE_NOFOLLOW, data, len, NULL);
+	/* Not a file this cache wrote. */
+	return ret == -EFBIG ? -EINVAL : ret;
 }
 
 int cgfs_disk_put(struct cgfs_disk *d, enum cgfs_disk_kind kind, int64_t org, int64_t run,
 		  const char *data, size_t len)
 {
-	char path[4096], tmp[4160], dir[4096];
+	char dir[4096], name[64], tmp[128];
 	unsigned long n;
-	size_t done = 0;
-	int fd, ret = 0;
+	int dfd, ret;
 
 	if (!d)
 		return 0;
 	snprintf(dir, sizeof(dir), "%s/%" PRId64, d->root, org);
-	ret = make_dirs(dir);
+	ret = cgfs_private_mkdirs(dir);
 	if (ret)
 		return ret;
-	entry_path(d, kind, org, run, path, sizeof(path));
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd < 0)
+		return -errno;
 	pthread_mutex_lock(&d->lock);
 	n = d->counter++;
 	pthread_mutex_unlock(&d->lock);
-	snprintf(tmp, sizeof(tmp), "%s.tmp-%ld-%lu", path, (long)getpid(), n);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return -errno;
-	while (done < len) {
-		ssize_t w = write(fd, data + done, len - done);
-
-		if (w < 0) {
-			ret = -errno;
-			break;
-		}
-		done += (size_t)w;
-	}
-	if (close(fd) < 0 && !ret)
-		ret = -errno;
-	if (!ret && rename(tmp, path) < 0)
-		ret = -errno;
-	if (ret)
-		unlink(tmp);
+	snprintf(name, sizeof(name), "%" PRId64 ".%s", run, kind_name(kind));
+	snprintf(tmp, sizeof(tmp), "%s.tmp-%ld-%lu", name, (long)getpid(), n);
+	ret = cgfs_private_replace(dfd, name, tmp, data, len);
+	close(dfd);
 	return ret;
 }
 

@@ -5,7 +5,7 @@
  * $XDG_CACHE_HOME/codegen-fs (else ~/.cache/codegen-fs); a remount reads
  * them with no request.  One subdirectory per API host and user keeps
  * accounts apart.  Private: directories 0700, files 0600.  Writes are
- * atomic (temporary file renamed into place).  A failure to write is not
+ * atomic (temporary file fsynced and renamed into place: private.h).  A failure to write is not
  * an error for the caller: the cache only saves requests.  No FUSE, no
  * network.
  */

@@ -37,7 +37,7 @@ void cgfs_errlog_free(struct cgfs_errlog *l)
 void cgfs_errlog_add(struct cgfs_errlog *l, const char *op, const char *path,
 		     const struct cg_error *err)
 {
-	struct cgfs_buf line = { 0 };
+	struct cg_buf line = { 0 };
 	time_t now = time(NULL);
 	size_t slot;
 
@@ -60,13 +60,13 @@ void cgfs_errlog_add(struct cgfs_errlog *l, const char *op, const char *path,
 	pthread_mutex_unlock(&l->lock);
 }
 
-int cgfs_errlog_render(struct cgfs_errlog *l, struct cgfs_buf *out)
+int cgfs_errlog_render(struct cgfs_errlog *l, struct cg_buf *out)
 {
 	int ret = 0;
 
 	pthread_mutex_lock(&l->lock);
 	for (size_t i = 0; i < l->count && !ret; i++)
-		ret = cgfs_buf_puts(out, l->lines[(l->head + i) % CGFS_ERRLOG_LINES]);
+		ret = cg_buf_puts(out, l->lines[(l->head + i) % CGFS_ERRLOG_LINES]);
 	pthread_mutex_unlock(&l->lock);
 	return ret;
 }

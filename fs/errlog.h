@@ -28,7 +28,7 @@ void cgfs_errlog_add(struct cgfs_errlog *l, const char *op, const char *path,
 		     const struct cg_error *err);
 
 /* The whole text into out (appended).  0 or -ENOMEM. */
-int cgfs_errlog_render(struct cgfs_errlog *l, struct cgfs_buf *out);
+int cgfs_errlog_render(struct cgfs_errlog *l, struct cg_buf *out);
 
 /* Size of the whole text and the time of the last line (0 if none). */
 void cgfs_errlog_stat(struct cgfs_errlog *l, size_t *size, time_t *mtime);

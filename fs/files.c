@@ -34,7 +34,7 @@ static int get(struct cgfs_req *r, enum cgfs_res kind, struct cgfs_ref *ref)
 
 /* ---- field rows ------------------------------------------------------------------- */
 
-int cgfs_file_field(struct cgfs_req *r, struct cgfs_buf *out)
+int cgfs_file_field(struct cgfs_req *r, struct cg_buf *out)
 {
 	struct cgfs_ref ref = { 0 };
 	int ret = get(r, r->route->res, &ref);
@@ -136,10 +136,10 @@ int cgfs_list_runs(struct cgfs_req *r, cgfs_add_fn add, void *arg)
 	return ret;
 }
 
-int cgfs_link_user_run(struct cgfs_req *r, struct cgfs_buf *out)
+int cgfs_link_user_run(struct cgfs_req *r, struct cg_buf *out)
 {
 	r->mtime = r->fs->mounted_at;
-	return cgfs_buf_printf(out, USER_RUN_UP "%" PRId64, r->run);
+	return cg_buf_printf(out, USER_RUN_UP "%" PRId64, r->run);
 }
 
 /* ---- org names ---------------------------------------------------------------------- */
@@ -190,7 +190,7 @@ int cgfs_list_orgnames(struct cgfs_req *r, cgfs_add_fn add, void *arg)
 	return ret;
 }
 
-int cgfs_link_orgname(struct cgfs_req *r, struct cgfs_buf *out)
+int cgfs_link_orgname(struct cgfs_req *r, struct cg_buf *out)
 {
 	struct cgfs_ref ref = { 0 };
 	const struct cg_org *o;
@@ -200,7 +200,7 @@ int cgfs_link_orgname(struct cgfs_req *r, struct cgfs_buf *out)
 		return ret;
 	r->mtime = ref.mtime;
 	o = org_named(ref.model, r->name);
-	ret = o ? cgfs_buf_printf(out, "%" PRId64, o->id) : -ENOENT;
+	ret = o ? cg_buf_printf(out, "%" PRId64, o->id) : -ENOENT;
 	cgfs_ref_drop(&ref);
 	return ret;
 }
@@ -252,14 +252,14 @@ int cgfs_entry_size(struct cgfs_req *r, size_t *size)
 	return ret;
 }
 
-int cgfs_link_receipt(struct cgfs_req *r, struct cgfs_buf *out)
+int cgfs_link_receipt(struct cgfs_req *r, struct cg_buf *out)
 {
 	struct cgfs_ob_stat st;
 	int ret = cgfs_outbox_stat(r->fs->outbox, r->org, r->repo, r->name, &st);
 
 	if (!ret && st.kind != CGFS_OB_RECEIPT)
 		ret = -EINVAL;
-	return ret ? ret : cgfs_buf_printf(out, "%sruns/%" PRId64, receipt_up(r), st.run);
+	return ret ? ret : cg_buf_printf(out, "%sruns/%" PRId64, receipt_up(r), st.run);
 }
 
 struct entry_lister {
@@ -327,7 +327,7 @@ void cgfs_logs_grew(struct cgfs *fs, int64_t org, int64_t run)
 
 /* ---- the mount's own files ------------------------------------------------------------ */
 
-int cgfs_file_errors(struct cgfs_req *r, struct cgfs_buf *out)
+int cgfs_file_errors(struct cgfs_req *r, struct cg_buf *out)
 {
 	size_t size;
 
@@ -337,7 +337,7 @@ int cgfs_file_errors(struct cgfs_req *r, struct cgfs_buf *out)
 	return cgfs_errlog_render(r->fs->errors, out);
 }
 
-int cgfs_file_stats(struct cgfs_req *r, struct cgfs_buf *out)
+int cgfs_file_stats(struct cgfs_req *r, struct cg_buf *out)
 {
 	struct cg_endpoint_stats st[CG_EP_COUNT];
 	struct cgfs_cache_counters cc;
@@ -348,7 +348,7 @@ int cgfs_file_stats(struct cgfs_req *r, struct cgfs_buf *out)
 	return cgfs_render_stats(out, st, &cc);
 }
 
-int cgfs_file_run_error(struct cgfs_req *r, struct cgfs_buf *out)
+int cgfs_file_run_error(struct cgfs_req *r, struct cg_buf *out)
 {
 	struct cgfs_ids ids = ids_of(r);
 
@@ -356,14 +356,14 @@ int cgfs_file_run_error(struct cgfs_req *r, struct cgfs_buf *out)
 	return cgfs_obj_last_error(r->fs, CGFS_RES_RUN, &ids, out);
 }
 
-int cgfs_file_nothing(struct cgfs_req *r, struct cgfs_buf *out)
+int cgfs_file_nothing(struct cgfs_req *r, struct cg_buf *out)
 {
 	(void)out;
 	r->mtime = r->fs->mounted_at;
 	return 0;
 }
 
-int cgfs_file_answer(struct cgfs_req *r, struct cgfs_buf *out)
+int cgfs_file_answer(struct cgfs_req *r, struct cg_buf *out)
 {
 	int ret = cgfs_answers_get(r->fs->answers, (enum cgfs_answer)r->route->arg, r->org,
 				   r->repo, out, &r->mtime);
@@ -379,16 +379,16 @@ int cgfs_file_answer(struct cgfs_req *r, struct cgfs_buf *out)
  * then what the documented rows hold; all from the route table. */
 
 /* A pattern as the README shows it: "{run}" reads "<run>". */
-static int put_pattern(struct cgfs_buf *out, const char *p)
+static int put_pattern(struct cg_buf *out, const char *p)
 {
 	int ret = 0;
 
 	for (; *p && !ret; p++)
-		ret = cgfs_buf_append(out, *p == '{' ? "<" : *p == '}' ? ">" : p, 1);
+		ret = cg_buf_append(out, *p == '{' ? "<" : *p == '}' ? ">" : p, 1);
 	return ret;
 }
 
-static int readme_tree(struct cgfs_buf *out)
+static int readme_tree(struct cg_buf *out)
 {
 	int ret = 0;
 
@@ -398,11 +398,11 @@ static int readme_tree(struct cgfs_buf *out)
 
 		if (dir->node != CGFS_DIR)
 			continue;
-		ret = cgfs_buf_puts(out, "  ");
+		ret = cg_buf_puts(out, "  ");
 		if (!ret)
 			ret = put_pattern(out, dir->pattern);
 		if (!ret && strcmp(dir->pattern, "/"))
-			ret = cgfs_buf_puts(out, "/");
+			ret = cg_buf_puts(out, "/");
 		for (size_t j = 0; !ret && j < cgfs_route_count(); j++) {
 			const struct cgfs_route *c = cgfs_route_at(j);
 
@@ -411,56 +411,56 @@ static int readme_tree(struct cgfs_buf *out)
 			col = out->len - start;
 			/* Children start in column 33 and wrap there. */
 			if (col > 33 && col + 1 + strlen(cgfs_route_last(c)) > 78) {
-				ret = cgfs_buf_printf(out, "\n%33s", "");
+				ret = cg_buf_printf(out, "\n%33s", "");
 				start = out->len - 33;
 			} else {
-				ret = cgfs_buf_printf(out, "%*s", col < 33 ? (int)(33 - col) : 1, "");
+				ret = cg_buf_printf(out, "%*s", col < 33 ? (int)(33 - col) : 1, "");
 			}
 			if (!ret)
 				ret = put_pattern(out, cgfs_route_last(c));
 			if (!ret && c->node == CGFS_DIR)
-				ret = cgfs_buf_puts(out, "/");
+				ret = cg_buf_puts(out, "/");
 			if (!ret && c->node == CGFS_LINK)
-				ret = cgfs_buf_puts(out, "@");
+				ret = cg_buf_puts(out, "@");
 		}
 		if (!ret)
-			ret = cgfs_buf_puts(out, "\n");
+			ret = cg_buf_puts(out, "\n");
 	}
 	return ret;
 }
 
-int cgfs_file_readme(struct cgfs_req *r, struct cgfs_buf *out)
+int cgfs_file_readme(struct cgfs_req *r, struct cg_buf *out)
 {
 	int ret;
 
 	r->mtime = r->fs->mounted_at;
-	ret = cgfs_buf_puts(out, "codegen-fs: the Codegen platform as files\n\n"
+	ret = cg_buf_puts(out, "codegen-fs: the Codegen platform as files\n\n"
 			    "The tree (<x> is an id or a name; / marks a directory, @ a link):\n\n");
 	if (!ret)
 		ret = readme_tree(out);
 	if (!ret)
-		ret = cgfs_buf_puts(out, "\nWhat some of them hold:\n\n");
+		ret = cg_buf_puts(out, "\nWhat some of them hold:\n\n");
 	for (size_t i = 0; !ret && i < cgfs_route_count(); i++) {
 		const struct cgfs_route *row = cgfs_route_at(i);
 
 		if (!row->doc)
 			continue;
-		ret = cgfs_buf_puts(out, "  ");
+		ret = cg_buf_puts(out, "  ");
 		if (!ret)
 			ret = put_pattern(out, row->pattern);
 		if (!ret)
-			ret = cgfs_buf_printf(out, "\n      %s", row->doc);
+			ret = cg_buf_printf(out, "\n      %s", row->doc);
 		/* A file of line commands: its verbs, from its table. */
 		if (!ret && row->open == CGFS_OPEN_LINES) {
-			ret = cgfs_buf_puts(out, "\n        ");
+			ret = cg_buf_puts(out, "\n        ");
 			if (!ret)
 				ret = cgfs_commands_usage(row->commands, out);
 		}
 		if (!ret)
-			ret = cgfs_buf_puts(out, "\n");
+			ret = cg_buf_puts(out, "\n");
 	}
 	if (!ret)
-		ret = cgfs_buf_puts(out,
+		ret = cg_buf_puts(out,
 			"\nExamples:\n"
 			"  cat orgs/11/runs/789/status\n"
 			"  grep -l FAILED orgs/11/runs/*/status\n"

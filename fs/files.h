@@ -16,7 +16,7 @@
 #include "routes.h"
 
 /* A field row: the row's object (r->route->res), field and format. */
-int cgfs_file_field(struct cgfs_req *r, struct cgfs_buf *out);
+int cgfs_file_field(struct cgfs_req *r, struct cg_buf *out);
 
 /* Checks of rows ending in an id: does the row's object exist?  A run's
  * directory also takes the run's created_at as its mtime. */
@@ -29,18 +29,18 @@ int cgfs_list_items(struct cgfs_req *r, cgfs_add_fn add, void *arg);
 /* runs/ and users/<id>/runs/: the newest runs, dirs or links. */
 int cgfs_list_runs(struct cgfs_req *r, cgfs_add_fn add, void *arg);
 /* users/<id>/runs/<run>: the link to ../../../runs/<run>. */
-int cgfs_link_user_run(struct cgfs_req *r, struct cgfs_buf *out);
+int cgfs_link_user_run(struct cgfs_req *r, struct cg_buf *out);
 
 /* /orgs/<name> -> <id>. */
 int cgfs_check_orgname(struct cgfs_req *r);
 int cgfs_list_orgnames(struct cgfs_req *r, cgfs_add_fn add, void *arg);
-int cgfs_link_orgname(struct cgfs_req *r, struct cgfs_buf *out);
+int cgfs_link_orgname(struct cgfs_req *r, struct cg_buf *out);
 
 /* An outbox's names (outbox.h): drafts, receipts (links), error files. */
 int cgfs_check_entry(struct cgfs_req *r);
 int cgfs_list_entries(struct cgfs_req *r, cgfs_add_fn add, void *arg);
 int cgfs_entry_size(struct cgfs_req *r, size_t *size);
-int cgfs_link_receipt(struct cgfs_req *r, struct cgfs_buf *out);
+int cgfs_link_receipt(struct cgfs_req *r, struct cg_buf *out);
 
 /* logs (arg 0) and logs.jsonl (arg 1): sizes without downloading unless
  * open (logs.h), and reads at an offset. */
@@ -51,14 +51,14 @@ ssize_t cgfs_logs_read_at(struct cgfs_req *r, char *buf, size_t size, off_t off)
 void cgfs_logs_grew(struct cgfs *fs, int64_t org, int64_t run);
 
 /* The mount's own files. */
-int cgfs_file_readme(struct cgfs_req *r, struct cgfs_buf *out);
-int cgfs_file_errors(struct cgfs_req *r, struct cgfs_buf *out);
-int cgfs_file_stats(struct cgfs_req *r, struct cgfs_buf *out);
+int cgfs_file_readme(struct cgfs_req *r, struct cg_buf *out);
+int cgfs_file_errors(struct cgfs_req *r, struct cg_buf *out);
+int cgfs_file_stats(struct cgfs_req *r, struct cg_buf *out);
 /* A run's `error`: the last failure met about it. */
-int cgfs_file_run_error(struct cgfs_req *r, struct cgfs_buf *out);
+int cgfs_file_run_error(struct cgfs_req *r, struct cg_buf *out);
 /* A control file reads as empty. */
-int cgfs_file_nothing(struct cgfs_req *r, struct cgfs_buf *out);
+int cgfs_file_nothing(struct cgfs_req *r, struct cg_buf *out);
 /* ctl.out, setup-commands: the answer kept in slot r->route->arg. */
-int cgfs_file_answer(struct cgfs_req *r, struct cgfs_buf *out);
+int cgfs_file_answer(struct cgfs_req *r, struct cg_buf *out);
 
 #endif

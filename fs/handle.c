@@ -29,7 +29,7 @@ struct cgfs_handle {
 	struct cgfs_req req;
 	struct cgfs_qid qid;
 	int flags;                  /* open(2) flags */
-	struct cgfs_buf text;
+	struct cg_buf text;
 	struct cgfs_ob_entry *entry;
 	int wrote;                  /* written since the last commit */
 	pid_t writer;               /* who wrote last */
@@ -47,7 +47,7 @@ struct kind {
 	int resized;                /* the open makes the size exact */
 };
 
-static int slice(const struct cgfs_buf *b, char *buf, size_t size, off_t off)
+static int slice(const struct cg_buf *b, char *buf, size_t size, off_t off)
 {
 	size_t n;
 
@@ -102,14 +102,14 @@ static void close_nothing(struct cgfs_handle *h, int last_chance)
 static ssize_t read_fresh(struct cgfs_handle *h, char *buf, size_t size, off_t off,
 			  int (*interrupted)(void *arg), void *arg)
 {
-	struct cgfs_buf fresh = { 0 };
+	struct cg_buf fresh = { 0 };
 	ssize_t ret = h->req.route->render(&h->req, &fresh);
 
 	(void)interrupted;
 	(void)arg;
 	if (!ret)
 		ret = slice(&fresh, buf, size, off);
-	cgfs_buf_free(&fresh);
+	cg_buf_free(&fresh);
 	return ret;
 }
 
@@ -148,13 +148,13 @@ static void sleep_ms(long ms)
 static ssize_t read_wait(struct cgfs_handle *h, char *buf, size_t size, off_t off,
 			 int (*interrupted)(void *arg), void *arg)
 {
-	struct cgfs_buf status = { 0 };
+	struct cg_buf status = { 0 };
 	ssize_t ret;
 
 	for (;;) {
 		char text[64];
 
-		cgfs_buf_free(&status);
+		cg_buf_free(&status);
 		ret = h->req.route->render(&h->req, &status);
 		if (ret)
 			break;
@@ -167,13 +167,13 @@ static ssize_t read_wait(struct cgfs_handle *h, char *buf, size_t size, off_t of
 		}
 		for (double slept = 0; slept < h->req.fs->cfg.run_ttl; slept += 0.1) {
 			if (interrupted && interrupted(arg)) {
-				cgfs_buf_free(&status);
+				cg_buf_free(&status);
 				return -EINTR;
 			}
 			sleep_ms(100);
 		}
 	}
-	cgfs_buf_free(&status);
+	cg_buf_free(&status);
 	return ret;
 }
 
@@ -193,12 +193,12 @@ static int open_whole(struct cgfs_handle *h)
 static int grow_to(struct cgfs_handle *h, size_t size)
 {
 	static const char zeros[4096];
-	int ret = cgfs_buf_append(&h->text, NULL, 0);
+	int ret = cg_buf_append(&h->text, NULL, 0);
 
 	while (!ret && h->text.len < size) {
 		size_t n = size - h->text.len < sizeof(zeros) ? size - h->text.len : sizeof(zeros);
 
-		ret = cgfs_buf_append(&h->text, zeros, n);
+		ret = cg_buf_append(&h->text, zeros, n);
 	}
 	return ret;
 }
@@ -330,7 +330,7 @@ static const struct kind kinds[] = {
 
 static void handle_free(struct cgfs_handle *h)
 {
-	cgfs_buf_free(&h->text);
+	cg_buf_free(&h->text);
 	free(h);
 }
 

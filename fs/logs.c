@@ -10,6 +10,7 @@
 #include "cache.h"
 #include "disk.h"
 #include "errlog.h"
+#include "flight.h"
 #include "render.h"
 
 #define NBUCKETS 1024
@@ -18,21 +19,18 @@
 struct run_logs {
 	struct run_logs *next;
 	int64_t org, run;
-	struct cgfs_buf text, jsonl;
+	struct cg_buf text, jsonl;
 	int64_t held;          /* entries rendered */
 	double fetched_at;     /* monotonic time of the last fetch */
 	int loaded;            /* some fetch succeeded */
 	int complete;          /* finished run, every entry held */
-	int failed;            /* the last fetch failed */
-	int loading;
-	unsigned gen;          /* bumped when a fetch ends */
-	int last_ret;
+	struct cgfs_flight flight;  /* single flight; last_ret != 0: the last fetch failed */
 	int readers;           /* open handles of logs or logs.jsonl */
 	time_t mtime;
 };
 
 /* lock guards the table and every run_logs; done is broadcast when a
- * fetch ends. */
+ * fetch ends (cgfs_flight_end). */
 struct cgfs_logs_table {
 	pthread_mutex_t lock;
 	pthread_cond_t done;
@@ -65,8 +63,8 @@ void cgfs_logs_table_free(struct cgfs_logs_table *t)
 
 		for (; l; l = next) {
 			next = l->next;
-			cgfs_buf_free(&l->text);
-			cgfs_buf_free(&l->jsonl);
+			cg_buf_free(&l->text);
+			cg_buf_free(&l->jsonl);
 			free(l);
 		}
 	}
@@ -108,10 +106,6 @@ void cgfs_logs_readers(struct cgfs *fs, int64_t org, int64_t run, int delta)
 	pthread_mutex_unlock(&fs->logs->lock);
 }
 
-/* After a failed fetch the server is not asked again for this long (see
- * FAILURE_HOLDOFF in cache.c). */
-#define FAILURE_HOLDOFF 3.0
-
 void cgfs_logs_reopen(struct cgfs *fs, int64_t org, int64_t run)
 {
 	struct run_logs *l;
@@ -121,23 +115,24 @@ void cgfs_logs_reopen(struct cgfs *fs, int64_t org, int64_t run)
 	if (l) {
 		l->complete = 0;
 		l->fetched_at = 0;
+		cgfs_flight_release(&l->flight);
 	}
 	pthread_mutex_unlock(&fs->logs->lock);
 }
 
 static int needs_fetch(const struct run_logs *l, double now, double ttl)
 {
-	if (l->failed && now - l->fetched_at < (ttl > FAILURE_HOLDOFF ? ttl : FAILURE_HOLDOFF))
+	if (cgfs_flight_held_off(&l->flight, now))
 		return 0;
 	if (!l->loaded)
 		return 1;
 	if (l->complete)
 		return 0;
-	return (l->readers > 0 || l->failed) && now - l->fetched_at >= ttl;
+	return (l->readers > 0 || l->flight.last_ret) && now - l->fetched_at >= ttl;
 }
 
 struct batch {
-	struct cgfs_buf text, jsonl;
+	struct cg_buf text, jsonl;
 	int64_t count;
 	int finished;      /* the server says the run is finished */
 	int64_t total;     /* total_logs, CG_NONE if not said */
@@ -172,8 +167,8 @@ static int logs_from_disk(struct cgfs *fs, int64_t org, int64_t run, struct batc
 	}
 	free(text);
 	if (ret) {
-		cgfs_buf_free(&b->text);
-		cgfs_buf_free(&b->jsonl);
+		cg_buf_free(&b->text);
+		cg_buf_free(&b->jsonl);
 		b->count = 0;
 		return ret;
 	}
@@ -241,9 +236,10 @@ int cgfs_logs_sync(struct cgfs *fs, int64_t org, int64_t run, const struct cgfs_
 	struct cgfs_logs_table *t = fs->logs;
 	struct batch b = { .total = CG_NONE };
 	struct cg_error err = { 0 };
+	struct cgfs_flight_wait wait = { 0 };
 	struct run_logs *l;
-	unsigned gen = 0;
-	int waited = 0, ret = 0, from_disk;
+	int ret = 0, from_disk;
+	double now;
 	size_t old_len;
 	int64_t skip;
 
@@ -254,22 +250,19 @@ int cgfs_logs_sync(struct cgfs *fs, int64_t org, int64_t run, const struct cgfs_
 		return -ENOMEM;
 	}
 	for (;;) {
-		if (waited && l->gen != gen) {
+		if (cgfs_flight_shared(&l->flight, &wait)) {
 			/* Share the fetch we waited for. */
-			ret = l->loaded ? 0 : l->last_ret;
+			ret = l->loaded ? 0 : l->flight.last_ret;
 			goto out_report;
 		}
 		if (!needs_fetch(l, cgfs_now(), fs->cfg.logs_ttl)) {
-			ret = l->loaded ? 0 : l->last_ret;
+			ret = l->loaded ? 0 : l->flight.last_ret;
 			goto out_report;
 		}
-		if (!l->loading)
+		if (!cgfs_flight_wait(&l->flight, &wait, &t->done, &t->lock))
 			break;
-		waited = 1;
-		gen = l->gen;
-		pthread_cond_wait(&t->done, &t->lock);
 	}
-	l->loading = 1;
+	cgfs_flight_begin(&l->flight);
 	skip = l->held;
 	pthread_mutex_unlock(&t->lock);
 
@@ -279,8 +272,8 @@ int cgfs_logs_sync(struct cgfs *fs, int64_t org, int64_t run, const struct cgfs_
 
 	pthread_mutex_lock(&t->lock);
 	old_len = l->text.len;
-	if (b.count && (cgfs_buf_append(&l->text, b.text.data, b.text.len) ||
-			cgfs_buf_append(&l->jsonl, b.jsonl.data, b.jsonl.len))) {
+	if (b.count && (cg_buf_append(&l->text, b.text.data, b.text.len) ||
+			cg_buf_append(&l->jsonl, b.jsonl.data, b.jsonl.len))) {
 		/* Keep text and jsonl in step: drop this batch entirely. */
 		if (l->text.data) {
 			l->text.len = old_len;
@@ -300,8 +293,8 @@ int cgfs_logs_sync(struct cgfs *fs, int64_t org, int64_t run, const struct cgfs_
 		l->loaded = 1;
 	if (!l->mtime)
 		l->mtime = time(NULL);
-	l->failed = ret != 0;
-	l->fetched_at = cgfs_now();
+	now = cgfs_now();
+	l->fetched_at = now;
 	if (!ret && b.finished && (b.total == CG_NONE || l->held >= b.total)) {
 		l->complete = 1;
 		/* Keep them for the next mount: a finished run's logs never change. */
@@ -309,13 +302,14 @@ int cgfs_logs_sync(struct cgfs *fs, int64_t org, int64_t run, const struct cgfs_
 			cgfs_disk_put(fs->disk, CGFS_DISK_LOGS, org, run, l->jsonl.data,
 				      l->jsonl.len);
 		/* They will not grow again: give back the slack of doubling. */
-		cgfs_buf_shrink(&l->text);
-		cgfs_buf_shrink(&l->jsonl);
+		cg_buf_shrink(&l->text);
+		cg_buf_shrink(&l->jsonl);
 	}
-	l->loading = 0;
-	l->gen++;
-	l->last_ret = ret;
-	pthread_cond_broadcast(&t->done);
+	/* A failure holds the next fetch off for at least one ttl. */
+	cgfs_flight_end(&l->flight, ret,
+			ret ? now + (fs->cfg.logs_ttl > CGFS_FAILURE_HOLDOFF ? fs->cfg.logs_ttl
+									  : CGFS_FAILURE_HOLDOFF)
+			    : 0, &t->done);
 	if (ret) {
 		cgfs_errlog_add(fs->errors, ctx->op, ctx->path, &err);
 		if (l->loaded)
@@ -328,8 +322,8 @@ out_report:
 		*mtime = l->mtime;
 	}
 	pthread_mutex_unlock(&t->lock);
-	cgfs_buf_free(&b.text);
-	cgfs_buf_free(&b.jsonl);
+	cg_buf_free(&b.text);
+	cg_buf_free(&b.jsonl);
 	return ret;
 }
 
@@ -342,7 +336,7 @@ ssize_t cgfs_logs_read(struct cgfs *fs, int64_t org, int64_t run, int jsonl,
 	pthread_mutex_lock(&fs->logs->lock);
 	l = find(fs->logs, org, run, 0);
 	if (l) {
-		const struct cgfs_buf *b = jsonl ? &l->jsonl : &l->text;
+		const struct cg_buf *b = jsonl ? &l->jsonl : &l->text;
 
 		if (off >= 0 && (size_t)off < b->len) {
 			n = (ssize_t)(b->len - (size_t)off < size ? b->len - (size_t)off : size);

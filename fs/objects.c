@@ -495,7 +495,7 @@ void cgfs_obj_note_error(struct cgfs *fs, enum cgfs_res kind, const struct cgfs_
 }
 
 int cgfs_obj_last_error(struct cgfs *fs, enum cgfs_res kind, const struct cgfs_ids *ids,
-			struct cgfs_buf *out)
+			struct cg_buf *out)
 {
 	char key[96];
 

@@ -103,7 +103,7 @@ void cgfs_obj_note_error(struct cgfs *fs, enum cgfs_res kind, const struct cgfs_
 /* The last failure met about the object, as one line, appended to out
  * (nothing when there was none).  0 or -ENOMEM. */
 int cgfs_obj_last_error(struct cgfs *fs, enum cgfs_res kind, const struct cgfs_ids *ids,
-			struct cgfs_buf *out);
+			struct cg_buf *out);
 
 /* The ids of a list kind's object (ORGS, REPOS, USERS: their items' ids;
  * RUNS, USER_RUNS: the runs'), in list order.  n is the count. */

@@ -181,7 +181,7 @@ static void cgfs_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *
 
 static void cgfs_readlink(fuse_req_t req, fuse_ino_t ino)
 {
-	struct cgfs_buf target = { 0 };
+	struct cg_buf target = { 0 };
 	struct cgfs_qid q;
 	struct cgfs_req r;
 	int ret = node_of(req, ino, &q, NULL);
@@ -193,12 +193,12 @@ static void cgfs_readlink(fuse_req_t req, fuse_ino_t ino)
 	if (!ret)
 		ret = r.route->render(&r, &target);
 	if (!ret)
-		ret = cgfs_buf_append(&target, "", 1);   /* NUL-terminated */
+		ret = cg_buf_append(&target, "", 1);   /* NUL-terminated */
 	if (ret)
 		fuse_reply_err(req, -ret);
 	else
 		fuse_reply_readlink(req, target.data);
-	cgfs_buf_free(&target);
+	cg_buf_free(&target);
 }
 
 /* ---- directories ------------------------------------------------------------------- */

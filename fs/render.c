@@ -2,7 +2,7 @@
  *
  * The FUSE layer renders the same cached model on getattr and on read, so
  * everything here is deterministic and allocation-light: a model in, bytes
- * appended to a capped cgfs_buf out.  A render function that fails leaves
+ * appended to a capped cg_buf out.  A render function that fails leaves
  * the buffer as it found it, so a caller never serves half a file.
  */
 #include "render.h"
@@ -15,92 +15,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define BUF_MIN_CAP	256
-#define BUF_DEFAULT_CAP	((size_t)64 << 20)
 #define TIME_LEN	21	/* "2025-06-21T11:20:04Z" + NUL */
 
-/* ---- the buffer ------------------------------------------------------------ */
-
-/* Makes room for `extra` more bytes plus the NUL; the allocation (`cap`)
- * never exceeds cap_limit. */
-static int buf_reserve(struct cgfs_buf *b, size_t extra)
-{
-	size_t limit = b->cap_limit ? b->cap_limit : BUF_DEFAULT_CAP;
-	size_t need, cap;
-	char *data;
-
-	if (extra > SIZE_MAX - 1 - b->len)
-		return -EFBIG;
-	need = b->len + extra + 1;
-	if (b->data && need <= b->cap)
-		return 0;
-	if (need > limit)
-		return -EFBIG;
-	cap = b->cap ? b->cap : BUF_MIN_CAP;
-	while (cap < need && cap <= limit / 2)
-		cap *= 2;
-	if (cap < need || cap > limit)
-		cap = limit;
-	data = realloc(b->data, cap);
-	if (!data)
-		return -ENOMEM;
-	if (!b->data)
-		data[0] = '\0';
-	b->data = data;
-	b->cap = cap;
-	return 0;
-}
-
 /* Drops whatever was appended after `len` when ret reports a failure. */
-static int buf_undo(struct cgfs_buf *b, size_t len, int ret)
+static int buf_undo(struct cg_buf *b, size_t len, int ret)
 {
-	if (ret && b->data) {
-		b->len = len;
-		b->data[len] = '\0';
-	}
-	return ret;
-}
-
-int cgfs_buf_append(struct cgfs_buf *b, const char *data, size_t len)
-{
-	int ret;
-
-	if (!len)
-		return 0;
-	ret = buf_reserve(b, len);
 	if (ret)
-		return ret;
-	memcpy(b->data + b->len, data, len);
-	b->len += len;
-	b->data[b->len] = '\0';
-	return 0;
-}
-
-int cgfs_buf_puts(struct cgfs_buf *b, const char *s)
-{
-	return s ? cgfs_buf_append(b, s, strlen(s)) : 0;
-}
-
-int cgfs_buf_printf(struct cgfs_buf *b, const char *fmt, ...)
-{
-	va_list ap, ap2;
-	int n, ret;
-
-	va_start(ap, fmt);
-	va_copy(ap2, ap);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	if (n <= 0) {
-		ret = n < 0 ? -EINVAL : 0;
-		goto out_end;
-	}
-	ret = buf_reserve(b, (size_t)n);
-	if (ret)
-		goto out_end;
-	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap2);
-	b->len += (size_t)n;
-out_end:
-	va_end(ap2);
-	va_end(ap);
+		cg_buf_truncate(b, len);
 	return ret;
 }
 
@@ -115,36 +36,11 @@ void cgfs_set_why(char *why, size_t why_size, const char *fmt, ...)
 	va_end(ap);
 }
 
-void cgfs_buf_shrink(struct cgfs_buf *b)
-{
-	char *data;
-
-	if (!b->data || b->cap <= b->len + 1)
-		return;
-	data = realloc(b->data, b->len + 1);
-	if (data) {             /* else keep the larger block: still valid */
-		b->data = data;
-		b->cap = b->len + 1;
-	}
-}
-
-void cgfs_buf_free(struct cgfs_buf *b)
-{
-	size_t limit;
-
-	if (!b)
-		return;
-	limit = b->cap_limit;
-	free(b->data);
-	memset(b, 0, sizeof(*b));
-	b->cap_limit = limit;
-}
-
 /* ---- shared pieces ----------------------------------------------------------- */
 
 /* The one "value + newline" rule: text, then "\n" unless it already ends
  * in one; NULL appends nothing. */
-static int put_line(struct cgfs_buf *out, const char *s)
+static int put_line(struct cg_buf *out, const char *s)
 {
 	size_t len, start = out->len;
 	int ret;
@@ -152,9 +48,9 @@ static int put_line(struct cgfs_buf *out, const char *s)
 	if (!s)
 		return 0;
 	len = strlen(s);
-	ret = cgfs_buf_append(out, s, len);
+	ret = cg_buf_append(out, s, len);
 	if (!ret && (!len || s[len - 1] != '\n'))
-		ret = cgfs_buf_append(out, "\n", 1);
+		ret = cg_buf_append(out, "\n", 1);
 	return buf_undo(out, start, ret);
 }
 
@@ -200,7 +96,7 @@ static const char *escape_of(unsigned char c, char esc[5])
 /* Appends s so that it cannot break a line-per-entry file.  Bytes >= 0x80
  * pass through untouched: they are UTF-8 (or the server's own bytes) and
  * never a line break. */
-static int put_oneline(struct cgfs_buf *out, const char *s, enum oneline_mode mode)
+static int put_oneline(struct cg_buf *out, const char *s, enum oneline_mode mode)
 {
 	size_t start = out->len;
 	const char *run = s, *p;
@@ -212,47 +108,47 @@ static int put_oneline(struct cgfs_buf *out, const char *s, enum oneline_mode mo
 
 		if (c >= 0x20 && c != 0x7f && (c != '\\' || mode != ONELINE_ESCAPE))
 			continue;
-		ret = cgfs_buf_append(out, run, (size_t)(p - run));
+		ret = cg_buf_append(out, run, (size_t)(p - run));
 		run = p + 1;
 		if (!ret)
-			ret = cgfs_buf_puts(out, mode == ONELINE_SPACES ? " " : escape_of(c, esc));
+			ret = cg_buf_puts(out, mode == ONELINE_SPACES ? " " : escape_of(c, esc));
 	}
 	if (!ret)
-		ret = cgfs_buf_append(out, run, (size_t)(p - run));
+		ret = cg_buf_append(out, run, (size_t)(p - run));
 	return buf_undo(out, start, ret);
 }
 
 /* sep, then s made one-line; the caller undoes a partial field. */
-static int put_field(struct cgfs_buf *out, const char *sep, const char *s,
+static int put_field(struct cg_buf *out, const char *sep, const char *s,
 		     enum oneline_mode mode)
 {
-	int ret = cgfs_buf_puts(out, sep);
+	int ret = cg_buf_puts(out, sep);
 
 	return ret ? ret : put_oneline(out, s, mode);
 }
 
 /* ---- values ------------------------------------------------------------------ */
 
-int cgfs_render_value(struct cgfs_buf *out, const char *value)
+int cgfs_render_value(struct cg_buf *out, const char *value)
 {
 	return put_line(out, value);
 }
 
-int cgfs_render_int(struct cgfs_buf *out, int64_t value)
+int cgfs_render_int(struct cg_buf *out, int64_t value)
 {
 	if (value == CG_NONE)
 		return 0;
-	return cgfs_buf_printf(out, "%" PRId64 "\n", value);
+	return cg_buf_printf(out, "%" PRId64 "\n", value);
 }
 
-int cgfs_render_bool(struct cgfs_buf *out, int value)
+int cgfs_render_bool(struct cg_buf *out, int value)
 {
 	if (value < 0)
 		return 0;
 	return put_line(out, value ? "true" : "false");
 }
 
-int cgfs_render_time(struct cgfs_buf *out, const char *created_at)
+int cgfs_render_time(struct cg_buf *out, const char *created_at)
 {
 	char buf[TIME_LEN];
 
@@ -261,7 +157,7 @@ int cgfs_render_time(struct cgfs_buf *out, const char *created_at)
 	return put_line(out, normalise_time(created_at, buf) ? created_at : buf);
 }
 
-int cgfs_render_json(struct cgfs_buf *out, const char *json_text)
+int cgfs_render_json(struct cg_buf *out, const char *json_text)
 {
 	size_t start = out->len;
 	cJSON *json;
@@ -279,16 +175,16 @@ int cgfs_render_json(struct cgfs_buf *out, const char *json_text)
 	cJSON_Delete(json);
 	if (!text)
 		return -ENOMEM;
-	ret = cgfs_buf_puts(out, text);
+	ret = cg_buf_puts(out, text);
 	if (!ret)
-		ret = cgfs_buf_append(out, "\n", 1);
+		ret = cg_buf_append(out, "\n", 1);
 	free(text);
 	return buf_undo(out, start, ret);
 }
 
 /* ---- runs --------------------------------------------------------------------- */
 
-int cgfs_render_prs(struct cgfs_buf *out, const struct cg_run *run)
+int cgfs_render_prs(struct cg_buf *out, const struct cg_run *run)
 {
 	size_t i, start = out->len;
 	int ret = 0;
@@ -299,7 +195,7 @@ int cgfs_render_prs(struct cgfs_buf *out, const struct cg_run *run)
 	return buf_undo(out, start, ret);
 }
 
-int cgfs_render_log_line(struct cgfs_buf *out, const struct cg_log_entry *e)
+int cgfs_render_log_line(struct cg_buf *out, const struct cg_log_entry *e)
 {
 	const char *when = "-", *text = NULL;
 	size_t start = out->len;
@@ -320,15 +216,15 @@ int cgfs_render_log_line(struct cgfs_buf *out, const struct cg_log_entry *e)
 	if (!ret && e->tool_name && *e->tool_name)
 		ret = put_field(out, " ", e->tool_name, ONELINE_ESCAPE);
 	if (!ret)
-		ret = cgfs_buf_puts(out, ":");
+		ret = cg_buf_puts(out, ":");
 	if (!ret && text)
 		ret = put_field(out, " ", text, ONELINE_ESCAPE);
 	if (!ret)
-		ret = cgfs_buf_puts(out, "\n");
+		ret = cg_buf_puts(out, "\n");
 	return buf_undo(out, start, ret);
 }
 
-int cgfs_render_log_jsonl(struct cgfs_buf *out, const struct cg_log_entry *e)
+int cgfs_render_log_jsonl(struct cg_buf *out, const struct cg_log_entry *e)
 {
 	/* raw is cJSON's compact text: it never holds a raw newline. */
 	return put_line(out, e->raw);
@@ -336,7 +232,7 @@ int cgfs_render_log_jsonl(struct cgfs_buf *out, const struct cg_log_entry *e)
 
 /* ---- organizations ------------------------------------------------------------ */
 
-int cgfs_render_integrations(struct cgfs_buf *out, const struct cg_integrations *i)
+int cgfs_render_integrations(struct cg_buf *out, const struct cg_integrations *i)
 {
 	size_t k, start = out->len;
 	int ret = 0;
@@ -344,25 +240,25 @@ int cgfs_render_integrations(struct cgfs_buf *out, const struct cg_integrations 
 	for (k = 0; k < i->n && !ret; k++) {
 		const struct cg_integration *it = &i->items[k];
 
-		ret = cgfs_buf_printf(out, "%s %s\n", or_dash(it->integration_type),
+		ret = cg_buf_printf(out, "%s %s\n", or_dash(it->integration_type),
 				      it->active < 0 ? "unknown" :
 				      it->active ? "active" : "inactive");
 	}
 	return buf_undo(out, start, ret);
 }
 
-int cgfs_render_rules(struct cgfs_buf *out, const struct cg_cli_rules *r)
+int cgfs_render_rules(struct cg_buf *out, const struct cg_cli_rules *r)
 {
 	size_t start = out->len;
 	int ret = 0;
 
 	if (r->organization_rules) {
-		ret = cgfs_buf_puts(out, "# Organization rules\n");
+		ret = cg_buf_puts(out, "# Organization rules\n");
 		if (!ret)
 			ret = put_line(out, r->organization_rules);
 	}
 	if (!ret && r->user_custom_prompt) {
-		ret = cgfs_buf_puts(out, r->organization_rules ? "\n# User custom prompt\n"
+		ret = cg_buf_puts(out, r->organization_rules ? "\n# User custom prompt\n"
 							       : "# User custom prompt\n");
 		if (!ret)
 			ret = put_line(out, r->user_custom_prompt);
@@ -370,7 +266,7 @@ int cgfs_render_rules(struct cgfs_buf *out, const struct cg_cli_rules *r)
 	return buf_undo(out, start, ret);
 }
 
-int cgfs_render_lines(struct cgfs_buf *out, const struct cg_string_list *l)
+int cgfs_render_lines(struct cg_buf *out, const struct cg_string_list *l)
 {
 	size_t i, start = out->len;
 	int ret = 0;
@@ -380,13 +276,13 @@ int cgfs_render_lines(struct cgfs_buf *out, const struct cg_string_list *l)
 	return buf_undo(out, start, ret);
 }
 
-int cgfs_render_mcp_providers(struct cgfs_buf *out, const struct cg_oauth_provider_list *l)
+int cgfs_render_mcp_providers(struct cg_buf *out, const struct cg_oauth_provider_list *l)
 {
 	size_t i, start = out->len;
 	int ret = 0;
 
 	for (i = 0; i < l->n && !ret; i++)
-		ret = cgfs_buf_printf(out, "%s\t%s\n",
+		ret = cg_buf_printf(out, "%s\t%s\n",
 				      l->items[i].name ? l->items[i].name : "",
 				      l->items[i].issuer ? l->items[i].issuer : "");
 	return buf_undo(out, start, ret);
@@ -398,13 +294,13 @@ int cgfs_render_mcp_providers(struct cgfs_buf *out, const struct cg_oauth_provid
 
 /* Header and rows share this one format, so they cannot drift apart: the
  * counters are right-aligned in columns wide enough for 10 digits. */
-static int stats_row(struct cgfs_buf *out, const char *name, const char *const col[STATS_COLS])
+static int stats_row(struct cg_buf *out, const char *name, const char *const col[STATS_COLS])
 {
-	return cgfs_buf_printf(out, "%-16s  %10s  %10s  %10s  %10s  %10s  %10s  %10s\n",
+	return cg_buf_printf(out, "%-16s  %10s  %10s  %10s  %10s  %10s  %10s  %10s\n",
 			       name, col[0], col[1], col[2], col[3], col[4], col[5], col[6]);
 }
 
-int cgfs_render_stats(struct cgfs_buf *out, const struct cg_endpoint_stats st[CG_EP_COUNT],
+int cgfs_render_stats(struct cg_buf *out, const struct cg_endpoint_stats st[CG_EP_COUNT],
 		      const struct cgfs_cache_counters *cache)
 {
 	static const char *const header[STATS_COLS] = {
@@ -435,7 +331,7 @@ int cgfs_render_stats(struct cgfs_buf *out, const struct cg_endpoint_stats st[CG
 	if (!cache)
 		cache = &no_cache;
 	if (!ret)
-		ret = cgfs_buf_printf(out, "cache hits %" PRIu64 "\ncache misses %" PRIu64
+		ret = cg_buf_printf(out, "cache hits %" PRIu64 "\ncache misses %" PRIu64
 				      "\ncache stale_served %" PRIu64
 				      "\ncache negative_hits %" PRIu64 "\n",
 				      cache->hits, cache->misses, cache->stale_served,
@@ -443,7 +339,7 @@ int cgfs_render_stats(struct cgfs_buf *out, const struct cg_endpoint_stats st[CG
 	return buf_undo(out, start, ret);
 }
 
-int cgfs_render_error_line(struct cgfs_buf *out, time_t when, const char *op,
+int cgfs_render_error_line(struct cg_buf *out, time_t when, const char *op,
 			   const char *path, long http_status, int err,
 			   const char *message)
 {
@@ -470,15 +366,15 @@ int cgfs_render_error_line(struct cgfs_buf *out, time_t when, const char *op,
 	if (!ret)
 		ret = put_field(out, " ", or_dash(path), ONELINE_SPACES);
 	if (!ret)
-		ret = cgfs_buf_printf(out, " %s %s", status, cg_errno_name(err));
+		ret = cg_buf_printf(out, " %s %s", status, cg_errno_name(err));
 	if (!ret && message && *message)
 		ret = put_field(out, " ", message, ONELINE_SPACES);
 	if (!ret)
-		ret = cgfs_buf_puts(out, "\n");
+		ret = cg_buf_puts(out, "\n");
 	return buf_undo(out, start, ret);
 }
 
-int cgfs_render_fmt(struct cgfs_buf *out, enum cgfs_fmt fmt, const void *field)
+int cgfs_render_fmt(struct cg_buf *out, enum cgfs_fmt fmt, const void *field)
 {
 	switch (fmt) {
 	case CGFS_FMT_VALUE:        return cgfs_render_value(out, *(char *const *)field);

@@ -13,7 +13,7 @@
  *   - *.json files are the object pretty-printed by cJSON (tabs), plus "\n";
  *     JSON null renders as an empty file.
  *
- * Every function appends to an existing cgfs_buf and returns 0 or -ENOMEM
+ * Every function appends to an existing cg_buf and returns 0 or -ENOMEM
  * (or -EFBIG past the buffer's cap).
  */
 #ifndef CGFS_RENDER_H
@@ -23,25 +23,9 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "cg_buf.h"
 #include "cg_client.h"
 #include "cg_models.h"
-
-/* A growable byte buffer, always NUL-terminated when data is not NULL.
- * cap_limit 0 means 64 MiB. */
-struct cgfs_buf {
-	char *data;
-	size_t len, cap;
-	size_t cap_limit;
-};
-
-int cgfs_buf_append(struct cgfs_buf *b, const char *data, size_t len);
-int cgfs_buf_puts(struct cgfs_buf *b, const char *s);
-int cgfs_buf_printf(struct cgfs_buf *b, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-/* Frees the data and zeroes the buffer (cap_limit is kept); accepts NULL. */
-void cgfs_buf_free(struct cgfs_buf *b);
-/* Give back the unused capacity of a buffer that is done growing. */
-void cgfs_buf_shrink(struct cgfs_buf *b);
 
 /* Write a one-line reason into why (nothing when why is NULL or why_size
  * is 0): the "why" out-parameter of the pure modules. */
@@ -51,22 +35,22 @@ void cgfs_set_why(char *why, size_t why_size, const char *fmt, ...);
 /* ---- values ------------------------------------------------------------------ */
 
 /* A single value: text + "\n", nothing for NULL. */
-int cgfs_render_value(struct cgfs_buf *out, const char *value);
+int cgfs_render_value(struct cg_buf *out, const char *value);
 /* An integer value: "%lld\n"; CG_NONE renders as empty. */
-int cgfs_render_int(struct cgfs_buf *out, int64_t value);
+int cgfs_render_int(struct cg_buf *out, int64_t value);
 /* A tri-state: "true\n", "false\n", or empty for -1. */
-int cgfs_render_bool(struct cgfs_buf *out, int value);
+int cgfs_render_bool(struct cg_buf *out, int value);
 /* created_at normalised: "2025-06-21T11:20:04Z\n"; NULL renders empty. */
-int cgfs_render_time(struct cgfs_buf *out, const char *created_at);
+int cgfs_render_time(struct cg_buf *out, const char *created_at);
 /* Compact or pretty JSON text in, pretty JSON + "\n" out; NULL, "null" or
  * unparsable text render as empty (unparsable cannot come from the client,
  * which produced the text itself). */
-int cgfs_render_json(struct cgfs_buf *out, const char *json_text);
+int cgfs_render_json(struct cg_buf *out, const char *json_text);
 
 /* ---- runs --------------------------------------------------------------------- */
 
 /* The PR URLs of a run, one per line; PRs without a URL are skipped. */
-int cgfs_render_prs(struct cgfs_buf *out, const struct cg_run *run);
+int cgfs_render_prs(struct cg_buf *out, const struct cg_run *run);
 
 /* One line of `logs` for one entry:
  *   "<time> <type> <tool>: <text>\n"
@@ -76,23 +60,23 @@ int cgfs_render_prs(struct cgfs_buf *out, const struct cg_run *run);
  * JSON when it was an object), else nothing ("<time> <type>:" then "\n").
  * Inside text, "\\" becomes "\\\\", newline "\\n", CR "\\r", tab "\\t" and
  * other control bytes "\\xNN", so every entry is exactly one line. */
-int cgfs_render_log_line(struct cgfs_buf *out, const struct cg_log_entry *e);
+int cgfs_render_log_line(struct cg_buf *out, const struct cg_log_entry *e);
 /* One line of `logs.jsonl`: the entry's raw JSON + "\n". */
-int cgfs_render_log_jsonl(struct cgfs_buf *out, const struct cg_log_entry *e);
+int cgfs_render_log_jsonl(struct cg_buf *out, const struct cg_log_entry *e);
 
 /* ---- organizations ------------------------------------------------------------ */
 
 /* `integrations`: one line per integration, "<type> active|inactive\n"
  * (a null `active` reads "unknown"), in server order. */
-int cgfs_render_integrations(struct cgfs_buf *out, const struct cg_integrations *i);
+int cgfs_render_integrations(struct cg_buf *out, const struct cg_integrations *i);
 /* `rules`: "# Organization rules\n<text>\n" and, after a blank line,
  * "# User custom prompt\n<text>\n"; a null part is left out entirely; both
  * null renders empty. */
-int cgfs_render_rules(struct cgfs_buf *out, const struct cg_cli_rules *r);
+int cgfs_render_rules(struct cg_buf *out, const struct cg_cli_rules *r);
 /* One string per line (`oauth`: the connected providers). */
-int cgfs_render_lines(struct cgfs_buf *out, const struct cg_string_list *l);
+int cgfs_render_lines(struct cg_buf *out, const struct cg_string_list *l);
 /* `mcp-providers`: "<name>\t<issuer>\n" per provider. */
-int cgfs_render_mcp_providers(struct cgfs_buf *out, const struct cg_oauth_provider_list *l);
+int cgfs_render_mcp_providers(struct cg_buf *out, const struct cg_oauth_provider_list *l);
 
 /* ---- formats: a field of a model, by kind of value ------------------------------ */
 
@@ -110,7 +94,7 @@ enum cgfs_fmt {
 
 /* Render the value at field (a pointer into a model, of the type the
  * format names). */
-int cgfs_render_fmt(struct cgfs_buf *out, enum cgfs_fmt fmt, const void *field);
+int cgfs_render_fmt(struct cg_buf *out, enum cgfs_fmt fmt, const void *field);
 
 /* ---- the mount's own files ------------------------------------------------------ */
 
@@ -124,13 +108,13 @@ struct cgfs_cache_counters {
  * each counter right-aligned in 10 columns after two spaces; then
  * "cache hits <n>\ncache misses <n>\ncache stale_served <n>\n"
  * "cache negative_hits <n>\n". */
-int cgfs_render_stats(struct cgfs_buf *out, const struct cg_endpoint_stats st[CG_EP_COUNT],
+int cgfs_render_stats(struct cg_buf *out, const struct cg_endpoint_stats st[CG_EP_COUNT],
 		      const struct cgfs_cache_counters *cache);
 
 /* One line of `errors`:
  *   "<time ISO Z> <op> <path> <http status or -> <ERRNO> <message>\n"
  * the message with control bytes turned into spaces. */
-int cgfs_render_error_line(struct cgfs_buf *out, time_t when, const char *op,
+int cgfs_render_error_line(struct cg_buf *out, time_t when, const char *op,
 			   const char *path, long http_status, int err,
 			   const char *message);
 

@@ -458,7 +458,7 @@ int cgfs_list(struct cgfs_req *dir, cgfs_add_fn add, void *arg)
 
 int cgfs_stat_node(struct cgfs_req *r, size_t *size)
 {
-	struct cgfs_buf out = { 0 };
+	struct cg_buf out = { 0 };
 	int ret;
 
 	if (r->node == CGFS_DIR) {
@@ -473,7 +473,7 @@ int cgfs_stat_node(struct cgfs_req *r, size_t *size)
 		ret = r->route->render(r, &out);
 		if (!ret)
 			*size = out.len;
-		cgfs_buf_free(&out);
+		cg_buf_free(&out);
 	}
 	if (!r->mtime)
 		r->mtime = r->fs->mounted_at;

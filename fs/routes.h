@@ -76,7 +76,7 @@ struct cgfs_route {
 	enum cgfs_node node;
 	enum cgfs_open open;       /* files only */
 	/* Files: the whole content.  Links: the target.  May set r->mtime. */
-	int (*render)(struct cgfs_req *r, struct cgfs_buf *out);
+	int (*render)(struct cgfs_req *r, struct cg_buf *out);
 	/* Files with their own storage (logs): size, and read at an offset. */
 	int (*size)(struct cgfs_req *r, size_t *size);
 	ssize_t (*read)(struct cgfs_req *r, char *buf, size_t size, off_t off);

@@ -22,6 +22,8 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include "cg_file.h"
+#include "private.h"
 #include "render.h"
 
 /* A spool file larger than this is not a draft this mount wrote. */
@@ -38,59 +40,7 @@ struct cgfs_spool {
 
 char *cgfs_spool_default_dir(void)
 {
-	const char *state = getenv("XDG_STATE_HOME");
-	const char *home = getenv("HOME");
-	const char *base, *sub;
-	char *dir;
-	size_t size;
-
-	/* The XDG spec says relative values are invalid and must be ignored. */
-	if (state && state[0] == '/') {
-		base = state;
-		sub = "/codegen-fs";
-	} else if (home && home[0] == '/') {
-		base = home;
-		sub = "/.local/state/codegen-fs";
-	} else {
-		return NULL;
-	}
-	size = strlen(base) + strlen(sub) + 1;
-	dir = malloc(size);
-	if (!dir)
-		return NULL;
-	snprintf(dir, size, "%s%s", base, sub);
-	return dir;
-}
-
-/* mkdir -p with mode 0700; directories that already exist are left as
- * they are.  0 or -errno. */
-static int mkdir_p(const char *dir)
-{
-	char *path, *p;
-	int ret = 0;
-
-	path = strdup(dir);
-	if (!path)
-		return -ENOMEM;
-	for (p = path + 1; ; p++) {
-		if (*p != '/' && *p != '\0')
-			continue;
-		if (p[-1] != '/') {
-			char c = *p;
-
-			*p = '\0';
-			if (mkdir(path, 0700) < 0 && errno != EEXIST) {
-				ret = -errno;
-				goto out_free_path;
-			}
-			*p = c;
-		}
-		if (*p == '\0')
-			break;
-	}
-out_free_path:
-	free(path);
-	return ret;
+	return cgfs_private_xdg_dir("XDG_STATE_HOME", ".local/state");
 }
 
 struct cgfs_spool *cgfs_spool_open(const char *dir, char *why, size_t why_size)
@@ -103,7 +53,7 @@ struct cgfs_spool *cgfs_spool_open(const char *dir, char *why, size_t why_size)
 		cgfs_set_why(why, why_size, "no spool directory given");
 		return NULL;
 	}
-	ret = mkdir_p(dir);
+	ret = cgfs_private_mkdirs(dir);
 	if (ret) {
 		cgfs_set_why(why, why_size, "cannot create spool directory %s: %s", dir,
 			strerror(-ret));
@@ -122,12 +72,13 @@ struct cgfs_spool *cgfs_spool_open(const char *dir, char *why, size_t why_size)
 	}
 	/* Drafts are the user's prompts; a spool others can read or plant
 	 * files in is refused rather than silently repaired. */
-	if (st.st_uid != geteuid()) {
+	ret = cgfs_private_check(&st);
+	if (ret == -EPERM) {
 		cgfs_set_why(why, why_size, "spool directory %s is owned by another user",
 			dir);
 		goto out_close;
 	}
-	if (st.st_mode & 077) {
+	if (ret) {
 		cgfs_set_why(why, why_size, "spool directory %s is accessible by group or "
 			"others (mode %03o; chmod 700 it)", dir,
 			(unsigned)(st.st_mode & 0777));
@@ -245,28 +196,12 @@ static int open_outbox(struct cgfs_spool *s, int64_t org, const char *outbox,
 	return ret;
 }
 
-static int write_all(int fd, const char *buf, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, buf, len);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 int cgfs_spool_put(struct cgfs_spool *s, int64_t org, const char *outbox,
 		   const char *name, const char *text, size_t len)
 {
 	char tmp[NAME_MAX + 64];
 	unsigned long n;
-	int dfd, fd, ret;
+	int dfd, ret;
 
 	if (!s || org <= 0 || !valid_outbox(outbox) || !valid_name(name) ||
 	    (!text && len))
@@ -282,37 +217,7 @@ int cgfs_spool_put(struct cgfs_spool *s, int64_t org, const char *outbox,
 	ret = open_outbox(s, org, outbox, 1, &dfd);
 	if (ret)
 		return ret;
-	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-		    0600);
-	if (fd < 0) {
-		ret = -errno;
-		goto out_close_dir;
-	}
-	ret = write_all(fd, text, len);
-	if (ret)
-		goto out_close_file;
-	if (fsync(fd) < 0) {
-		ret = -errno;
-		goto out_close_file;
-	}
-	/* close can report a deferred write error (NFS); the rename must not
-	 * publish a file whose contents were lost. */
-	if (close(fd) < 0) {
-		ret = -errno;
-		goto out_unlink;
-	}
-	if (renameat(dfd, tmp, dfd, name) < 0) {
-		ret = -errno;
-		goto out_unlink;
-	}
-	ret = fsync_dir(dfd);
-	goto out_close_dir;
-
-out_close_file:
-	close(fd);
-out_unlink:
-	unlinkat(dfd, tmp, 0);
-out_close_dir:
+	ret = cgfs_private_replace(dfd, name, tmp, text, len);
 	close(dfd);
 	return ret;
 }
@@ -344,7 +249,7 @@ int cgfs_spool_append(struct cgfs_spool *s, int64_t org, const char *outbox,
 		ret = -EIO;
 		goto out_close_file;
 	}
-	ret = write_all(fd, buf, len);
+	ret = cgfs_private_write_all(fd, buf, len);
 	/* A short append (a full disk) is taken back: the caller keeps its
 	 * previous text, and the file must match it.  The write's errno is
 	 * the one worth reporting unless the file could not be cut back. */
@@ -396,51 +301,14 @@ static int tmp_is_ours(const char *tmp)
 }
 
 /* Read the draft name in dfd: 0 with *text (malloc'd, NUL-terminated) and
- * *len; 1 when it is not a draft to report (vanished, not a regular file,
- * too large); or -errno. */
+ * *len; 1 when it is not a draft to report (vanished, a symbolic link, not
+ * a regular file, too large); or -errno. */
 static int read_draft(int dfd, const char *name, char **text, size_t *len)
 {
-	struct stat st;
-	size_t got = 0;
-	char *buf;
-	int fd, ret = 0;
+	int ret = cg_file_read(dfd, name, SPOOL_MAX_FILE, CG_FILE_NOFOLLOW, text, len, NULL);
 
-	/* O_NONBLOCK: a FIFO planted here must not hang the mount. */
-	fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ENOENT || errno == ELOOP ? 1 : -errno;
-	if (fstat(fd, &st) < 0) {
-		ret = -errno;
-		goto out_close;
-	}
-	if (!S_ISREG(st.st_mode) || st.st_size < 0 || st.st_size > SPOOL_MAX_FILE) {
-		ret = 1;
-		goto out_close;
-	}
-	buf = malloc((size_t)st.st_size + 1);
-	if (!buf) {
-		ret = -ENOMEM;
-		goto out_close;
-	}
-	while (got < (size_t)st.st_size) {
-		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			ret = -errno;
-			free(buf);
-			goto out_close;
-		}
-		if (n == 0)
-			break;
-		got += (size_t)n;
-	}
-	buf[got] = '\0';
-	*text = buf;
-	*len = got;
-out_close:
-	close(fd);
+	if (ret == -ENOENT || ret == -ELOOP || ret == -EINVAL || ret == -EFBIG)
+		return 1;
 	return ret;
 }
 

@@ -236,7 +236,7 @@ static int value_of(const struct cgfs_obj *o)
 } while (0)
 
 /* The whole errors log and its number of lines. */
-static int errlog_lines(struct cgfs_errlog *l, struct cgfs_buf *text)
+static int errlog_lines(struct cgfs_errlog *l, struct cg_buf *text)
 {
 	int n = 0;
 
@@ -497,7 +497,7 @@ START_TEST(missing_remembered)
 	struct fetcher f;
 	struct cgfs_cache *c;
 	struct cgfs_errlog *log = cgfs_errlog_new();
-	struct cgfs_buf text = { 0 }, last = { 0 };
+	struct cg_buf text = { 0 }, last = { 0 };
 	struct cgfs_obj *o;
 
 	world_init(&w, 100);
@@ -535,8 +535,8 @@ START_TEST(missing_remembered)
 
 	cgfs_cache_free(c);
 	cgfs_errlog_free(log);
-	cgfs_buf_free(&text);
-	cgfs_buf_free(&last);
+	cg_buf_free(&text);
+	cg_buf_free(&last);
 	world_finish(&w);
 }
 END_TEST
@@ -601,7 +601,7 @@ START_TEST(failure_serves_stale_copy)
 	struct fetcher f;
 	struct cgfs_cache *c;
 	struct cgfs_errlog *log = cgfs_errlog_new();
-	struct cgfs_buf text = { 0 }, last = { 0 };
+	struct cg_buf text = { 0 }, last = { 0 };
 	struct cgfs_obj *a, *o;
 	time_t t0, t1;
 	static const char tail[] = " read /orgs/11/runs/789/status 503 EIO upstream down\n";
@@ -640,7 +640,7 @@ START_TEST(failure_serves_stale_copy)
 	cgfs_obj_unref(o);
 	ck_assert_int_eq(calls(&f), 2);
 	EXPECT_COUNTERS(c, 0, 2, 2, 0);
-	cgfs_buf_free(&text);
+	cg_buf_free(&text);
 	ck_assert_int_eq(errlog_lines(log, &text), 1);
 
 	/* After it, the server is asked again, and answers. */
@@ -661,15 +661,15 @@ START_TEST(failure_serves_stale_copy)
 	cgfs_obj_unref(o);
 
 	/* The run's error line is the last failure met, kept after a success. */
-	cgfs_buf_free(&last);
+	cg_buf_free(&last);
 	ck_assert_int_eq(cgfs_cache_last_error(c, "run/11/789", &last), 0);
 	expect_line(last.data, last.len, tail, t0, t1);
 
 	cgfs_obj_unref(a);
 	cgfs_cache_free(c);
 	cgfs_errlog_free(log);
-	cgfs_buf_free(&text);
-	cgfs_buf_free(&last);
+	cg_buf_free(&text);
+	cg_buf_free(&last);
 	world_finish(&w);
 }
 END_TEST
@@ -680,7 +680,7 @@ START_TEST(failure_without_copy)
 	struct fetcher f;
 	struct cgfs_cache *c;
 	struct cgfs_errlog *log = cgfs_errlog_new();
-	struct cgfs_buf text = { 0 }, last = { 0 };
+	struct cg_buf text = { 0 }, last = { 0 };
 	struct cgfs_obj *o;
 	time_t t0, t1;
 	static const char tail[] = " read /orgs/11/runs/789/status - ETIMEDOUT deadline passed\n";
@@ -708,7 +708,7 @@ START_TEST(failure_without_copy)
 	ck_assert_int_eq(get(c, "run/11/789", &f, &o), -ETIMEDOUT);
 	ck_assert_int_eq(get(c, "run/11/789", &f, &o), -ETIMEDOUT);
 	ck_assert_int_eq(calls(&f), 1);
-	cgfs_buf_free(&text);
+	cg_buf_free(&text);
 	ck_assert_int_eq(errlog_lines(log, &text), 1);
 	/* Not a missing id either. */
 	EXPECT_COUNTERS(c, 0, 1, 0, 0);
@@ -720,15 +720,15 @@ START_TEST(failure_without_copy)
 	f.message = "slow down";
 	ck_assert_int_eq(get(c, "run/11/789", &f, &o), -EAGAIN);
 	ck_assert_int_eq(calls(&f), 2);
-	cgfs_buf_free(&text);
+	cg_buf_free(&text);
 	ck_assert_int_eq(errlog_lines(log, &text), 2);
 	ck_assert_ptr_nonnull(strstr(text.data, " 429 EAGAIN slow down\n"));
 	EXPECT_COUNTERS(c, 0, 2, 0, 0);
 
 	cgfs_cache_free(c);
 	cgfs_errlog_free(log);
-	cgfs_buf_free(&text);
-	cgfs_buf_free(&last);
+	cg_buf_free(&text);
+	cg_buf_free(&last);
 	world_finish(&w);
 }
 END_TEST
@@ -740,7 +740,7 @@ START_TEST(failure_without_ctx_or_log)
 	struct world w;
 	struct fetcher f;
 	struct cgfs_cache *c;
-	struct cgfs_buf last = { 0 };
+	struct cg_buf last = { 0 };
 	struct cgfs_obj *o = NULL;
 	time_t t0, t1;
 
@@ -760,7 +760,7 @@ START_TEST(failure_without_ctx_or_log)
 	ck_assert_uint_eq(last.len, strlen(" fetch runs/11 500 EIO boom\n") + 20);
 
 	cgfs_cache_free(c);
-	cgfs_buf_free(&last);
+	cg_buf_free(&last);
 	world_finish(&w);
 }
 END_TEST
@@ -858,7 +858,7 @@ START_TEST(single_flight_shares_failure)
 	struct fetcher f;
 	struct cgfs_cache *c;
 	struct cgfs_errlog *log = cgfs_errlog_new();
-	struct cgfs_buf text = { 0 };
+	struct cg_buf text = { 0 };
 	struct caller k[NTHREADS];
 
 	world_init(&w, 100);
@@ -879,7 +879,7 @@ START_TEST(single_flight_shares_failure)
 
 	cgfs_cache_free(c);
 	cgfs_errlog_free(log);
-	cgfs_buf_free(&text);
+	cg_buf_free(&text);
 	world_finish(&w);
 }
 END_TEST

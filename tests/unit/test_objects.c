@@ -279,7 +279,7 @@ END_TEST
 START_TEST(a_failed_refresh_serves_the_stale_copy_and_logs_it)
 {
 	struct cgfs_ids run = ids(11, 4242, CG_NONE, CG_NONE);
-	struct cgfs_buf line = { 0 };
+	struct cg_buf line = { 0 };
 	struct cgfs_ref ref = { 0 };
 	size_t size;
 	time_t when;
@@ -298,7 +298,7 @@ START_TEST(a_failed_refresh_serves_the_stale_copy_and_logs_it)
 	ck_assert_uint_gt(size, 0);
 	ck_assert_int_eq(cgfs_obj_last_error(&fs, CGFS_RES_RUN, &run, &line), 0);
 	ck_assert_ptr_nonnull(strstr(line.data, "test /test 500 EIO server on fire"));
-	cgfs_buf_free(&line);
+	cg_buf_free(&line);
 	/* No copy at all: the error itself. */
 	run.run = 4343;
 	ck_assert_int_eq(cgfs_obj_get(&fs, CGFS_RES_RUN, &run, &ctx, &ref), -EIO);
@@ -361,16 +361,16 @@ END_TEST
 
 START_TEST(usage_text_is_made_from_the_tables)
 {
-	struct cgfs_buf out = { 0 };
+	struct cg_buf out = { 0 };
 
 	ck_assert_int_eq(cgfs_commands_usage(&cgfs_run_ctl, &out), 0);
 	ck_assert_str_eq(out.data, "ban, unban, remove-from-pr, resume <text>, refresh, "
 				   "pr <pr-id> <state>");
-	cgfs_buf_free(&out);
+	cg_buf_free(&out);
 	ck_assert_int_eq(cgfs_commands_usage(&cgfs_org_ctl, &out), 0);
 	ck_assert_str_eq(out.data, "analyze-sandbox <sandbox-id>, revoke-oauth <provider>, "
 				   "slack-connect, refresh");
-	cgfs_buf_free(&out);
+	cg_buf_free(&out);
 }
 END_TEST
 
@@ -379,7 +379,7 @@ END_TEST
 START_TEST(readme_shows_every_row)
 {
 	struct cgfs_qid root = { 0 };
-	struct cgfs_buf out = { 0 };
+	struct cg_buf out = { 0 };
 	struct cgfs_req r;
 
 	cgfs_req_init(&fs, &root, "read", &r);
@@ -399,7 +399,7 @@ START_TEST(readme_shows_every_row)
 			snprintf(name, sizeof(name), " <%.*s>", (int)strlen(last) - 2, last + 1);
 		ck_assert_msg(strstr(out.data, name), "README lacks %s", row->pattern);
 	}
-	cgfs_buf_free(&out);
+	cg_buf_free(&out);
 }
 END_TEST
 

@@ -8,7 +8,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +20,7 @@
 
 #include "cg_models.h"
 #include "outbox.h"
+#include "scratch.h"
 #include "spool.h"
 
 #define ORG 7
@@ -287,51 +287,12 @@ static void list_names(struct cgfs_outbox *o, int64_t repo, char *out, size_t si
 
 /* ---- scratch spool directories ---------------------------------------------------- */
 
-struct scratch {
-	char base[64];
-	char root[128];
-};
-
-static void scratch_make(struct scratch *t)
-{
-	snprintf(t->base, sizeof(t->base), "/tmp/test-outbox-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(t->base));
-	snprintf(t->root, sizeof(t->root), "%s/spool", t->base);
-}
-
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void) st;
-	(void) flag;
-	(void) ftw;
-	return remove(path);
-}
-
-static void scratch_remove(struct scratch *t)
-{
-	ck_assert_int_eq(nftw(t->base, rm_one, 16, FTW_DEPTH | FTW_PHYS), 0);
-}
-
-static struct cgfs_spool *spool_ok(const char *dir)
-{
-	char why[256] = "";
-	struct cgfs_spool *s = cgfs_spool_open(dir, why, sizeof(why));
-
-	ck_assert_msg(s != NULL, "spool %s: %s", dir, why);
-	return s;
-}
-
-static void spool_path(const struct scratch *t, const char *rel, char *path, size_t size)
-{
-	snprintf(path, size, "%s/%s", t->root, rel);
-}
-
 static int on_disk(const struct scratch *t, const char *rel)
 {
 	char path[512];
 	struct stat st;
 
-	spool_path(t, rel, path, sizeof(path));
+	scratch_path(t, rel, path, sizeof(path));
 	return lstat(path, &st) == 0;
 }
 
@@ -340,7 +301,7 @@ static ino_t inode_of(const struct scratch *t, const char *rel)
 	char path[512];
 	struct stat st;
 
-	spool_path(t, rel, path, sizeof(path));
+	scratch_path(t, rel, path, sizeof(path));
 	ck_assert_int_eq(lstat(path, &st), 0);
 	return st.st_ino;
 }
@@ -353,7 +314,7 @@ static void assert_disk_n(const struct scratch *t, const char *rel, const char *
 	struct stat st;
 	int fd;
 
-	spool_path(t, rel, path, sizeof(path));
+	scratch_path(t, rel, path, sizeof(path));
 	fd = open(path, O_RDONLY);
 	ck_assert_msg(fd >= 0, "open %s: %s", path, strerror(errno));
 	ck_assert_int_eq(fstat(fd, &st), 0);
@@ -1180,7 +1141,7 @@ START_TEST(spool_write_through)
 
 	fake_init(&f);
 	scratch_make(&t);
-	s = spool_ok(t.root);
+	s = scratch_spool(t.root);
 	o = ob_new(s);
 
 	/* Creating stores an empty draft. */
@@ -1191,7 +1152,7 @@ START_TEST(spool_write_through)
 	/* Writes at the end are appends: the same file grows, no new one is
 	 * renamed into place.  (An fd held on it keeps its inode number from
 	 * being reused.) */
-	spool_path(&t, "7/new/x", path, sizeof(path));
+	scratch_path(&t, "7/new/x", path, sizeof(path));
 	fd = open(path, O_RDONLY);
 	ck_assert_int_ge(fd, 0);
 	ino = inode_of(&t, "7/new/x");
@@ -1301,14 +1262,14 @@ START_TEST(spool_failure)
 	int fd;
 
 	scratch_make(&t);
-	s = spool_ok(t.root);
+	s = scratch_spool(t.root);
 	o = ob_new(s);
 	e = open_ok(o, CG_NONE, "x", O_CREAT | O_RDWR);
 	write_ok(e, "abc", 3, 0);
-	spool_path(&t, "7/new/x", path, sizeof(path));
+	scratch_path(&t, "7/new/x", path, sizeof(path));
 	ck_assert_int_eq(unlink(path), 0);
 	ck_assert_int_eq(mkdir(path, 0700), 0);
-	spool_path(&t, "7/new/x/in", path, sizeof(path));
+	scratch_path(&t, "7/new/x/in", path, sizeof(path));
 	fd = open(path, O_WRONLY | O_CREAT, 0600);
 	ck_assert_int_ge(fd, 0);
 	close(fd);
@@ -1330,7 +1291,7 @@ START_TEST(spool_failure)
 	ck_assert(missing(o, CG_NONE, "x"));
 
 	/* A create the spool cannot store fails and leaves no name. */
-	spool_path(&t, "7/repo-9", path, sizeof(path));
+	scratch_path(&t, "7/repo-9", path, sizeof(path));
 	fd = open(path, O_WRONLY | O_CREAT, 0600);
 	ck_assert_int_ge(fd, 0);
 	close(fd);
@@ -1369,7 +1330,7 @@ START_TEST(restore_from_spool)
 
 	fake_init(&f);
 	scratch_make(&t);
-	s = spool_ok(t.root);
+	s = scratch_spool(t.root);
 	o = ob_new(s);
 	put_draft(o, CG_NONE, "a", "alpha\n");
 	put_draft(o, REPO, "b", "beta\n");
@@ -1390,14 +1351,14 @@ START_TEST(restore_from_spool)
 	ck_assert_int_eq(fake_calls(&f), 1);
 
 	/* Files this mount could not have written stay unshown. */
-	spool_path(&t, "7/new/bad.error", path, sizeof(path));
+	scratch_path(&t, "7/new/bad.error", path, sizeof(path));
 	fd = open(path, O_WRONLY | O_CREAT, 0600);
 	ck_assert_int_ge(fd, 0);
 	ck_assert_int_eq(write(fd, "e", 1), 1);
 	close(fd);
-	spool_path(&t, "7/repo-042", path, sizeof(path));
+	scratch_path(&t, "7/repo-042", path, sizeof(path));
 	ck_assert_int_eq(mkdir(path, 0700), 0);
-	spool_path(&t, "7/repo-042/c", path, sizeof(path));
+	scratch_path(&t, "7/repo-042/c", path, sizeof(path));
 	fd = open(path, O_WRONLY | O_CREAT, 0600);
 	ck_assert_int_ge(fd, 0);
 	close(fd);
@@ -1655,7 +1616,7 @@ START_TEST(twenty_writers)
 	fake_init(&f);
 	f.sleep_ms = 20;
 	scratch_make(&t);
-	s = spool_ok(t.root);
+	s = scratch_spool(t.root);
 	o = ob_new(s);
 	pthread_barrier_init(&start, NULL, NTHREADS);
 	for (int i = 0; i < NTHREADS; i++) {

@@ -36,7 +36,7 @@ static cJSON *json(const char *text)
 	cJSON_Delete(j_);						\
 } while (0)
 
-static void expect_bytes(const struct cgfs_buf *b, const char *want, size_t want_len,
+static void expect_bytes(const struct cg_buf *b, const char *want, size_t want_len,
 			 int line)
 {
 	ck_assert_msg(b->len == want_len &&
@@ -51,10 +51,10 @@ static void expect_bytes(const struct cgfs_buf *b, const char *want, size_t want
 
 /* Renders into a fresh buffer and compares the whole output. */
 #define EXPECT_RENDER(lit, fn, ...) do {				\
-	struct cgfs_buf b_ = { 0 };					\
+	struct cg_buf b_ = { 0 };					\
 	ck_assert_int_eq(fn(&b_, __VA_ARGS__), 0);			\
 	expect_bytes(&b_, "" lit, sizeof(lit) - 1, __LINE__);		\
-	cgfs_buf_free(&b_);						\
+	cg_buf_free(&b_);						\
 } while (0)
 
 /* ---- values ------------------------------------------------------------------ */
@@ -76,12 +76,12 @@ END_TEST
 
 START_TEST(value_null_is_empty)
 {
-	struct cgfs_buf b = { 0 };
+	struct cg_buf b = { 0 };
 
 	ck_assert_int_eq(cgfs_render_value(&b, NULL), 0);
 	ck_assert_uint_eq(b.len, 0);
 	EXPECT(b, "");
-	cgfs_buf_free(&b);
+	cg_buf_free(&b);
 }
 END_TEST
 
@@ -94,13 +94,13 @@ END_TEST
 
 START_TEST(value_appends)
 {
-	struct cgfs_buf b = { 0 };
+	struct cg_buf b = { 0 };
 
-	ck_assert_int_eq(cgfs_buf_puts(&b, "id: "), 0);
+	ck_assert_int_eq(cg_buf_puts(&b, "id: "), 0);
 	ck_assert_int_eq(cgfs_render_value(&b, "42"), 0);
 	ck_assert_int_eq(cgfs_render_value(&b, NULL), 0);
 	EXPECT(b, "id: 42\n");
-	cgfs_buf_free(&b);
+	cg_buf_free(&b);
 }
 END_TEST
 
@@ -474,7 +474,7 @@ START_TEST(stats_columns_align)
 {
 	struct cg_endpoint_stats st[CG_EP_COUNT] = { 0 };
 	struct cgfs_cache_counters cache = { 0 };
-	struct cgfs_buf b = { 0 };
+	struct cg_buf b = { 0 };
 	const char *line, *nl;
 	size_t width = sizeof(STATS_HEADER) - 1, rows = 0;
 
@@ -496,7 +496,7 @@ START_TEST(stats_columns_align)
 					     "           0           0\n"));
 	ck_assert_str_eq(line, "cache hits 0\ncache misses 0\ncache stale_served 0\n"
 			       "cache negative_hits 0\n");
-	cgfs_buf_free(&b);
+	cg_buf_free(&b);
 }
 END_TEST
 
@@ -541,61 +541,61 @@ END_TEST
 
 START_TEST(buf_cap_limit)
 {
-	struct cgfs_buf b = { .cap_limit = 64 };
+	struct cg_buf b = { .cap_limit = 64 };
 	char big[64];
 	char *data;
 	size_t cap;
 
 	memset(big, 'x', sizeof(big));
-	ck_assert_int_eq(cgfs_buf_append(&b, big, 40), 0);
+	ck_assert_int_eq(cg_buf_append(&b, big, 40), 0);
 	data = b.data;
 	cap = b.cap;
 	ck_assert_uint_le(cap, 64);
 
-	ck_assert_int_eq(cgfs_buf_append(&b, big, 24), -EFBIG);
-	ck_assert_int_eq(cgfs_buf_printf(&b, "%s", "0123456789012345678901234"), -EFBIG);
+	ck_assert_int_eq(cg_buf_append(&b, big, 24), -EFBIG);
+	ck_assert_int_eq(cg_buf_printf(&b, "%s", "0123456789012345678901234"), -EFBIG);
 	ck_assert_ptr_eq(b.data, data);
 	ck_assert_uint_eq(b.cap, cap);
 	EXPECT(b, "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
 
 	/* The limit holds the NUL too: 63 bytes of text fit in 64. */
-	ck_assert_int_eq(cgfs_buf_append(&b, big, 23), 0);
+	ck_assert_int_eq(cg_buf_append(&b, big, 23), 0);
 	ck_assert_uint_eq(b.len, 63);
-	ck_assert_int_eq(cgfs_buf_append(&b, "y", 1), -EFBIG);
+	ck_assert_int_eq(cg_buf_append(&b, "y", 1), -EFBIG);
 	ck_assert_uint_eq(b.len, 63);
-	cgfs_buf_free(&b);
+	cg_buf_free(&b);
 	ck_assert_uint_eq(b.cap_limit, 64);
 }
 END_TEST
 
 START_TEST(buf_render_failure_leaves_buffer)
 {
-	struct cgfs_buf b = { .cap_limit = 48 };
+	struct cg_buf b = { .cap_limit = 48 };
 	struct cg_log_entry e = { 0 };
 	struct cg_endpoint_stats st[CG_EP_COUNT] = { 0 };
 
 	e.created_at = "2025-01-13T10:35:00Z";
 	e.message_type = "ACTION";
 	e.thought = "a thought far too long to fit in what is left\n";
-	ck_assert_int_eq(cgfs_buf_puts(&b, "first line\n"), 0);
+	ck_assert_int_eq(cg_buf_puts(&b, "first line\n"), 0);
 	ck_assert_int_eq(cgfs_render_log_line(&b, &e), -EFBIG);
 	EXPECT(b, "first line\n");
 	ck_assert_int_eq(cgfs_render_stats(&b, st, NULL), -EFBIG);
 	EXPECT(b, "first line\n");
 	ck_assert_int_eq(cgfs_render_value(&b, "012345678901234567890123456789012345"), -EFBIG);
 	EXPECT(b, "first line\n");
-	cgfs_buf_free(&b);
+	cg_buf_free(&b);
 }
 END_TEST
 
 START_TEST(buf_default_cap)
 {
-	struct cgfs_buf b = { 0 };
+	struct cg_buf b = { 0 };
 	static const char one = 'z';
 
 	/* Refused before a byte is read, so the source may be short. */
-	ck_assert_int_eq(cgfs_buf_append(&b, &one, (size_t)64 << 20), -EFBIG);
-	ck_assert_int_eq(cgfs_buf_append(&b, &one, SIZE_MAX), -EFBIG);
+	ck_assert_int_eq(cg_buf_append(&b, &one, (size_t)64 << 20), -EFBIG);
+	ck_assert_int_eq(cg_buf_append(&b, &one, SIZE_MAX), -EFBIG);
 	ck_assert_ptr_null(b.data);
 	ck_assert_uint_eq(b.len, 0);
 }
@@ -603,21 +603,21 @@ END_TEST
 
 START_TEST(buf_grows_by_doubling)
 {
-	struct cgfs_buf b = { 0 };
+	struct cg_buf b = { 0 };
 	char block[300];
 
 	memset(block, 'a', sizeof(block));
-	ck_assert_int_eq(cgfs_buf_append(&b, "a", 1), 0);
+	ck_assert_int_eq(cg_buf_append(&b, "a", 1), 0);
 	ck_assert_uint_eq(b.cap, 256);
-	ck_assert_int_eq(cgfs_buf_append(&b, block, 254), 0);
+	ck_assert_int_eq(cg_buf_append(&b, block, 254), 0);
 	ck_assert_uint_eq(b.cap, 256);
-	ck_assert_int_eq(cgfs_buf_append(&b, "a", 1), 0);
+	ck_assert_int_eq(cg_buf_append(&b, "a", 1), 0);
 	ck_assert_uint_eq(b.cap, 512);
-	ck_assert_int_eq(cgfs_buf_append(&b, block, 300), 0);
+	ck_assert_int_eq(cg_buf_append(&b, block, 300), 0);
 	ck_assert_uint_eq(b.cap, 1024);
 	ck_assert_uint_eq(b.len, 556);
 	ck_assert_uint_eq(strlen(b.data), 556);
-	cgfs_buf_free(&b);
+	cg_buf_free(&b);
 }
 END_TEST
 
@@ -625,20 +625,20 @@ END_TEST
  * grow again afterwards. */
 START_TEST(buf_shrink_gives_back_slack)
 {
-	struct cgfs_buf b = { 0 };
+	struct cg_buf b = { 0 };
 
 	for (int i = 0; i < 300; i++)
-		ck_assert_int_eq(cgfs_buf_puts(&b, "abc\n"), 0);
+		ck_assert_int_eq(cg_buf_puts(&b, "abc\n"), 0);
 	ck_assert_uint_eq(b.len, 1200);
 	ck_assert_uint_gt(b.cap, b.len + 1);
-	cgfs_buf_shrink(&b);
+	cg_buf_shrink(&b);
 	ck_assert_uint_eq(b.cap, b.len + 1);
 	ck_assert_uint_eq(b.len, 1200);
 	ck_assert_int_eq(memcmp(b.data + 1196, "abc\n", 5), 0);
-	ck_assert_int_eq(cgfs_buf_puts(&b, "z"), 0);
+	ck_assert_int_eq(cg_buf_puts(&b, "z"), 0);
 	ck_assert_str_eq(b.data + 1196, "abc\nz");
-	cgfs_buf_free(&b);
-	cgfs_buf_shrink(&b);    /* empty: nothing to do */
+	cg_buf_free(&b);
+	cg_buf_shrink(&b);    /* empty: nothing to do */
 	ck_assert_ptr_null(b.data);
 }
 END_TEST
@@ -646,21 +646,21 @@ END_TEST
 START_TEST(buf_one_mib)
 {
 	size_t n = (size_t)1 << 20, i;
-	struct cgfs_buf b = { 0 };
+	struct cg_buf b = { 0 };
 	char *src = malloc(n);
 
 	ck_assert_ptr_nonnull(src);
 	for (i = 0; i < n; i++)
 		src[i] = (char)('a' + i % 26);
-	ck_assert_int_eq(cgfs_buf_puts(&b, ">"), 0);
-	ck_assert_int_eq(cgfs_buf_append(&b, src, n), 0);
+	ck_assert_int_eq(cg_buf_puts(&b, ">"), 0);
+	ck_assert_int_eq(cg_buf_append(&b, src, n), 0);
 	ck_assert_uint_eq(b.len, n + 1);
 	ck_assert_uint_eq(b.cap, n * 2);
 	ck_assert_int_eq(b.data[0], '>');
 	ck_assert_int_eq(memcmp(b.data + 1, src, n), 0);
 	ck_assert_int_eq(b.data[b.len], '\0');
 	free(src);
-	cgfs_buf_free(&b);
+	cg_buf_free(&b);
 	ck_assert_ptr_null(b.data);
 	ck_assert_uint_eq(b.len, 0);
 	ck_assert_uint_eq(b.cap, 0);
@@ -669,31 +669,31 @@ END_TEST
 
 START_TEST(buf_printf_grows)
 {
-	struct cgfs_buf b = { 0 };
+	struct cg_buf b = { 0 };
 	char want[701];
 	int i;
 
-	ck_assert_int_eq(cgfs_buf_printf(&b, "%s", ""), 0);
+	ck_assert_int_eq(cg_buf_printf(&b, "%s", ""), 0);
 	ck_assert_uint_eq(b.len, 0);
 	for (i = 0; i < 100; i++)
-		ck_assert_int_eq(cgfs_buf_printf(&b, "%03d %s|", i, "ab"), 0);
+		ck_assert_int_eq(cg_buf_printf(&b, "%03d %s|", i, "ab"), 0);
 	ck_assert_uint_eq(b.len, 700);
 	for (i = 0; i < 100; i++)
 		snprintf(want + i * 7, sizeof(want) - (size_t)i * 7, "%03d ab|", i);
 	ck_assert_int_eq(memcmp(b.data, want, 700), 0);
 	ck_assert_int_eq(b.data[700], '\0');
-	cgfs_buf_free(&b);
+	cg_buf_free(&b);
 }
 END_TEST
 
 START_TEST(buf_free_null)
 {
-	struct cgfs_buf b = { .cap_limit = 1000 };
+	struct cg_buf b = { .cap_limit = 1000 };
 
-	cgfs_buf_free(NULL);
-	cgfs_buf_free(&b);
+	cg_buf_free(NULL);
+	cg_buf_free(&b);
 	ck_assert_uint_eq(b.cap_limit, 1000);
-	ck_assert_int_eq(cgfs_buf_puts(&b, NULL), 0);
+	ck_assert_int_eq(cg_buf_puts(&b, NULL), 0);
 	ck_assert_ptr_null(b.data);
 }
 END_TEST

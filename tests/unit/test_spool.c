@@ -8,7 +8,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -20,46 +19,13 @@
 
 #include <check.h>
 
+#include "scratch.h"
 #include "spool.h"
 
 #define MAX_SEEN 64
 #define NTHREADS 8
 
 /* ---- scratch directories ------------------------------------------------------------ */
-
-struct scratch {
-	char base[64];          /* the mkdtemp directory */
-	char root[128];         /* base/spool, the spool itself */
-};
-
-static void scratch_make(struct scratch *t)
-{
-	snprintf(t->base, sizeof(t->base), "/tmp/test-spool-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(t->base));
-	snprintf(t->root, sizeof(t->root), "%s/spool", t->base);
-}
-
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void) st;
-	(void) flag;
-	(void) ftw;
-	return remove(path);
-}
-
-static void scratch_remove(struct scratch *t)
-{
-	ck_assert_int_eq(nftw(t->base, rm_one, 16, FTW_DEPTH | FTW_PHYS), 0);
-}
-
-static struct cgfs_spool *open_ok(const char *dir)
-{
-	char why[256] = "";
-	struct cgfs_spool *s = cgfs_spool_open(dir, why, sizeof(why));
-
-	ck_assert_msg(s != NULL, "open %s: %s", dir, why);
-	return s;
-}
 
 static mode_t mode_of(const char *fmt, const char *a, const char *b)
 {
@@ -207,7 +173,7 @@ START_TEST(open_creates_private_tree)
 
 	scratch_make(&t);
 	snprintf(dir, sizeof(dir), "%s/a/b/spool", t.base);
-	s = open_ok(dir);
+	s = scratch_spool(dir);
 	ck_assert_uint_eq(mode_of("%s/a%s", t.base, ""), S_IFDIR | 0700);
 	ck_assert_uint_eq(mode_of("%s/a/b%s", t.base, ""), S_IFDIR | 0700);
 	ck_assert_uint_eq(mode_of("%s%s", dir, ""), S_IFDIR | 0700);
@@ -219,7 +185,7 @@ START_TEST(open_creates_private_tree)
 	cgfs_spool_close(s);
 
 	/* An existing private root is accepted as it is. */
-	s = open_ok(dir);
+	s = scratch_spool(dir);
 	cgfs_spool_close(s);
 	scratch_remove(&t);
 }
@@ -272,7 +238,7 @@ START_TEST(put_each_binary)
 	struct seen seen = { 0 };
 
 	scratch_make(&t);
-	s = open_ok(t.root);
+	s = scratch_spool(t.root);
 	ck_assert_int_eq(cgfs_spool_put(s, 1, "new", "bin", bin, sizeof(bin)), 0);
 	ck_assert_int_eq(cgfs_spool_each(s, collect, &seen), 0);
 	ck_assert_int_eq(seen.n, 1);
@@ -290,7 +256,7 @@ START_TEST(put_each_empty)
 	struct seen seen = { 0 };
 
 	scratch_make(&t);
-	s = open_ok(t.root);
+	s = scratch_spool(t.root);
 	ck_assert_int_eq(cgfs_spool_put(s, 1, "new", "empty", "", 0), 0);
 	ck_assert_int_eq(cgfs_spool_put(s, 1, "new", "null", NULL, 0), 0);
 	ck_assert_int_eq(cgfs_spool_each(s, collect, &seen), 0);
@@ -315,7 +281,7 @@ START_TEST(put_each_one_mib)
 	for (size_t i = 0; i < len; i++)
 		big[i] = (char)(i * 7 + i / 251);
 	scratch_make(&t);
-	s = open_ok(t.root);
+	s = scratch_spool(t.root);
 	ck_assert_int_eq(cgfs_spool_put(s, 3, "new", "big", big, len), 0);
 	ck_assert_int_eq(cgfs_spool_each(s, collect, &seen), 0);
 	ck_assert_int_eq(seen.n, 1);
@@ -334,7 +300,7 @@ START_TEST(put_twice_replaces)
 	struct seen seen = { 0 };
 
 	scratch_make(&t);
-	s = open_ok(t.root);
+	s = scratch_spool(t.root);
 	ck_assert_int_eq(cgfs_spool_put(s, 1, "new", "p", "first version\n", 14), 0);
 	ck_assert_int_eq(cgfs_spool_put(s, 1, "new", "p", "2nd\n", 4), 0);
 	ck_assert_int_eq(cgfs_spool_each(s, collect, &seen), 0);
@@ -353,7 +319,7 @@ START_TEST(drop_removes)
 	struct seen seen = { 0 };
 
 	scratch_make(&t);
-	s = open_ok(t.root);
+	s = scratch_spool(t.root);
 	ck_assert_int_eq(cgfs_spool_put(s, 1, "new", "a", "A", 1), 0);
 	ck_assert_int_eq(cgfs_spool_put(s, 1, "new", "b", "B", 1), 0);
 	ck_assert_int_eq(cgfs_spool_drop(s, 1, "new", "a"), 0);
@@ -373,7 +339,7 @@ START_TEST(drop_missing_is_zero)
 	struct cgfs_spool *s;
 
 	scratch_make(&t);
-	s = open_ok(t.root);
+	s = scratch_spool(t.root);
 	/* Neither the org nor the outbox directory exists yet. */
 	ck_assert_int_eq(cgfs_spool_drop(s, 9, "repo-3", "nothing"), 0);
 	ck_assert_int_eq(cgfs_spool_put(s, 9, "new", "a", "A", 1), 0);
@@ -393,7 +359,7 @@ START_TEST(outboxes_and_orgs_separate)
 	struct seen seen = { 0 };
 
 	scratch_make(&t);
-	s = open_ok(t.root);
+	s = scratch_spool(t.root);
 	ck_assert_int_eq(cgfs_spool_put(s, 1, "new", "a", "org1 new", 8), 0);
 	ck_assert_int_eq(cgfs_spool_put(s, 1, "repo-7", "a", "org1 repo7", 10), 0);
 	ck_assert_int_eq(cgfs_spool_put(s, 2, "new", "a", "org2 new", 8), 0);
@@ -464,7 +430,7 @@ START_TEST(leftover_tmp_removed)
 	char dir[256];
 
 	scratch_make(&t);
-	s = open_ok(t.root);
+	s = scratch_spool(t.root);
 	ck_assert_int_eq(cgfs_spool_put(s, 1, "new", "x", "kept", 4), 0);
 	snprintf(dir, sizeof(dir), "%s/1/new", t.root);
 	make_file(dir, ".tmp-x-1-1", "half a new versi");
@@ -493,7 +459,7 @@ START_TEST(each_skips_what_is_not_a_draft)
 	int fd;
 
 	scratch_make(&t);
-	s = open_ok(t.root);
+	s = scratch_spool(t.root);
 	ck_assert_int_eq(cgfs_spool_put(s, 4, "new", "real", "R", 1), 0);
 	/* Non-canonical org names, other outboxes, a stray file at the top. */
 	snprintf(path, sizeof(path), "%s/007", t.root);
@@ -536,7 +502,7 @@ START_TEST(invalid_arguments)
 	struct seen seen = { 0 };
 
 	scratch_make(&t);
-	s = open_ok(t.root);
+	s = scratch_spool(t.root);
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		ck_assert_int_eq(cgfs_spool_put(s, 1, "new", names[i], "x", 1), -EINVAL);
 		ck_assert_int_eq(cgfs_spool_drop(s, 1, "new", names[i]), -EINVAL);
@@ -580,7 +546,7 @@ START_TEST(file_modes)
 	/* With no umask to hide it, a 0666 create would show. */
 	umask(0);
 	scratch_make(&t);
-	s = open_ok(t.root);
+	s = scratch_spool(t.root);
 	ck_assert_int_eq(cgfs_spool_put(s, 1, "new", "a", "A", 1), 0);
 	ck_assert_int_eq(cgfs_spool_put(s, 1, "new", "a", "AA", 2), 0);
 	ck_assert_uint_eq(mode_of("%s%s", t.root, ""), S_IFDIR | 0700);
@@ -619,7 +585,7 @@ START_TEST(append_after_put)
 	char buf[256];
 
 	scratch_make(&t);
-	s = open_ok(t.root);
+	s = scratch_spool(t.root);
 	ck_assert_int_eq(cgfs_spool_put(s, 1, "new", "p", "line 1\n", 7), 0);
 	ck_assert_int_eq(cgfs_spool_append(s, 1, "new", "p", "line 2\n", 7), 0);
 	ck_assert_int_eq(cgfs_spool_append(s, 1, "new", "p", "\0tail", 5), 0);
@@ -655,7 +621,7 @@ START_TEST(append_creates)
 
 	umask(0);
 	scratch_make(&t);
-	s = open_ok(t.root);
+	s = scratch_spool(t.root);
 	/* Neither the org, the outbox nor the file exists. */
 	ck_assert_int_eq(cgfs_spool_append(s, 8, "repo-31", "fresh", "abc", 3), 0);
 	ck_assert_uint_eq(mode_of("%s/8%s", t.root, ""), S_IFDIR | 0700);
@@ -689,7 +655,7 @@ START_TEST(append_refused)
 	struct cgfs_spool *s;
 
 	scratch_make(&t);
-	s = open_ok(t.root);
+	s = scratch_spool(t.root);
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		ck_assert_int_eq(cgfs_spool_append(s, 1, "new", names[i], "x", 1), -EINVAL);
 	ck_assert_int_eq(cgfs_spool_append(s, 1, "new", NULL, "x", 1), -EINVAL);
@@ -714,7 +680,7 @@ START_TEST(append_not_a_file)
 	char path[512];
 
 	scratch_make(&t);
-	s = open_ok(t.root);
+	s = scratch_spool(t.root);
 	ck_assert_int_eq(cgfs_spool_put(s, 1, "new", "keep", "K", 1), 0);
 	snprintf(path, sizeof(path), "%s/1/new/dir", t.root);
 	ck_assert_int_eq(mkdir(path, 0700), 0);
@@ -751,7 +717,7 @@ START_TEST(append_short_write_taken_back)
 
 	signal(SIGXFSZ, SIG_IGN);
 	scratch_make(&t);
-	s = open_ok(t.root);
+	s = scratch_spool(t.root);
 	ck_assert_int_eq(cgfs_spool_put(s, 1, "new", "p", "12345", 5), 0);
 	/* Check itself writes its results to files: the limit is lifted
 	 * before any assertion. */
@@ -827,7 +793,7 @@ START_TEST(concurrent_puts)
 	struct seen seen = { 0 };
 
 	scratch_make(&t);
-	s = open_ok(t.root);
+	s = scratch_spool(t.root);
 	run_putters(s, 0);
 	ck_assert_int_eq(cgfs_spool_each(s, collect, &seen), 0);
 	ck_assert_int_eq(seen.n, NTHREADS);
@@ -870,7 +836,7 @@ START_TEST(each_stops_at_first_nonzero)
 	struct seen seen = { 0 };
 
 	scratch_make(&t);
-	s = open_ok(t.root);
+	s = scratch_spool(t.root);
 	ck_assert_int_eq(cgfs_spool_put(s, 1, "new", "a", "A", 1), 0);
 	ck_assert_int_eq(cgfs_spool_put(s, 1, "repo-2", "b", "B", 1), 0);
 	ck_assert_int_eq(cgfs_spool_put(s, 2, "new", "c", "C", 1), 0);
@@ -911,7 +877,7 @@ START_TEST(reopen_sees_every_draft)
 	struct seen seen = { 0 };
 
 	scratch_make(&t);
-	s = open_ok(t.root);
+	s = scratch_spool(t.root);
 	ck_assert_int_eq(cgfs_spool_put(s, 1, "new", "a", "alpha", 5), 0);
 	ck_assert_int_eq(cgfs_spool_put(s, 1, "repo-456", "b", "beta", 4), 0);
 	ck_assert_int_eq(cgfs_spool_put(s, 77, "new", "c", "", 0), 0);
@@ -919,7 +885,7 @@ START_TEST(reopen_sees_every_draft)
 	ck_assert_int_eq(cgfs_spool_drop(s, 77, "new", "d"), 0);
 	cgfs_spool_close(s);
 
-	s = open_ok(t.root);
+	s = scratch_spool(t.root);
 	ck_assert_int_eq(cgfs_spool_each(s, collect, &seen), 0);
 	ck_assert_int_eq(seen.n, 3);
 	assert_draft(&seen, 1, "new", "a", "alpha", 5);

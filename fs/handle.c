@@ -189,47 +189,30 @@ static int open_whole(struct cgfs_handle *h)
 	return render_text(h);
 }
 
-/* Make the text at least size bytes (zero-filled). */
-static int grow_to(struct cgfs_handle *h, size_t size)
-{
-	static const char zeros[4096];
-	int ret = cg_buf_append(&h->text, NULL, 0);
-
-	while (!ret && h->text.len < size) {
-		size_t n = size - h->text.len < sizeof(zeros) ? size - h->text.len : sizeof(zeros);
-
-		ret = cg_buf_append(&h->text, zeros, n);
-	}
-	return ret;
-}
-
 static ssize_t write_whole(struct cgfs_handle *h, const char *buf, size_t size, off_t off)
 {
 	int ret;
 
 	if (off < 0)
 		return -EINVAL;
-	ret = grow_to(h, (size_t)off + size);
-	if (ret)
-		return ret;
-	memcpy(h->text.data + off, buf, size);
+	if (h->text.len < (size_t)off + size) {
+		ret = cg_buf_resize(&h->text, (size_t)off + size);
+		if (ret)
+			return ret;
+	}
+	if (size)
+		memcpy(h->text.data + off, buf, size);
 	h->wrote = 1;
 	return (ssize_t)size;
 }
 
 static int truncate_whole(struct cgfs_handle *h, off_t size)
 {
-	if ((size_t)size > h->text.len) {
-		int ret = grow_to(h, (size_t)size);
+	int ret = cg_buf_resize(&h->text, (size_t)size);
 
-		if (ret)
-			return ret;
-	}
-	h->text.len = (size_t)size;
-	if (h->text.data)
-		h->text.data[size] = '\0';
-	h->wrote = 1;
-	return 0;
+	if (!ret)
+		h->wrote = 1;
+	return ret;
 }
 
 static int commit_whole(struct cgfs_handle *h)

@@ -230,7 +230,21 @@ int cgfs_cache_get(struct cgfs_cache *c, const char *key, cgfs_fetch_fn fetch,
 			pthread_mutex_unlock(&c->lock);
 			return ret;
 		}
-		if (!cgfs_flight_wait(&e->flight, &wait, &c->done, &c->lock))
+		ret = cgfs_flight_wait(&e->flight, &wait, &c->done, &c->lock,
+				       ctx ? ctx->deadline : 0);
+		if (ret == -ETIMEDOUT) {
+			/* Another thread's fetch outlasts our caller's deadline:
+			 * what we hold, or the timeout. */
+			if (e->obj) {
+				c->counters.stale_served++;
+				cgfs_obj_ref(e->obj);
+				*out = e->obj;
+				ret = 0;
+			}
+			pthread_mutex_unlock(&c->lock);
+			return ret;
+		}
+		if (!ret)
 			break;
 	}
 	cgfs_flight_begin(&e->flight);

@@ -50,7 +50,9 @@ void cgfs_cache_free(struct cgfs_cache *c);
 /* Get the object for key: fresh from the cache, or fetched.  On success
  * *out holds a reference the caller drops with cgfs_obj_unref.  Errors:
  * the fetch's -errno (logged to the errors log with ctx), -ENOENT for a
- * key remembered as missing. */
+ * key remembered as missing, -ETIMEDOUT when ctx's deadline passes while
+ * another thread's fetch of key is under way and no copy is held (with a
+ * copy, the copy).  ctx may be NULL (no log line, no deadline). */
 int cgfs_cache_get(struct cgfs_cache *c, const char *key, cgfs_fetch_fn fetch,
 		   void *arg, const struct cgfs_ctx *ctx, struct cgfs_obj **out);
 

@@ -8,7 +8,8 @@
  * that state for one key.  Its owner keeps it in its table, under the
  * table's lock, with one condition variable for every flight of the table;
  * every function here is called with that lock held.  No FUSE, no network,
- * no clock (the caller says what time it is).
+ * no clock (the caller says what time it is) but the monotonic one that
+ * bounds a wait by its caller's deadline.
  */
 #ifndef CGFS_FLIGHT_H
 #define CGFS_FLIGHT_H
@@ -44,9 +45,11 @@ int cgfs_flight_shared(const struct cgfs_flight *f, const struct cgfs_flight_wai
 
 /* When a fetch is under way, wait for it to end (the lock is released
  * while waiting) and return 1: the caller looks at the key again.  When
- * none is, return 0: the caller may start one with cgfs_flight_begin. */
+ * none is, return 0: the caller may start one with cgfs_flight_begin.
+ * deadline (CLOCK_MONOTONIC seconds; 0: none) bounds the wait: past it,
+ * -ETIMEDOUT, and the caller answers with what it holds, or that. */
 int cgfs_flight_wait(struct cgfs_flight *f, struct cgfs_flight_wait *w,
-		     pthread_cond_t *done, pthread_mutex_t *lock);
+		     pthread_cond_t *done, pthread_mutex_t *lock, double deadline);
 
 /* This caller fetches: the others wait.  The lock may be dropped for the
  * fetch itself. */

@@ -28,6 +28,7 @@ struct cgfs_config {
 	double list_ttl;         /* run lists */
 	double meta_ttl;         /* orgs, repos, users, integrations, ... */
 	double missing_ttl;      /* ids the server does not know */
+	double deadline;         /* seconds one syscall waits for an answer (0: no own bound) */
 };
 
 struct cgfs {
@@ -50,6 +51,7 @@ struct cgfs {
 struct cgfs_ctx {
 	const char *op;     /* "getattr", "read", ... */
 	const char *path;
+	double deadline;    /* monotonic seconds (cgfs_now) the caller waits until; 0: none */
 };
 
 #endif

@@ -154,6 +154,8 @@ static ssize_t read_wait(struct cgfs_handle *h, char *buf, size_t size, off_t of
 	for (;;) {
 		char text[64];
 
+		/* `wait` has no deadline of its own; each look at the run has. */
+		cgfs_req_renew(&h->req);
 		cg_buf_free(&status);
 		ret = h->req.route->render(&h->req, &status);
 		if (ret)
@@ -373,6 +375,7 @@ int cgfs_handle_create(struct cgfs *fs, const struct cgfs_qid *dir, const char *
 ssize_t cgfs_handle_read(struct cgfs_handle *h, char *buf, size_t size, off_t off,
 			 int (*interrupted)(void *arg), void *arg)
 {
+	cgfs_req_renew(&h->req);
 	return h->kind->read(h, buf, size, off, interrupted, arg);
 }
 
@@ -380,6 +383,7 @@ ssize_t cgfs_handle_write(struct cgfs_handle *h, const char *buf, size_t size, o
 			  pid_t pid)
 {
 	h->writer = pid;
+	cgfs_req_renew(&h->req);
 	return h->kind->write(h, buf, size, off);
 }
 
@@ -395,6 +399,7 @@ static int commit(struct cgfs_handle *h, const char *op)
 {
 	h->wrote = 0;
 	h->req.ctx.op = op;
+	cgfs_req_renew(&h->req);
 	return h->kind->commit ? h->kind->commit(h) : 0;
 }
 

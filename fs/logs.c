@@ -259,7 +259,14 @@ int cgfs_logs_sync(struct cgfs *fs, int64_t org, int64_t run, const struct cgfs_
 			ret = l->loaded ? 0 : l->flight.last_ret;
 			goto out_report;
 		}
-		if (!cgfs_flight_wait(&l->flight, &wait, &t->done, &t->lock))
+		ret = cgfs_flight_wait(&l->flight, &wait, &t->done, &t->lock,
+				       ctx ? ctx->deadline : 0);
+		if (ret == -ETIMEDOUT) {
+			/* The fetch under way outlasts our caller: what is held. */
+			ret = l->loaded ? 0 : -ETIMEDOUT;
+			goto out_report;
+		}
+		if (!ret)
 			break;
 	}
 	cgfs_flight_begin(&l->flight);
@@ -386,7 +393,8 @@ static void *follow(void *arg)
 		pthread_mutex_unlock(&t->lock);
 		for (size_t i = 0; i < n; i++) {
 			char path[96];
-			struct cgfs_ctx ctx = { "follow", path };
+			/* A thread of ours: no caller waits, no deadline. */
+			struct cgfs_ctx ctx = { "follow", path, 0 };
 			size_t text, jsonl;
 			time_t mtime;
 

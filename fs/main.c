@@ -145,6 +145,7 @@ static int read_options(const struct options *o, struct cgfs_config *cfg, double
 	cfg->list_ttl = o->list_ttl;
 	cfg->meta_ttl = o->meta_ttl;
 	cfg->missing_ttl = o->missing_ttl;
+	cfg->deadline = o->deadline;
 	*deadline = o->deadline;
 	*scale = o->rate_time_scale;
 	return 0;

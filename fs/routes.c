@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cache.h"
 #include "commands.h"
 #include "files.h"
 
@@ -266,6 +267,12 @@ static void req_clear(struct cgfs_req *r, struct cgfs *fs, const char *op)
 	r->ctx.op = op;
 	r->ctx.path = r->path;
 	r->org = r->run = r->repo = r->user = CG_NONE;
+	cgfs_req_renew(r);
+}
+
+void cgfs_req_renew(struct cgfs_req *r)
+{
+	r->ctx.deadline = r->fs && r->fs->cfg.deadline > 0 ? cgfs_now() + r->fs->cfg.deadline : 0;
 }
 
 int cgfs_route_match(const char *path, struct cgfs_req *r)

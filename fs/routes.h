@@ -51,7 +51,9 @@ struct cgfs_qid {
 struct cgfs_req {
 	struct cgfs *fs;
 	const struct cgfs_route *route;
-	struct cgfs_ctx ctx;            /* ctx.path points at path */
+	struct cgfs_ctx ctx;            /* ctx.path points at path; ctx.deadline is the
+					 * syscall's (waits for other threads' fetches end
+					 * there) */
 	int64_t org, run, repo, user;   /* CG_NONE when not in the path */
 	char name[256];                 /* {orgname}, {entry} */
 	enum cgfs_node node;            /* the row's, or what its check found */
@@ -59,6 +61,10 @@ struct cgfs_req {
 	time_t mtime;                   /* set by the row's functions */
 	char path[1024];
 };
+
+/* A new syscall on an old request (an open file's): its deadline starts
+ * now (fs->cfg.deadline from now; cgfs_req_init does this too). */
+void cgfs_req_renew(struct cgfs_req *r);
 
 /* After a struct copy: ctx.path must point at the copy's own path. */
 static inline void cgfs_req_moved(struct cgfs_req *r)

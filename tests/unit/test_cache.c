@@ -210,7 +210,7 @@ static struct cgfs_cache *cache_new(struct world *w, double missing_ttl,
 	return c;
 }
 
-static const struct cgfs_ctx read_ctx = { "read", "/orgs/11/runs/789/status" };
+static const struct cgfs_ctx read_ctx = { "read", "/orgs/11/runs/789/status", 0 };
 
 static int get(struct cgfs_cache *c, const char *key, struct fetcher *f, struct cgfs_obj **out)
 {
@@ -917,6 +917,84 @@ END_TEST
 
 /* ---- put, peek, invalidate ---------------------------------------------------------- */
 
+/* A caller waiting for another thread's fetch stops at its own deadline:
+ * with nothing held, -ETIMEDOUT; with a stale copy, the copy.  The fetch
+ * under way is not abandoned and no second one is started. */
+static void start_blocked_get(struct world *w, struct fetcher *f, struct caller *k, pthread_t *t,
+			      int calls_before)
+{
+	pthread_mutex_lock(&w->lock);
+	f->block = 1;
+	f->released = 0;
+	pthread_mutex_unlock(&w->lock);
+	ck_assert_int_eq(pthread_create(t, NULL, call_get, k), 0);
+	pthread_mutex_lock(&w->lock);
+	while (f->calls == calls_before)
+		pthread_cond_wait(&w->cond, &w->lock);
+	pthread_mutex_unlock(&w->lock);
+}
+
+static void release_get(struct world *w, struct fetcher *f, pthread_t t)
+{
+	pthread_mutex_lock(&w->lock);
+	f->released = 1;
+	pthread_cond_broadcast(&w->cond);
+	pthread_mutex_unlock(&w->lock);
+	ck_assert_int_eq(pthread_join(t, NULL), 0);
+}
+
+START_TEST(a_waiter_stops_at_its_deadline)
+{
+	struct world w;
+	struct fetcher f;
+	struct cgfs_cache *c;
+	struct caller k;
+	struct cgfs_obj *o = NULL;
+	struct cgfs_ctx ctx = { "read", "/orgs/11/runs/789/status", 0 };
+	pthread_t t;
+	double t0, took;
+
+	world_init(&w, 100);
+	fetcher_init(&f, &w, 10);
+	c = cache_new(&w, 5, NULL);
+	k = (struct caller){ c, &f, NULL, 1 };
+	start_blocked_get(&w, &f, &k, &t, 0);
+	t0 = cgfs_now();
+	ctx.deadline = t0 + 0.2;
+	ck_assert_int_eq(cgfs_cache_get(c, "run/11/789", fake_fetch, &f, &ctx, &o), -ETIMEDOUT);
+	took = cgfs_now() - t0;
+	ck_assert_msg(took >= 0.2 && took < 2.0, "waited %.3f s for a 0.2 s deadline", took);
+	ck_assert_ptr_null(o);
+	ck_assert_int_eq(calls(&f), 1);
+	release_get(&w, &f, t);
+	ck_assert_int_eq(k.ret, 0);
+	ck_assert_int_eq(value_of(k.out), 1);
+	cgfs_obj_unref(k.out);
+
+	/* Stale now: a new fetch is under way, and the waiter gets the copy. */
+	set_now(&w, 1000);
+	f.value = 2;
+	k = (struct caller){ c, &f, NULL, 1 };
+	start_blocked_get(&w, &f, &k, &t, 1);
+	ctx.deadline = cgfs_now() + 0.1;
+	ck_assert_int_eq(cgfs_cache_get(c, "run/11/789", fake_fetch, &f, &ctx, &o), 0);
+	ck_assert_int_eq(value_of(o), 1);
+	cgfs_obj_unref(o);
+	/* A deadline already past answers at once. */
+	ctx.deadline = cgfs_now() - 1;
+	ck_assert_int_eq(cgfs_cache_get(c, "run/11/789", fake_fetch, &f, &ctx, &o), 0);
+	ck_assert_int_eq(value_of(o), 1);
+	cgfs_obj_unref(o);
+	release_get(&w, &f, t);
+	ck_assert_int_eq(value_of(k.out), 2);
+	cgfs_obj_unref(k.out);
+	ck_assert_int_eq(calls(&f), 2);
+	EXPECT_COUNTERS(c, 0, 2, 2, 0);
+	cgfs_cache_free(c);
+	world_finish(&w);
+}
+END_TEST
+
 START_TEST(put_replaces)
 {
 	struct world w;
@@ -1148,6 +1226,7 @@ static Suite *cache_suite(void)
 	tcase_add_test(tc, single_flight_ttl_zero);
 	tcase_add_test(tc, single_flight_shares_failure);
 	tcase_add_test(tc, single_flight_shares_stale_copy);
+	tcase_add_test(tc, a_waiter_stops_at_its_deadline);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("put_peek_invalidate");

@@ -169,7 +169,7 @@ static void teardown(void)
 	cg_client_free(fs.client);
 }
 
-static const struct cgfs_ctx ctx = { "test", "/test" };
+static const struct cgfs_ctx ctx = { "test", "/test", 0 };
 
 static struct cgfs_ids ids(int64_t org, int64_t run, int64_t repo, int64_t user)
 {

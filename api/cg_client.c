@@ -306,8 +306,8 @@ static int call(struct cg_client *c, enum cg_endpoint ep, const char *url,
 /* The one body of every operation: build the request from the arguments
  * (refusals are not counted as calls), send it, parse the answer with the
  * endpoint's model into out. */
-static int op(struct cg_client *c, enum cg_endpoint ep, const struct cg_op_args *a,
-	      void *out, struct cg_error *err)
+int cg_call(struct cg_client *c, enum cg_endpoint ep, const struct cg_op_args *a, void *out,
+	    struct cg_error *err)
 {
 	const struct cg_endpoint_info *info = cg_endpoint_info(ep);
 	struct cg_request req;
@@ -330,6 +330,16 @@ static int op(struct cg_client *c, enum cg_endpoint ep, const struct cg_op_args 
 	return 0;
 }
 
+size_t cg_answer_size(enum cg_endpoint ep)
+{
+	return cg_endpoint_info(ep)->answer->size;
+}
+
+void cg_answer_free(enum cg_endpoint ep, void *out)
+{
+	cg_json_free(cg_endpoint_info(ep)->answer, out);
+}
+
 #define ARGS(...) (&(const struct cg_op_args){ __VA_ARGS__ })
 
 /* ---- operations ------------------------------------------------------------ */
@@ -337,36 +347,36 @@ static int op(struct cg_client *c, enum cg_endpoint ep, const struct cg_op_args 
 int cg_list_users(struct cg_client *c, int64_t org, int64_t skip, int64_t limit,
 		  struct cg_user_page *out, struct cg_error *err)
 {
-	return op(c, CG_EP_LIST_USERS, ARGS(.org_id = org, .skip = skip, .limit = limit), out, err);
+	return cg_call(c, CG_EP_LIST_USERS, ARGS(.org_id = org, .skip = skip, .limit = limit), out, err);
 }
 
 int cg_get_user(struct cg_client *c, int64_t org, int64_t user,
 		struct cg_user *out, struct cg_error *err)
 {
-	return op(c, CG_EP_GET_USER, ARGS(.org_id = org, .user_id = user), out, err);
+	return cg_call(c, CG_EP_GET_USER, ARGS(.org_id = org, .user_id = user), out, err);
 }
 
 int cg_get_me(struct cg_client *c, struct cg_user *out, struct cg_error *err)
 {
-	return op(c, CG_EP_GET_ME, ARGS(0), out, err);
+	return cg_call(c, CG_EP_GET_ME, ARGS(0), out, err);
 }
 
 int cg_create_run(struct cg_client *c, int64_t org, const struct cg_create_run_req *req,
 		  struct cg_run *out, struct cg_error *err)
 {
-	return op(c, CG_EP_CREATE_RUN, ARGS(.org_id = org, .create = req), out, err);
+	return cg_call(c, CG_EP_CREATE_RUN, ARGS(.org_id = org, .create = req), out, err);
 }
 
 int cg_get_run(struct cg_client *c, int64_t org, int64_t run,
 	       struct cg_run *out, struct cg_error *err)
 {
-	return op(c, CG_EP_GET_RUN, ARGS(.org_id = org, .agent_run_id = run), out, err);
+	return cg_call(c, CG_EP_GET_RUN, ARGS(.org_id = org, .agent_run_id = run), out, err);
 }
 
 int cg_list_runs(struct cg_client *c, int64_t org, const struct cg_run_filter *filter,
 		 int64_t skip, int64_t limit, struct cg_run_page *out, struct cg_error *err)
 {
-	return op(c, CG_EP_LIST_RUNS, ARGS(.org_id = org, .filter = filter, .skip = skip,
+	return cg_call(c, CG_EP_LIST_RUNS, ARGS(.org_id = org, .filter = filter, .skip = skip,
 					   .limit = limit), out, err);
 }
 
@@ -374,115 +384,115 @@ int cg_resume_run(struct cg_client *c, int64_t org, int64_t run, const char *pro
 		  const char *const *images, size_t n_images,
 		  struct cg_run *out, struct cg_error *err)
 {
-	return op(c, CG_EP_RESUME_RUN, ARGS(.org_id = org, .agent_run_id = run, .prompt = prompt,
+	return cg_call(c, CG_EP_RESUME_RUN, ARGS(.org_id = org, .agent_run_id = run, .prompt = prompt,
 					    .images = images, .n_images = n_images), out, err);
 }
 
 int cg_ban_run(struct cg_client *c, int64_t org, int64_t run,
 	       struct cg_message *out, struct cg_error *err)
 {
-	return op(c, CG_EP_BAN_RUN, ARGS(.org_id = org, .agent_run_id = run), out, err);
+	return cg_call(c, CG_EP_BAN_RUN, ARGS(.org_id = org, .agent_run_id = run), out, err);
 }
 
 int cg_unban_run(struct cg_client *c, int64_t org, int64_t run,
 		 struct cg_message *out, struct cg_error *err)
 {
-	return op(c, CG_EP_UNBAN_RUN, ARGS(.org_id = org, .agent_run_id = run), out, err);
+	return cg_call(c, CG_EP_UNBAN_RUN, ARGS(.org_id = org, .agent_run_id = run), out, err);
 }
 
 int cg_remove_from_pr(struct cg_client *c, int64_t org, int64_t run,
 		      struct cg_message *out, struct cg_error *err)
 {
-	return op(c, CG_EP_REMOVE_FROM_PR, ARGS(.org_id = org, .agent_run_id = run), out, err);
+	return cg_call(c, CG_EP_REMOVE_FROM_PR, ARGS(.org_id = org, .agent_run_id = run), out, err);
 }
 
 int cg_list_repos(struct cg_client *c, int64_t org, int64_t skip, int64_t limit,
 		  struct cg_repo_page *out, struct cg_error *err)
 {
-	return op(c, CG_EP_LIST_REPOS, ARGS(.org_id = org, .skip = skip, .limit = limit), out, err);
+	return cg_call(c, CG_EP_LIST_REPOS, ARGS(.org_id = org, .skip = skip, .limit = limit), out, err);
 }
 
 int cg_get_check_suite(struct cg_client *c, int64_t org, int64_t repo,
 		       struct cg_check_suite *out, struct cg_error *err)
 {
-	return op(c, CG_EP_GET_CHECK_SUITE, ARGS(.org_id = org, .repo_id = repo), out, err);
+	return cg_call(c, CG_EP_GET_CHECK_SUITE, ARGS(.org_id = org, .repo_id = repo), out, err);
 }
 
 int cg_put_check_suite(struct cg_client *c, int64_t org, int64_t repo,
 		       const char *settings_json, struct cg_message *out,
 		       struct cg_error *err)
 {
-	return op(c, CG_EP_PUT_CHECK_SUITE, ARGS(.org_id = org, .repo_id = repo,
+	return cg_call(c, CG_EP_PUT_CHECK_SUITE, ARGS(.org_id = org, .repo_id = repo,
 						 .settings_json = settings_json), out, err);
 }
 
 int cg_edit_pr(struct cg_client *c, int64_t org, int64_t repo, int64_t pr,
 	       const char *state, struct cg_pr_edit *out, struct cg_error *err)
 {
-	return op(c, repo == CG_NONE ? CG_EP_EDIT_PR : CG_EP_EDIT_REPO_PR,
+	return cg_call(c, repo == CG_NONE ? CG_EP_EDIT_PR : CG_EP_EDIT_REPO_PR,
 		  ARGS(.org_id = org, .repo_id = repo, .pr_id = pr, .state = state), out, err);
 }
 
 int cg_get_integrations(struct cg_client *c, int64_t org,
 			struct cg_integrations *out, struct cg_error *err)
 {
-	return op(c, CG_EP_INTEGRATIONS, ARGS(.org_id = org), out, err);
+	return cg_call(c, CG_EP_INTEGRATIONS, ARGS(.org_id = org), out, err);
 }
 
 int cg_generate_setup_commands(struct cg_client *c, int64_t org, int64_t repo,
 			       const char *prompt, struct cg_started_run *out,
 			       struct cg_error *err)
 {
-	return op(c, CG_EP_SETUP_COMMANDS, ARGS(.org_id = org, .repo_id = repo, .prompt = prompt),
+	return cg_call(c, CG_EP_SETUP_COMMANDS, ARGS(.org_id = org, .repo_id = repo, .prompt = prompt),
 		  out, err);
 }
 
 int cg_list_orgs(struct cg_client *c, int64_t skip, int64_t limit,
 		 struct cg_org_page *out, struct cg_error *err)
 {
-	return op(c, CG_EP_LIST_ORGS, ARGS(.skip = skip, .limit = limit), out, err);
+	return cg_call(c, CG_EP_LIST_ORGS, ARGS(.skip = skip, .limit = limit), out, err);
 }
 
 int cg_get_mcp_providers(struct cg_client *c, struct cg_oauth_provider_list *out,
 			 struct cg_error *err)
 {
-	return op(c, CG_EP_MCP_PROVIDERS, ARGS(0), out, err);
+	return cg_call(c, CG_EP_MCP_PROVIDERS, ARGS(0), out, err);
 }
 
 int cg_get_oauth_status(struct cg_client *c, int64_t org, struct cg_string_list *out,
 			struct cg_error *err)
 {
-	return op(c, CG_EP_OAUTH_STATUS, ARGS(.org_id = org), out, err);
+	return cg_call(c, CG_EP_OAUTH_STATUS, ARGS(.org_id = org), out, err);
 }
 
 int cg_revoke_oauth(struct cg_client *c, int64_t org, const char *provider,
 		    struct cg_message *out, struct cg_error *err)
 {
-	return op(c, CG_EP_OAUTH_REVOKE, ARGS(.org_id = org, .provider = provider), out, err);
+	return cg_call(c, CG_EP_OAUTH_REVOKE, ARGS(.org_id = org, .provider = provider), out, err);
 }
 
 int cg_analyze_sandbox_logs(struct cg_client *c, int64_t org, int64_t sandbox,
 			    struct cg_started_run *out, struct cg_error *err)
 {
-	return op(c, CG_EP_ANALYZE_LOGS, ARGS(.org_id = org, .sandbox_id = sandbox), out, err);
+	return cg_call(c, CG_EP_ANALYZE_LOGS, ARGS(.org_id = org, .sandbox_id = sandbox), out, err);
 }
 
 int cg_get_cli_rules(struct cg_client *c, int64_t org, struct cg_cli_rules *out,
 		     struct cg_error *err)
 {
-	return op(c, CG_EP_CLI_RULES, ARGS(.org_id = org), out, err);
+	return cg_call(c, CG_EP_CLI_RULES, ARGS(.org_id = org), out, err);
 }
 
 int cg_slack_connect_token(struct cg_client *c, int64_t org, struct cg_slack_token *out,
 			   struct cg_error *err)
 {
-	return op(c, CG_EP_SLACK_TOKEN, ARGS(.org_id = org), out, err);
+	return cg_call(c, CG_EP_SLACK_TOKEN, ARGS(.org_id = org), out, err);
 }
 
 int cg_get_run_logs(struct cg_client *c, int64_t org, int64_t run, int64_t skip,
 		    int64_t limit, int reverse, struct cg_run_logs *out,
 		    struct cg_error *err)
 {
-	return op(c, CG_EP_RUN_LOGS, ARGS(.org_id = org, .agent_run_id = run, .skip = skip,
+	return cg_call(c, CG_EP_RUN_LOGS, ARGS(.org_id = org, .agent_run_id = run, .skip = skip,
 					  .limit = limit, .reverse = reverse), out, err);
 }

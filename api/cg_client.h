@@ -24,6 +24,7 @@
 #include "cg_models.h"
 
 struct cg_client;
+struct cg_op_args;          /* cg_request.h */
 
 /* One HTTP exchange, as cg_http_perform() does it (cg_http.h): the seam
  * where tests put a scripted server in place of the network.  The request's
@@ -87,6 +88,19 @@ struct cg_run_filter {
 	int64_t user_id;                /* CG_NONE: no filter */
 	const char *source_type;        /* NULL: no filter */
 };
+
+/* ---- the generic call ------------------------------------------------------ */
+
+/* Any operation by its row of the endpoint table (cg_endpoint.h): the
+ * request made from a (only the ids and fields the row uses are read), the
+ * answer parsed by the row's model into out, an object of that model
+ * (cg_answer_size bytes, zeroed; free with cg_answer_free).  0 or -errno
+ * as every operation below, which are this call with typed arguments. */
+int cg_call(struct cg_client *c, enum cg_endpoint ep, const struct cg_op_args *a, void *out,
+	    struct cg_error *err);
+size_t cg_answer_size(enum cg_endpoint ep);
+/* Free what cg_call parsed into out (not out itself); accepts a zeroed out. */
+void cg_answer_free(enum cg_endpoint ep, void *out);
 
 /* ---- operations (openapi3.json, in its order) ------------------------------ */
 

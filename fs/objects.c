@@ -1,9 +1,9 @@
 /* objects.c - the table of API object kinds and their fetching (see objects.h).
  *
  * Read top to bottom: the box that holds one object in the cache; the
- * fetch functions (single answers, whole paginated lists; runs and run
- * lists are runs.c's); the table of kinds; then get, peek and forget,
- * which are the same few lines for every kind.
+ * fetching (one GET of the kind's endpoint, every page of a list, or the
+ * kind's own function: runs.c's); the table of kinds; then get, peek and
+ * forget, which are the same few lines for every kind.
  */
 #include "objects.h"
 
@@ -15,29 +15,16 @@
 #include <string.h>
 
 #include "cache.h"
+#include "cg_request.h"
 #include "disk.h"
 #include "logs.h"
 #include "runs.h"
 
-/* One cached object.  Which member of m is live is the kind's. */
-union model {
-	struct cg_run run;
-	struct cg_user user;
-	struct cg_org_page orgs;
-	struct cg_repo_page repos;
-	struct cg_user_page users;
-	struct cg_integrations integrations;
-	struct cg_cli_rules rules;
-	struct cg_string_list oauth;
-	struct cg_oauth_provider_list providers;
-	struct cg_check_suite check_suite;
-	struct cgfs_id_list ids;
-};
-
+/* One cached object: its model follows it (model_size(kind) bytes). */
 struct box {
 	struct cgfs_obj base;
 	enum cgfs_res kind;
-	union model m;
+	_Alignas(16) unsigned char m[];
 };
 
 enum ttl_class {
@@ -52,26 +39,33 @@ enum ttl_class {
 #define SCOPE_USER 0x4
 #define SCOPE_RUN  0x8
 
-typedef int (*fetch_fn)(struct cgfs *fs, const struct cgfs_ids *ids, const union model *prev,
-			union model *m, struct cg_error *err);
+typedef int (*fetch_fn)(struct cgfs *fs, const struct cgfs_ids *ids, const void *prev, void *m,
+			struct cg_error *err);
 
 struct kind {
 	const char *name;          /* its cache keys' first part */
 	unsigned scope;
 	enum ttl_class ttl;
-	fetch_fn fetch;            /* NULL for an item kind */
-	void (*free)(union model *m);
-	size_t raw;                /* offset of the raw JSON (char *), or NO_RAW */
+	/* The GET that answers it: its model is the kind's, parsed and freed
+	 * by the endpoint table (api/cg_endpoint.c); with pages, ep answers one
+	 * page of a list that is fetched whole. */
+	enum cg_endpoint ep;
+	int pages;
+	fetch_fn fetch;            /* instead of one GET of ep (runs, run lists) */
+	void (*free)(void *m);     /* for a model that is not ep's answer */
+	size_t size;               /* ditto: its size */
+	size_t raw;                /* RAW(type): where its raw JSON (char *) is; 0: none */
 	int persist;               /* finished copies are kept on disk (disk.h) */
 	/* Item kinds: the list holding them, the id that picks one, and the
 	 * errno for an id that list does not hold. */
 	enum cgfs_res parent;
-	unsigned item_scope;
+	unsigned item_scope;       /* 0: not an item kind */
 	int missing;
-	size_t elem;               /* item size in a whole list */
+	size_t elem;               /* lists fetched whole: the size of one item */
 };
 
-#define NO_RAW ((size_t)-1)
+/* Offsets + 1, so that 0 says "no raw JSON". */
+#define RAW(type) (offsetof(type, raw) + 1)
 
 static const struct kind kinds[CGFS_RES_COUNT];
 
@@ -85,17 +79,30 @@ static int nomem(struct cg_error *err)
 	return -ENOMEM;
 }
 
+static size_t model_size(enum cgfs_res kind)
+{
+	return kinds[kind].size ? kinds[kind].size : cg_answer_size(kinds[kind].ep);
+}
+
+static void model_free(enum cgfs_res kind, void *m)
+{
+	if (kinds[kind].free)
+		kinds[kind].free(m);
+	else
+		cg_answer_free(kinds[kind].ep, m);
+}
+
 /* ---- boxes ---------------------------------------------------------------------- */
 
 static void box_destroy(struct cgfs_obj *o)
 {
 	struct box *b = (struct box *)o;
 
-	kinds[b->kind].free(&b->m);
+	model_free(b->kind, b->m);
 	free(b);
 }
 
-static double ttl_of(const struct cgfs *fs, enum cgfs_res kind, const union model *m)
+static double ttl_of(const struct cgfs *fs, enum cgfs_res kind, const void *m)
 {
 	switch (kinds[kind].ttl) {
 	case TTL_META:
@@ -104,31 +111,36 @@ static double ttl_of(const struct cgfs *fs, enum cgfs_res kind, const union mode
 		return fs->cfg.list_ttl;
 	case TTL_RUN:
 		/* A finished run never changes (DESIGN.md §4). */
-		return cg_run_state_of(m->run.status) == CG_RUN_FINISHED ? INFINITY
-									 : fs->cfg.run_ttl;
+		return cg_run_state_of(((const struct cg_run *)m)->status) == CG_RUN_FINISHED
+			       ? INFINITY : fs->cfg.run_ttl;
 	}
 	return 0;
 }
 
-/* Box a fetched model (taking its fields: *m is emptied). */
-static struct box *box_new(struct cgfs *fs, enum cgfs_res kind, union model *m)
+/* A zeroed box for a model of kind, or NULL. */
+static struct box *box_alloc(enum cgfs_res kind)
 {
-	struct box *b = calloc(1, sizeof(*b));
+	struct box *b = calloc(1, sizeof(*b) + model_size(kind));
 
 	if (!b)
 		return NULL;
 	atomic_init(&b->base.refs, 1);
 	b->base.destroy = box_destroy;
 	b->kind = kind;
-	b->m = *m;
-	memset(m, 0, sizeof(*m));
-	b->base.ttl = ttl_of(fs, kind, &b->m);
-	b->base.mtime = time(NULL);
-	if (kinds[kind].raw != NO_RAW)
-		b->base.sig = *(char **)((char *)&b->m + kinds[kind].raw);
-	if (kind == CGFS_RES_RUN && b->m.run.created_epoch != CG_NONE)
-		b->base.mtime = (time_t)b->m.run.created_epoch;
 	return b;
+}
+
+/* The box's model is filled: its freshness, mtime and signature. */
+static void box_ready(struct cgfs *fs, struct box *b)
+{
+	const struct kind *k = &kinds[b->kind];
+
+	b->base.ttl = ttl_of(fs, b->kind, b->m);
+	b->base.mtime = time(NULL);
+	if (k->raw)
+		b->base.sig = *(char **)(b->m + k->raw - 1);
+	if (b->kind == CGFS_RES_RUN && ((struct cg_run *)b->m)->created_epoch != CG_NONE)
+		b->base.mtime = (time_t)((struct cg_run *)b->m)->created_epoch;
 }
 
 /* ---- keys: built here and nowhere else --------------------------------------------- */
@@ -167,18 +179,17 @@ struct cgfs_ids cgfs_ids_none(void)
 int cgfs_obj_put_run(struct cgfs *fs, int64_t org, struct cg_run *run)
 {
 	struct cgfs_ids ids = { org, run->id, CG_NONE, CG_NONE };
-	union model m;
-	struct box *b;
+	struct box *b = box_alloc(CGFS_RES_RUN);
 	char key[96];
 
-	memset(&m, 0, sizeof(m));
-	m.run = *run;
-	memset(run, 0, sizeof(*run));
-	b = box_new(fs, CGFS_RES_RUN, &m);
 	if (!b) {
-		cg_run_free(&m.run);
+		cg_run_free(run);
+		memset(run, 0, sizeof(*run));
 		return -ENOMEM;
 	}
+	memcpy(b->m, run, sizeof(*run));
+	memset(run, 0, sizeof(*run));
+	box_ready(fs, b);
 	key_of(CGFS_RES_RUN, &ids, 0, key, sizeof(key));
 	cgfs_cache_put(fs->cache, key, &b->base);
 	return 0;
@@ -203,34 +214,48 @@ _Static_assert(offsetof(struct cg_org_page, items) == offsetof(struct page_layou
 _Static_assert(offsetof(struct cg_org, id) == 0 && offsetof(struct cg_repo, id) == 0 &&
 	       offsetof(struct cg_user, id) == 0, "list items start with their id");
 
-typedef int (*page_fn)(struct cgfs *fs, const struct cgfs_ids *ids, int64_t skip, void *page,
-		       struct cg_error *err);
+/* The arguments of ep's request: the ids the kind is scoped by. */
+static struct cg_op_args args_of(const struct kind *k, const struct cgfs_ids *ids)
+{
+	struct cg_op_args a = { 0 };
+
+	if (k->scope & SCOPE_ORG)
+		a.org_id = ids->org;
+	if (k->scope & SCOPE_REPO)
+		a.repo_id = ids->repo;
+	if (k->scope & SCOPE_USER)
+		a.user_id = ids->user;
+	if (k->scope & SCOPE_RUN)
+		a.agent_run_id = ids->run;
+	return a;
+}
 
 /* Every page of a list, gathered into m as one page. */
 static int fetch_all_pages(struct cgfs *fs, const struct cgfs_ids *ids, enum cgfs_res kind,
-			   page_fn list, union model *m, struct cg_error *err)
+			   void *m, struct cg_error *err)
 {
-	struct page_layout *acc = (struct page_layout *)m;
-	size_t elem = kinds[kind].elem;
+	const struct kind *k = &kinds[kind];
+	struct page_layout *acc = m;
+	struct cg_op_args a = args_of(k, ids);
+	void *page = calloc(1, cg_answer_size(k->ep));
+	int ret = page ? 0 : nomem(err);
 
-	for (int64_t skip = 0; skip < MAX_ITEMS; skip += PAGE) {
-		union model page = { 0 };
-		struct page_layout *got = (struct page_layout *)&page;
+	for (a.skip = 0, a.limit = PAGE; !ret && a.skip < MAX_ITEMS; a.skip += PAGE) {
+		struct page_layout *got = page;
 		void *grown;
-		int ret = list(fs, ids, skip, &page, err);
 
-		if (ret) {
-			kinds[kind].free(m);
-			return ret;
-		}
-		grown = realloc(acc->items, (acc->n + got->n + 1) * elem);
+		memset(page, 0, cg_answer_size(k->ep));
+		ret = cg_call(fs->client, k->ep, &a, page, err);
+		if (ret)
+			break;
+		grown = realloc(acc->items, (acc->n + got->n + 1) * k->elem);
 		if (!grown) {
-			kinds[kind].free(&page);
-			kinds[kind].free(m);
-			return nomem(err);
+			cg_answer_free(k->ep, page);
+			ret = nomem(err);
+			break;
 		}
 		acc->items = grown;
-		memcpy((char *)acc->items + acc->n * elem, got->items, got->n * elem);
+		memcpy((char *)acc->items + acc->n * k->elem, got->items, got->n * k->elem);
 		acc->n += got->n;
 		acc->meta = got->meta;
 		/* The items now belong to acc: free only the page's array. */
@@ -238,102 +263,80 @@ static int fetch_all_pages(struct cgfs *fs, const struct cgfs_ids *ids, enum cgf
 		if (got->n < PAGE || (got->meta.total != CG_NONE && acc->n >= (size_t)got->meta.total))
 			break;
 	}
-	return 0;
+	free(page);
+	if (ret) {
+		cg_answer_free(k->ep, acc);
+		memset(acc, 0, sizeof(*acc));
+	}
+	return ret;
 }
 
-static int orgs_page(struct cgfs *fs, const struct cgfs_ids *ids, int64_t skip, void *page,
+/* The kind's fetch: its own function, every page of a list, or one GET. */
+static int fetch_model(struct cgfs *fs, enum cgfs_res kind, const struct cgfs_ids *ids,
+		       const void *prev, void *m, struct cg_error *err)
+{
+	const struct kind *k = &kinds[kind];
+	struct cg_op_args a;
+
+	if (k->fetch)
+		return k->fetch(fs, ids, prev, m, err);
+	if (k->pages)
+		return fetch_all_pages(fs, ids, kind, m, err);
+	a = args_of(k, ids);
+	return cg_call(fs->client, k->ep, &a, m, err);
+}
+
+static int fetch_run(struct cgfs *fs, const struct cgfs_ids *ids, const void *prev, void *m,
 		     struct cg_error *err)
 {
-	(void)ids;
-	return cg_list_orgs(fs->client, skip, PAGE, page, err);
+	return cgfs_fetch_run(fs, ids, prev, m, err);
 }
 
-static int repos_page(struct cgfs *fs, const struct cgfs_ids *ids, int64_t skip, void *page,
-		      struct cg_error *err)
+static int fetch_run_list(struct cgfs *fs, const struct cgfs_ids *ids, const void *prev,
+			  void *m, struct cg_error *err)
 {
-	return cg_list_repos(fs->client, ids->org, skip, PAGE, page, err);
+	return cgfs_fetch_run_list(fs, ids, prev, m, err);
 }
 
-static int users_page(struct cgfs *fs, const struct cgfs_ids *ids, int64_t skip, void *page,
-		      struct cg_error *err)
+static void free_id_list(void *m)
 {
-	return cg_list_users(fs->client, ids->org, skip, PAGE, page, err);
+	free(((struct cgfs_id_list *)m)->ids);
 }
-
-/* ---- the fetch and free functions of the table ----------------------------------------- */
-
-#define FETCH(name, call)                                                                 \
-	static int fetch_##name(struct cgfs *fs, const struct cgfs_ids *ids,              \
-				const union model *prev, union model *m, struct cg_error *err) \
-	{                                                                                 \
-		(void)ids;                                                                \
-		(void)prev;                                                               \
-		return call;                                                              \
-	}
-
-FETCH(run, cgfs_fetch_run(fs, ids, prev ? &prev->run : NULL, &m->run, err))
-FETCH(run_list, cgfs_fetch_run_list(fs, ids, prev ? &prev->ids : NULL, &m->ids, err))
-FETCH(me, cg_get_me(fs->client, &m->user, err))
-FETCH(orgs, fetch_all_pages(fs, ids, CGFS_RES_ORGS, orgs_page, m, err))
-FETCH(repos, fetch_all_pages(fs, ids, CGFS_RES_REPOS, repos_page, m, err))
-FETCH(users, fetch_all_pages(fs, ids, CGFS_RES_USERS, users_page, m, err))
-FETCH(integrations, cg_get_integrations(fs->client, ids->org, &m->integrations, err))
-FETCH(rules, cg_get_cli_rules(fs->client, ids->org, &m->rules, err))
-FETCH(oauth, cg_get_oauth_status(fs->client, ids->org, &m->oauth, err))
-FETCH(providers, cg_get_mcp_providers(fs->client, &m->providers, err))
-FETCH(check_suite, cg_get_check_suite(fs->client, ids->org, ids->repo, &m->check_suite, err))
-
-#define FREE(name, call) \
-	static void free_##name(union model *m) { call; }
-
-FREE(run, cg_run_free(&m->run))
-FREE(user, cg_user_free(&m->user))
-FREE(orgs, cg_org_page_free(&m->orgs))
-FREE(repos, cg_repo_page_free(&m->repos))
-FREE(users, cg_user_page_free(&m->users))
-FREE(integrations, cg_integrations_free(&m->integrations))
-FREE(rules, cg_cli_rules_free(&m->rules))
-FREE(oauth, cg_string_list_free(&m->oauth))
-FREE(providers, cg_oauth_provider_list_free(&m->providers))
-FREE(check_suite, cg_check_suite_free(&m->check_suite))
-FREE(ids, free(m->ids.ids))
-
-#define RAW(member, type) (offsetof(union model, member) + offsetof(type, raw))
 
 /* ---- the table -------------------------------------------------------------------------- */
 
 static const struct kind kinds[CGFS_RES_COUNT] = {
-	[CGFS_RES_ME] = { "me", 0, TTL_META, fetch_me, free_user,
-			  RAW(user, struct cg_user) },
-	[CGFS_RES_ORGS] = { "orgs", 0, TTL_META, fetch_orgs, free_orgs, NO_RAW,
+	[CGFS_RES_ME] = { "me", 0, TTL_META, CG_EP_GET_ME, .raw = RAW(struct cg_user) },
+	[CGFS_RES_ORGS] = { "orgs", 0, TTL_META, CG_EP_LIST_ORGS, .pages = 1,
 			    .elem = sizeof(struct cg_org) },
 	/* The API answers 403 for every org id you are not in, existing or
 	 * not, so the mount says EACCES without asking. */
-	[CGFS_RES_ORG] = { "org", SCOPE_ORG, TTL_META, NULL, NULL, NO_RAW,
-			   .parent = CGFS_RES_ORGS, .item_scope = SCOPE_ORG, .missing = EACCES },
-	[CGFS_RES_REPOS] = { "repos", SCOPE_ORG, TTL_META, fetch_repos, free_repos, NO_RAW,
+	[CGFS_RES_ORG] = { "org", SCOPE_ORG, TTL_META, .parent = CGFS_RES_ORGS,
+			   .item_scope = SCOPE_ORG, .missing = EACCES },
+	[CGFS_RES_REPOS] = { "repos", SCOPE_ORG, TTL_META, CG_EP_LIST_REPOS, .pages = 1,
 			     .elem = sizeof(struct cg_repo) },
-	[CGFS_RES_REPO] = { "repo", SCOPE_ORG | SCOPE_REPO, TTL_META, NULL, NULL, NO_RAW,
-			    .parent = CGFS_RES_REPOS, .item_scope = SCOPE_REPO, .missing = ENOENT },
-	[CGFS_RES_USERS] = { "users", SCOPE_ORG, TTL_META, fetch_users, free_users, NO_RAW,
+	[CGFS_RES_REPO] = { "repo", SCOPE_ORG | SCOPE_REPO, TTL_META, .parent = CGFS_RES_REPOS,
+			    .item_scope = SCOPE_REPO, .missing = ENOENT },
+	[CGFS_RES_USERS] = { "users", SCOPE_ORG, TTL_META, CG_EP_LIST_USERS, .pages = 1,
 			     .elem = sizeof(struct cg_user) },
-	[CGFS_RES_USER] = { "user", SCOPE_ORG | SCOPE_USER, TTL_META, NULL, NULL, NO_RAW,
-			    .parent = CGFS_RES_USERS, .item_scope = SCOPE_USER, .missing = ENOENT },
-	[CGFS_RES_RUN] = { "run", SCOPE_ORG | SCOPE_RUN, TTL_RUN, fetch_run, free_run,
-			   RAW(run, struct cg_run), .persist = 1 },
-	[CGFS_RES_RUNS] = { "runs", SCOPE_ORG, TTL_LIST, fetch_run_list, free_ids, NO_RAW },
-	[CGFS_RES_USER_RUNS] = { "uruns", SCOPE_ORG | SCOPE_USER, TTL_LIST, fetch_run_list,
-				 free_ids, NO_RAW },
-	[CGFS_RES_INTEGRATIONS] = { "integrations", SCOPE_ORG, TTL_META, fetch_integrations,
-				    free_integrations, RAW(integrations, struct cg_integrations) },
-	[CGFS_RES_RULES] = { "rules", SCOPE_ORG, TTL_META, fetch_rules, free_rules,
-			     RAW(rules, struct cg_cli_rules) },
-	[CGFS_RES_OAUTH] = { "oauth", SCOPE_ORG, TTL_META, fetch_oauth, free_oauth, NO_RAW },
-	[CGFS_RES_PROVIDERS] = { "providers", 0, TTL_META, fetch_providers, free_providers,
-				 RAW(providers, struct cg_oauth_provider_list) },
+	[CGFS_RES_USER] = { "user", SCOPE_ORG | SCOPE_USER, TTL_META, .parent = CGFS_RES_USERS,
+			    .item_scope = SCOPE_USER, .missing = ENOENT },
+	[CGFS_RES_RUN] = { "run", SCOPE_ORG | SCOPE_RUN, TTL_RUN, CG_EP_GET_RUN,
+			   .fetch = fetch_run, .raw = RAW(struct cg_run), .persist = 1 },
+	[CGFS_RES_RUNS] = { "runs", SCOPE_ORG, TTL_LIST, CG_EP_LIST_RUNS, .fetch = fetch_run_list,
+			    .free = free_id_list, .size = sizeof(struct cgfs_id_list) },
+	[CGFS_RES_USER_RUNS] = { "uruns", SCOPE_ORG | SCOPE_USER, TTL_LIST, CG_EP_LIST_RUNS,
+				 .fetch = fetch_run_list, .free = free_id_list,
+				 .size = sizeof(struct cgfs_id_list) },
+	[CGFS_RES_INTEGRATIONS] = { "integrations", SCOPE_ORG, TTL_META, CG_EP_INTEGRATIONS,
+				    .raw = RAW(struct cg_integrations) },
+	[CGFS_RES_RULES] = { "rules", SCOPE_ORG, TTL_META, CG_EP_CLI_RULES,
+			     .raw = RAW(struct cg_cli_rules) },
+	[CGFS_RES_OAUTH] = { "oauth", SCOPE_ORG, TTL_META, CG_EP_OAUTH_STATUS },
+	[CGFS_RES_PROVIDERS] = { "providers", 0, TTL_META, CG_EP_MCP_PROVIDERS,
+				 .raw = RAW(struct cg_oauth_provider_list) },
 	[CGFS_RES_CHECK_SUITE] = { "checksuite", SCOPE_ORG | SCOPE_REPO, TTL_META,
-				   fetch_check_suite, free_check_suite,
-				   RAW(check_suite, struct cg_check_suite) },
+				   CG_EP_GET_CHECK_SUITE, .raw = RAW(struct cg_check_suite) },
 };
 
 /* ---- get, peek, forget ------------------------------------------------------------------ */
@@ -344,33 +347,32 @@ struct fetch_arg {
 	const struct cgfs_ids *ids;
 };
 
-/* The cache's fetch function: the kind's fetch, boxed. */
+/* The cache's fetch function: the kind's fetch, into a new box.  A fetch
+ * writes its model only on success. */
 static int fetch_box(void *arg, const struct cgfs_obj *prev, struct cgfs_obj **out,
 		     struct cg_error *err)
 {
 	struct fetch_arg *f = arg;
-	union model m;
-	struct box *b;
+	struct box *b = box_alloc(f->kind);
 	int ret;
 
-	memset(&m, 0, sizeof(m));
-	ret = kinds[f->kind].fetch(f->fs, f->ids, prev ? &((const struct box *)prev)->m : NULL,
-				   &m, err);
-	if (ret)
-		return ret;
-	b = box_new(f->fs, f->kind, &m);
-	if (!b) {
-		kinds[f->kind].free(&m);
+	if (!b)
 		return nomem(err);
+	ret = fetch_model(f->fs, f->kind, f->ids, prev ? ((const struct box *)prev)->m : NULL,
+			  b->m, err);
+	if (ret) {
+		free(b);
+		return ret;
 	}
+	box_ready(f->fs, b);
 	*out = &b->base;
 	return 0;
 }
 
 /* The item with id in a whole list, or NULL. */
-static const void *find_item(enum cgfs_res list, const union model *m, int64_t id)
+static const void *find_item(enum cgfs_res list, const void *m, int64_t id)
 {
-	const struct page_layout *page = (const struct page_layout *)m;
+	const struct page_layout *page = m;
 
 	for (size_t i = 0; i < page->n; i++) {
 		const char *item = (const char *)page->items + i * kinds[list].elem;
@@ -428,12 +430,12 @@ int cgfs_obj_get(struct cgfs *fs, enum cgfs_res kind, const struct cgfs_ids *ids
 	char key[96];
 	int ret;
 
-	if (!kinds[kind].fetch)
+	if (kinds[kind].item_scope)
 		return get_item(fs, kind, ids, ctx, out);
 	key_of(kind, ids, 0, key, sizeof(key));
 	ret = cgfs_cache_get(fs->cache, key, fetch_box, &f, ctx, &o);
 	if (!ret)
-		hold(out, o, &((struct box *)o)->m);
+		hold(out, o, ((struct box *)o)->m);
 	return ret;
 }
 
@@ -443,13 +445,13 @@ int cgfs_obj_peek(struct cgfs *fs, enum cgfs_res kind, const struct cgfs_ids *id
 	struct cgfs_obj *o;
 	char key[96];
 
-	if (!kinds[kind].fetch)
+	if (kinds[kind].item_scope)
 		return get_item(fs, kind, ids, NULL, out);
 	key_of(kind, ids, 0, key, sizeof(key));
 	o = cgfs_cache_peek(fs->cache, key);
 	if (!o)
 		return -ENOENT;
-	hold(out, o, &((struct box *)o)->m);
+	hold(out, o, ((struct box *)o)->m);
 	return 0;
 }
 
@@ -467,7 +469,7 @@ void cgfs_obj_forget(struct cgfs *fs, unsigned set, const struct cgfs_ids *ids)
 		if (!(set & CGFS_RES_BIT(kind)))
 			continue;
 		/* An item lives in its list: forget the list. */
-		if (!kinds[kind].fetch) {
+		if (kinds[kind].item_scope) {
 			cgfs_obj_forget(fs, CGFS_RES_BIT(kinds[kind].parent), ids);
 			continue;
 		}
@@ -526,5 +528,5 @@ int cgfs_res_persists(enum cgfs_res kind)
 
 enum cgfs_res cgfs_res_list_of(enum cgfs_res kind)
 {
-	return kinds[kind].fetch ? kind : kinds[kind].parent;
+	return kinds[kind].item_scope ? kinds[kind].parent : kind;
 }

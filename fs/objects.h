@@ -5,8 +5,9 @@
  * org or of one user, an org's integrations, rules and OAuth status, the MCP
  * providers, a repo's check-suite settings.  Each kind is one row of the
  * table in objects.c: the ids that name one object of it (its scope), its
- * TTL class, how it is fetched and freed, and whether finished copies are
- * kept on disk.  Some kinds are items of a list kind (an org is an item of
+ * TTL class, the GET that answers it (a row of api/cg_endpoint.c, whose
+ * model parses and frees it; runs and run lists have fetch functions of
+ * their own, runs.h), and whether finished copies are kept on disk.  Some kinds are items of a list kind (an org is an item of
  * the orgs list): getting one gets the list and finds the item by id.
  *
  * This is the only way in: get an object of a kind for given ids, and

@@ -16,7 +16,6 @@
 #include "commands.h"
 #include "errlog.h"
 #include "logs.h"
-#include "nodes.h"
 #include "ops.h"
 #include "outbox.h"
 

@@ -254,7 +254,7 @@ static int attempt(struct cg_client *c, enum cg_endpoint ep, const char *url,
 		ret = -cg_errno_from_http(resp.status);
 		if (!ret)  /* 1xx/3xx: we neither expect nor follow them */
 			ret = -EIO;
-		cg_error_message_from_body(resp.body, resp.len, msg, sizeof(msg));
+		cg_error_message_from_body(resp.body, resp.len, c->token, msg, sizeof(msg));
 		if (resp.status == 401)
 			cg_error_set(err, resp.status, -ret, "the API token was rejected: %s", msg);
 		else

@@ -5,8 +5,11 @@
  */
 #include "cg_error.h"
 
+#include "cg_buf.h"
+
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -113,88 +116,105 @@ static void copy_printable(char *buf, size_t size, const char *text, size_t len)
 	buf[n] = '\0';
 }
 
-static void append(char *buf, size_t size, const char *text)
-{
-	size_t used = strnlen(buf, size);
-
-	if (used + 1 < size)
-		copy_printable(buf + used, size - used, text, strlen(text));
-}
-
-/* "body.prompt: Field required; query.limit: ..." from a 422 detail list. */
-static void format_detail_list(const cJSON *detail, char *buf, size_t size)
+/* "body.prompt: Field required; query.limit: ..." from a 422 detail list,
+ * whole (the caller redacts, then cuts). */
+static int format_detail_list(const cJSON *detail, struct cg_buf *out)
 {
 	const cJSON *item;
-	int first = 1;
+	int first = 1, ret = 0;
 
-	buf[0] = '\0';
 	cJSON_ArrayForEach(item, detail) {
 		const cJSON *loc = cJSON_GetObjectItemCaseSensitive(item, "loc");
 		const cJSON *msg = cJSON_GetObjectItemCaseSensitive(item, "msg");
 		const cJSON *part;
 		int first_part = 1;
-		char num[32];
 
 		if (!first)
-			append(buf, size, "; ");
+			ret = ret ? ret : cg_buf_puts(out, "; ");
 		first = 0;
 		cJSON_ArrayForEach(part, loc) {
 			if (!first_part)
-				append(buf, size, ".");
+				ret = ret ? ret : cg_buf_puts(out, ".");
 			first_part = 0;
-			if (cJSON_IsString(part)) {
-				append(buf, size, part->valuestring);
-			} else if (cJSON_IsNumber(part)) {
-				snprintf(num, sizeof(num), "%.0f", part->valuedouble);
-				append(buf, size, num);
-			}
+			if (cJSON_IsString(part))
+				ret = ret ? ret : cg_buf_puts(out, part->valuestring);
+			else if (cJSON_IsNumber(part))
+				ret = ret ? ret : cg_buf_printf(out, "%.0f", part->valuedouble);
 		}
 		if (!first_part)
-			append(buf, size, ": ");
-		append(buf, size, cJSON_IsString(msg) ? msg->valuestring : "invalid");
+			ret = ret ? ret : cg_buf_puts(out, ": ");
+		ret = ret ? ret : cg_buf_puts(out, cJSON_IsString(msg) ? msg->valuestring
+								 : "invalid");
 	}
+	return ret;
 }
 
-void cg_error_message_from_body(const char *body, size_t len,
+/* The whole text of text with every secret replaced by the mark, into out
+ * (a malloc'd copy: a mark longer than the secret needs room the text
+ * has not). */
+static int redact_into(struct cg_buf *out, const char *text, size_t len, const char *secret)
+{
+	size_t slen = secret ? strlen(secret) : 0;
+	const char *end = text + len, *hit;
+	int ret = 0;
+
+	while (!ret && slen && (hit = memmem(text, (size_t)(end - text), secret, slen))) {
+		ret = cg_buf_append(out, text, (size_t)(hit - text));
+		if (!ret)
+			ret = cg_buf_puts(out, CG_REDACTED);
+		text = hit + slen;
+	}
+	return ret ? ret : cg_buf_append(out, text, (size_t)(end - text));
+}
+
+void cg_error_message_from_body(const char *body, size_t len, const char *secret,
 				char *buf, size_t size)
 {
+	struct cg_buf whole = { 0 }, clean = { 0 };
+	size_t limit = SIZE_MAX;
 	cJSON *json;
 	const cJSON *field;
+	int ret;
 
 	if (!size)
 		return;
 	buf[0] = '\0';
 	if (!body || !len)
 		return;
+	/* The whole text first, then the secret out of it, then the cut: a
+	 * cut first could split the secret and leave its first part shown. */
 	json = cJSON_ParseWithLength(body, len);
-	if (json) {
-		field = cJSON_GetObjectItemCaseSensitive(json, "message");
-		if (cJSON_IsString(field)) {
-			copy_printable(buf, size, field->valuestring,
-				       strlen(field->valuestring));
-			goto out_free_json;
-		}
-		field = cJSON_GetObjectItemCaseSensitive(json, "detail");
-		if (cJSON_IsString(field)) {
-			copy_printable(buf, size, field->valuestring,
-				       strlen(field->valuestring));
-			goto out_free_json;
-		}
-		if (cJSON_IsArray(field) && cJSON_GetArraySize(field) > 0) {
-			format_detail_list(field, buf, size);
-			goto out_free_json;
-		}
+	field = json ? cJSON_GetObjectItemCaseSensitive(json, "message") : NULL;
+	if (!cJSON_IsString(field))
+		field = json ? cJSON_GetObjectItemCaseSensitive(json, "detail") : NULL;
+	if (cJSON_IsString(field)) {
+		ret = cg_buf_puts(&whole, field->valuestring);
+	} else if (cJSON_IsArray(field) && cJSON_GetArraySize(field) > 0) {
+		ret = format_detail_list(field, &whole);
+	} else {
+		/* Not an API error shape (an HTML page from a proxy, say): show
+		 * the start of it rather than nothing. */
+		ret = cg_buf_append(&whole, body, len);
+		limit = 200;
 	}
-	/* Not an API error shape (an HTML page from a proxy, say): show the
-	 * start of it rather than nothing. */
-	copy_printable(buf, size, body, len < 200 ? len : 200);
-out_free_json:
 	cJSON_Delete(json);
+	if (!ret)
+		ret = redact_into(&clean, cg_buf_data(&whole), cg_buf_len(&whole), secret);
+	/* Out of memory: say so rather than show an unredacted text. */
+	if (ret)
+		copy_printable(buf, size, "(message lost: out of memory)", 29);
+	else
+		copy_printable(buf, size, cg_buf_data(&clean),
+			       cg_buf_len(&clean) < limit ? cg_buf_len(&clean) : limit);
+	if (whole.data)
+		explicit_bzero(whole.data, whole.len);
+	cg_buf_free(&whole);
+	cg_buf_free(&clean);
 }
 
 void cg_redact(char *text, size_t size, const char *secret)
 {
-	static const char mark[] = "[redacted]";
+	static const char mark[] = CG_REDACTED;
 	size_t slen, mlen = sizeof(mark) - 1;
 	char *from = text, *hit;
 

@@ -36,17 +36,23 @@ const char *cg_errno_name(int err);
 void cg_error_set(struct cg_error *e, long http_status, int err,
 		  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
+/* What a secret becomes in every message. */
+#define CG_REDACTED "[redacted]"
+
 /* Extract the server's message from an error body into buf:
  *   {"message": "..."}                       -> the message
  *   {"detail": "..."}                        -> the detail
  *   {"detail": [{"loc": [..], "msg": ".."}]} -> "body.prompt: Field required; ..."
  * Anything else (HTML, empty, broken JSON) -> a short printable excerpt of
- * the body, or "" when empty.  Control bytes become spaces.  Never fails. */
-void cg_error_message_from_body(const char *body, size_t len,
+ * the body (200 bytes), or "" when empty.  Control bytes become spaces.
+ * Every occurrence of secret (NULL or "": none) in the whole text becomes
+ * CG_REDACTED before the text is cut to size, so no part of the secret
+ * survives a cut.  Never fails. */
+void cg_error_message_from_body(const char *body, size_t len, const char *secret,
 				char *buf, size_t size);
 
 /* Replace every occurrence of `secret` in the NUL-terminated text by
- * "[redacted]" in place (truncating if needed), so that a server echoing
+ * CG_REDACTED in place (truncating if needed), so that a server echoing
  * the token cannot make it reach a log.  No-op when secret is NULL/"". */
 void cg_redact(char *text, size_t size, const char *secret);
 

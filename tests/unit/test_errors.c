@@ -136,7 +136,7 @@ END_TEST
 
 static void from_body(const char *body, char *buf, size_t size)
 {
-	cg_error_message_from_body(body, body ? strlen(body) : 0, buf, size);
+	cg_error_message_from_body(body, body ? strlen(body) : 0, NULL, buf, size);
 }
 
 START_TEST(body_message)
@@ -221,9 +221,9 @@ START_TEST(body_not_nul_terminated)
 	static const char body[] = "Bad Gateway";
 	char buf[64];
 
-	cg_error_message_from_body(body, 3, buf, sizeof(buf));
+	cg_error_message_from_body(body, 3, NULL, buf, sizeof(buf));
 	ck_assert_str_eq(buf, "Bad");
-	cg_error_message_from_body("{\"message\":\"x\"}garbage", 15, buf, sizeof(buf));
+	cg_error_message_from_body("{\"message\":\"x\"}garbage", 15, NULL, buf, sizeof(buf));
 	ck_assert_str_eq(buf, "x");
 }
 END_TEST
@@ -233,10 +233,10 @@ START_TEST(body_empty)
 	char buf[64];
 
 	memset(buf, 'X', sizeof(buf));
-	cg_error_message_from_body("", 0, buf, sizeof(buf));
+	cg_error_message_from_body("", 0, NULL, buf, sizeof(buf));
 	ck_assert_str_eq(buf, "");
 	memset(buf, 'X', sizeof(buf));
-	cg_error_message_from_body(NULL, 0, buf, sizeof(buf));
+	cg_error_message_from_body(NULL, 0, NULL, buf, sizeof(buf));
 	ck_assert_str_eq(buf, "");
 }
 END_TEST

@@ -83,6 +83,69 @@ START_TEST(statuses_map_to_errno)
 }
 END_TEST
 
+
+/* A server body that reflects the token, at every offset from 0 to 600 and
+ * in every shape a message is taken from (past the 200-byte excerpt and the
+ * 512-byte message): the token is redacted in the whole text before it is
+ * cut, so no 4-byte piece of it is ever in err.message. */
+static const char long_token[] = "sk-live-0123456789abcdefghijklmnopqrstuvwxyzQRSTUV";
+
+static void assert_no_piece(const char *text, const char *what, int off)
+{
+	size_t n = strlen(long_token);
+
+	for (size_t i = 0; i + 4 <= n; i++) {
+		char piece[5];
+
+		memcpy(piece, long_token + i, 4);
+		piece[4] = '\0';
+		ck_assert_msg(strstr(text, piece) == NULL,
+			      "%s at offset %d: \"%s\" of the token in \"%s\"", what, off, piece,
+			      text);
+	}
+}
+
+START_TEST(token_reflected_anywhere_is_redacted_whole)
+{
+	static const struct {
+		long status;
+		const char *before, *after;
+	} shapes[] = {
+		{ 404, "{\"message\": \"", "\"}" },
+		{ 401, "{\"detail\": \"", "\"}" },
+		{ 422, "{\"detail\": [{\"loc\": [\"body\", \"prompt\"], \"msg\": \"", "\"}]}" },
+		{ 502, "<html>", "</html>" },
+	};
+	char body[2048], pad[700];
+
+	memset(pad, 'x', sizeof(pad));
+	for (size_t k = 0; k < sizeof(shapes) / sizeof(shapes[0]); k++) {
+		struct script s = { .status = shapes[k].status, .body = body };
+		struct cg_client_config cfg = {
+			.base_url = "http://127.0.0.1:1", .token = long_token,
+			.no_rate_limit = 1, .max_retries = 1,
+			.backoff_base_s = 0.0001, .backoff_cap_s = 0.0001,
+			.transport = scripted, .transport_arg = &s,
+		};
+		struct cg_client *c = NULL;
+		struct cg_error err;
+		struct cg_run run;
+
+		ck_assert_int_eq(cg_client_new(&cfg, &c, &err), 0);
+		for (int off = 0; off <= 600; off++) {
+			snprintf(body, sizeof(body), "%s%.*s%s and more text%s", shapes[k].before,
+				 off, pad, long_token, shapes[k].after);
+			ck_assert_int_lt(cg_get_run(c, 11, 789, &run, &err), 0);
+			ck_assert_int_eq(err.http_status, shapes[k].status);
+			assert_no_piece(err.message, shapes[k].before, off);
+		}
+		/* A 502 is asked again once. */
+		ck_assert_int_eq(s.calls, shapes[k].status == 502 ? 1202 : 601);
+		cg_client_free(c);
+	}
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("transport");
@@ -92,6 +155,7 @@ int main(void)
 
 	tcase_add_test(tc, get_me_goes_through_the_transport);
 	tcase_add_test(tc, statuses_map_to_errno);
+	tcase_add_test(tc, token_reflected_anywhere_is_redacted_whole);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -17,6 +17,8 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 
 #include <fuse_lowlevel.h>
 
@@ -269,6 +271,22 @@ static int run_loop(struct fuse_session *se, const struct fuse_cmdline_opts *cmd
 	return ret;
 }
 
+/* The token is in this process's memory: in the environment, in the
+ * client, and in libcurl's buffers of every request sent (beyond any wipe
+ * of ours).  So this process never writes a core dump (a non-dumpable
+ * process is not dumped whatever suid_dumpable and core_pattern say), and
+ * the user's other processes cannot ptrace it or read its /proc/PID/mem
+ * or environ.  Before the token is read: fuse_daemonize's fork keeps both. */
+static void keep_out_of_cores(void)
+{
+	const struct rlimit no_core = { 0, 0 };
+
+	if (prctl(PR_SET_DUMPABLE, 0L, 0L, 0L, 0L))
+		fprintf(stderr, "codegen-fs: cannot keep the token out of core dumps: %s\n",
+			strerror(errno));
+	(void)setrlimit(RLIMIT_CORE, &no_core);
+}
+
 int main(int argc, char **argv)
 {
 	struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
@@ -286,6 +304,7 @@ int main(int argc, char **argv)
 	 * memory.  One arena keeps the memory per cached run small (W6 in
 	 * docs/BENCHMARKS.md); malloc is not where this daemon's time goes. */
 	mallopt(M_ARENA_MAX, 1);
+	keep_out_of_cores();
 
 	/* Handlers wait on the network: allow many at once (a later
 	 * -o max_threads=N from the user wins).  Also keeps libfuse 3.14 from

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <curl/curl.h>
@@ -215,6 +216,15 @@ int cg_http_perform(struct cg_http *h, const struct cg_http_request *req,
 	curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);
+	/* Plain http is spoken to a loopback host only (cg_base_url_check):
+	 * through a proxy (http_proxy, ALL_PROXY) the Authorization header
+	 * would cross the network in clear.  "" turns the environment's proxy
+	 * off.  https keeps the environment's proxy (HTTPS_PROXY, NO_PROXY):
+	 * there the proxy sees only a CONNECT, and TLS is end to end. */
+	if (!strncasecmp(req->url, "http://", 7)) {
+		curl_easy_setopt(easy, CURLOPT_PROXY, "");
+		curl_easy_setopt(easy, CURLOPT_NOPROXY, "*");
+	}
 	curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 2L);
 	curl_easy_setopt(easy, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);

@@ -6,7 +6,9 @@
  * exchange has a connect timeout and a total timeout, and a cap on the
  * response body.  TLS verification is never turned off, redirects are not
  * followed (a redirect could carry the token elsewhere) and only http and
- * https are spoken.
+ * https are spoken.  Plain http never goes through a proxy (the token would
+ * be in clear there); https honours the environment's HTTPS_PROXY,
+ * ALL_PROXY and NO_PROXY, as libcurl reads them (a CONNECT tunnel).
  */
 #ifndef CG_HTTP_H
 #define CG_HTTP_H

@@ -12,17 +12,19 @@ core_pattern, to mount for other users, to act as another uid).
 
 import os
 import resource
+import socket
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from harness import TOKEN, Mount  # noqa: E402
+from harness import TOKEN, Mount, MountError  # noqa: E402
 from mountcase import MountTest, main  # noqa: E402
 
 CORE_PATTERN = "/proc/sys/kernel/core_pattern"
@@ -91,6 +93,106 @@ class CoreDumpTest(MountTest):
         control.wait(10)
         self.assertEqual(self.cores_of(control.pid), [f"core.{control.pid}"],
                          "the control process wrote no core: this machine cannot test it")
+
+# --------------------------------------------------------------------------
+# Proxies
+
+class Listener:
+    """A stand-in proxy on a port of its own: it records every connection's
+    first bytes and answers 502 (a CONNECT: 403), so nothing is tunnelled."""
+
+    def __init__(self):
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+        self.lock = threading.Lock()
+        self.received = []
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            with conn:
+                conn.settimeout(2)
+                data = b""
+                try:
+                    while b"\r\n\r\n" not in data and len(data) < 65536:
+                        chunk = conn.recv(4096)
+                        if not chunk:
+                            break
+                        data += chunk
+                    with self.lock:
+                        self.received.append(data)
+                    answer = b"403 Forbidden" if data.startswith(b"CONNECT") else b"502 Bad"
+                    conn.sendall(b"HTTP/1.1 " + answer + b"\r\nContent-Length: 0\r\n"
+                                 b"Connection: close\r\n\r\n")
+                except OSError:
+                    pass
+
+    def connections(self):
+        with self.lock:
+            return list(self.received)
+
+    def close(self):
+        self.sock.close()
+
+
+class ProxyTest(MountTest):
+
+    def setUp(self):
+        super().setUp()
+        self.proxy = Listener()
+        self.addCleanup(self.proxy.close)
+
+    def test_loopback_http_never_uses_a_proxy(self):
+        for variable in ("http_proxy", "ALL_PROXY", "all_proxy"):
+            with self.subTest(variable=variable):
+                env = {"http_proxy": "", "ALL_PROXY": "", "all_proxy": "", "no_proxy": "",
+                       "NO_PROXY": "", variable: self.proxy.url}
+                since = self.fake.mark()
+                try:
+                    m = self.mount(env=env, deadline=5)
+                except MountError as e:
+                    self.fail(f"no mount ({e}); the proxy got {len(self.proxy.connections())} "
+                              f"requests, the first: {self.proxy.connections()[:1]!r}")
+                self.assertEqual(m.read("orgs/11/runs/789/status"), b"COMPLETE\n")
+                self.assertEqual(self.proxy.connections(), [],
+                                 f"with {variable} set the proxy was sent a request")
+                paths = [e["path"] for e in self.fake.requests(since)]
+                self.assertIn("/v1/users/me", paths)
+                self.assertIn("/v1/organizations/11/agent/run/789", paths)
+                self._stop_mount(m)
+
+    def https_mount_fails(self, env):
+        m = Mount(self.fake, "--rate-time-scale=0.01", deadline=2,
+                  base_url="https://api.codegen.test", env=env)
+        self.addCleanup(m.stop)
+        with self.assertRaises(MountError) as caught:
+            m.start()
+        self.assertIn("cannot mount", str(caught.exception))
+        self.assertNotIn(TOKEN, m.stderr_tail())
+
+    def test_https_goes_through_https_proxy_as_connect(self):
+        self.https_mount_fails({"HTTPS_PROXY": self.proxy.url, "https_proxy": self.proxy.url,
+                                "no_proxy": "", "NO_PROXY": ""})
+        connections = self.proxy.connections()
+        self.assertGreaterEqual(len(connections), 1, "HTTPS_PROXY was not used")
+        for data in connections:
+            self.assertTrue(data.startswith(b"CONNECT api.codegen.test:443 HTTP/1.1\r\n"),
+                            f"the proxy got {data[:200]!r}, not a CONNECT")
+            self.assertNotIn(TOKEN.encode(), data)
+            self.assertNotIn(b"Authorization", data)
+
+    def test_https_honours_no_proxy(self):
+        self.https_mount_fails({"HTTPS_PROXY": self.proxy.url, "https_proxy": self.proxy.url,
+                                "NO_PROXY": "api.codegen.test", "no_proxy": "api.codegen.test"})
+        self.assertEqual(self.proxy.connections(), [], "NO_PROXY was not honoured")
+
 
 if __name__ == "__main__":
     main()

@@ -42,8 +42,9 @@ struct cgfs {
 	struct cgfs_outbox *outbox;     /* drafts of every new/; thread-safe */
 	struct cgfs_disk *disk;         /* finished runs on disk, or NULL; thread-safe */
 	struct cgfs_answers *answers;   /* what control files answered; thread-safe */
-	uid_t uid;
+	uid_t uid;                      /* the mounting user: owner-only rows are theirs */
 	gid_t gid;
+	int shared;                     /* -o allow_other: other uids reach the mount */
 	time_t mounted_at;
 };
 

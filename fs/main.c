@@ -46,6 +46,7 @@ struct options {
 	/* Each number as written too (libfuse's sscanf stops at the first
 	 * non-digit: "3x" must be refused, not read as 3). */
 	char *text[8];
+	int allow_other;     /* -o allow_other (libfuse acts on it too) */
 };
 
 #define OPTIONS_DEFAULT { \
@@ -69,6 +70,9 @@ static const struct fuse_opt option_spec[] = {
 	NUM("--missing-ttl", missing_ttl, 5),
 	NUM("--deadline", deadline, 6),
 	NUM("--rate-time-scale", rate_time_scale, 7),
+	/* Noted, and kept for libfuse. */
+	{ "allow_other", offsetof(struct options, allow_other), 1 },
+	FUSE_OPT_KEY("allow_other", FUSE_OPT_KEY_KEEP),
 	FUSE_OPT_END
 };
 
@@ -353,6 +357,7 @@ int main(int argc, char **argv)
 	fs.answers = cgfs_answers_new();
 	fs.uid = getuid();
 	fs.gid = getgid();
+	fs.shared = opts.allow_other;
 	fs.mounted_at = time(NULL);
 	if (!fs.errors || !fs.cache || !fs.logs || !fs.nodes || !fs.outbox || !fs.answers) {
 		fprintf(stderr, "codegen-fs: out of memory\n");

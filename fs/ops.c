@@ -36,19 +36,23 @@ static struct cgfs *fs_of(fuse_req_t req)
 	return fuse_req_userdata(req);
 }
 
+/* The mode tells the truth: with other users in (-o allow_other), the
+ * owner's rows are 0700 / 0600 / 0400, as the owner alone may use them. */
 static void fill_stat(const struct cgfs *fs, enum cgfs_node node, size_t size, time_t mtime,
-		      int writable, struct stat *st)
+		      int writable, const struct cgfs_route *rt, struct stat *st)
 {
+	int mine = fs->shared && rt && cgfs_route_owner_only(rt);
+
 	memset(st, 0, sizeof(*st));
 	st->st_uid = fs->uid;
 	st->st_gid = fs->gid;
 	switch (node) {
 	case CGFS_DIR:
-		st->st_mode = S_IFDIR | (writable ? 0755 : 0555);
+		st->st_mode = S_IFDIR | (mine ? 0700 : writable ? 0755 : 0555);
 		st->st_nlink = 2;
 		break;
 	case CGFS_FILE:
-		st->st_mode = S_IFREG | (writable ? 0644 : 0444);
+		st->st_mode = S_IFREG | (mine ? (writable ? 0600 : 0400) : writable ? 0644 : 0444);
 		st->st_nlink = 1;
 		break;
 	case CGFS_LINK:
@@ -63,6 +67,14 @@ static void fill_stat(const struct cgfs *fs, enum cgfs_node node, size_t size, t
 }
 
 
+/* The owner's rows are refused to every other uid (routes.h
+ * cgfs_owner_check), here rather than by the kernel (default_permissions):
+ * that holds whatever options the mount was given, for root too. */
+static int owner_check(fuse_req_t req, const struct cgfs_qid *q, int inside)
+{
+	return cgfs_owner_check(fs_of(req), fuse_req_ctx(req)->uid, q, inside);
+}
+
 /* The node of ino: 0, or -ESTALE for a number we do not know. */
 static int node_of(fuse_req_t req, fuse_ino_t ino, struct cgfs_qid *q, int *kind)
 {
@@ -75,7 +87,7 @@ static int stat_req(struct cgfs_req *r, struct stat *st)
 	int ret = cgfs_stat_node(r, &size);
 
 	if (!ret)
-		fill_stat(r->fs, r->node, size, r->mtime, r->writable, st);
+		fill_stat(r->fs, r->node, size, r->mtime, r->writable, r->route, st);
 	return ret;
 }
 
@@ -117,6 +129,8 @@ static void cgfs_lookup_op(fuse_req_t req, fuse_ino_t parent, const char *name)
 	struct cgfs_req r;
 	int ret = node_of(req, parent, &dir, NULL);
 
+	if (!ret)
+		ret = owner_check(req, &dir, 0);
 	if (ret) {
 		fuse_reply_err(req, -ret);
 		return;
@@ -149,6 +163,8 @@ static int attr_of(fuse_req_t req, fuse_ino_t ino, int open, const char *op, str
 	struct cgfs_req r;
 	int kind = -1, ret = node_of(req, ino, &q, &kind);
 
+	if (!ret)
+		ret = owner_check(req, &q, 1);
 	if (ret)
 		return ret;
 	ret = cgfs_node_req(fs, &q, op, &r);
@@ -156,7 +172,7 @@ static int attr_of(fuse_req_t req, fuse_ino_t ino, int open, const char *op, str
 		ret = stat_req(&r, st);
 	if ((!ret && kind >= 0 && (int)r.node != kind) ||
 	    (ret == -ENOENT && open && kind == (int)CGFS_FILE)) {
-		fill_stat(fs, CGFS_FILE, 0, time(NULL), 1, st);
+		fill_stat(fs, CGFS_FILE, 0, time(NULL), 1, cgfs_route_at(q.row), st);
 		ret = 0;
 	}
 	st->st_ino = ino;
@@ -186,6 +202,8 @@ static void cgfs_readlink(fuse_req_t req, fuse_ino_t ino)
 	struct cgfs_req r;
 	int ret = node_of(req, ino, &q, NULL);
 
+	if (!ret)
+		ret = owner_check(req, &q, 0);
 	if (!ret)
 		ret = cgfs_node_req(fs_of(req), &q, "readlink", &r);
 	if (!ret && r.node != CGFS_LINK)
@@ -222,6 +240,7 @@ static int add_entry(void *arg, const char *name, enum cgfs_node node, time_t mt
 		     size_t size, int writable)
 {
 	struct dir_handle *d = arg;
+	struct cgfs_qid child;
 	struct dir_entry *e;
 
 	if (d->n == d->cap) {
@@ -239,7 +258,9 @@ static int add_entry(void *arg, const char *name, enum cgfs_node node, time_t mt
 		return -ENOMEM;
 	e->node = node;
 	/* Attributes come with the names, so `ls -l` needs no lookup each. */
-	fill_stat(d->fs, node, size, mtime, writable, &e->st);
+	fill_stat(d->fs, node, size, mtime, writable,
+		  cgfs_match_child(&d->qid, name, &child) ? NULL : cgfs_route_at(child.row),
+		  &e->st);
 	d->n++;
 	return 0;
 }
@@ -261,6 +282,8 @@ static void cgfs_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *
 
 	if (d)
 		d->fs = fs;
+	if (!ret)
+		ret = owner_check(req, &d->qid, 0);
 	if (!ret)
 		ret = cgfs_node_req(fs, &d->qid, "readdir", &r);
 	if (!ret && r.node != CGFS_DIR)
@@ -379,6 +402,8 @@ static void cgfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	int ret = node_of(req, ino, &q, NULL);
 
 	if (!ret)
+		ret = owner_check(req, &q, 0);
+	if (!ret)
 		ret = cgfs_handle_open(fs, &q, fi->flags & ~O_CREAT, &h);
 	if (ret) {
 		fuse_reply_err(req, -ret);
@@ -406,6 +431,8 @@ static void cgfs_create(fuse_req_t req, fuse_ino_t parent, const char *name, mod
 
 	(void)mode;
 	memset(&e, 0, sizeof(e));
+	if (!ret)
+		ret = owner_check(req, &dir, 0);
 	if (!ret)
 		ret = cgfs_handle_create(fs, &dir, name, fi->flags, &h, &q);
 	if (!ret)
@@ -496,6 +523,8 @@ static void cgfs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int 
 	struct cgfs_req r;
 	int ret = node_of(req, ino, &q, NULL);
 
+	if (!ret)
+		ret = owner_check(req, &q, 0);
 	if (!ret && (to_set & FUSE_SET_ATTR_SIZE))
 		ret = h ? cgfs_handle_truncate(h, attr->st_size)
 			: cgfs_node_truncate(fs_of(req), &q, attr->st_size);
@@ -523,6 +552,8 @@ static void cgfs_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 	int ret = node_of(req, parent, &dir, NULL);
 
 	if (!ret)
+		ret = owner_check(req, &dir, 0);
+	if (!ret)
 		ret = cgfs_names_unlink(fs_of(req), &dir, name);
 	fuse_reply_err(req, -ret);
 }
@@ -536,6 +567,10 @@ static void cgfs_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
 
 	if (!ret)
 		ret = node_of(req, newparent, &newdir, NULL);
+	if (!ret)
+		ret = owner_check(req, &dir, 0);
+	if (!ret)
+		ret = owner_check(req, &newdir, 0);
 	if (!ret)
 		ret = cgfs_names_rename(fs, &dir, name, &newdir, newname, flags, &changed,
 					&target);
@@ -554,6 +589,8 @@ static void cgfs_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode
 	int ret = node_of(req, parent, &dir, NULL);
 
 	(void)rdev;
+	if (!ret)
+		ret = owner_check(req, &dir, 0);
 	if (!ret)
 		ret = cgfs_names_mknod(fs_of(req), &dir, name, mode, &made);
 	if (ret) {

@@ -63,7 +63,7 @@
 static const struct cgfs_route routes[] = {
 	DIR_ROW("/"),
 	FILE_ROW("/README", cgfs_file_readme),
-	FILE_ROW("/errors", cgfs_file_errors, .open = CGFS_OPEN_STREAM,
+	FILE_ROW("/errors", cgfs_file_errors, .open = CGFS_OPEN_STREAM, .flags = CGFS_OWNER_READ,
 		 .doc = "failures, with the server's message"),
 	FILE_ROW("/stats", cgfs_file_stats, .doc = "requests per endpoint, cache hits and misses"),
 	WHOLE("/mcp-providers", CGFS_RES_PROVIDERS, PROVIDERS, .doc = "MCP providers"),
@@ -84,7 +84,7 @@ static const struct cgfs_route routes[] = {
 	FILE_ROW(ORG "ctl", cgfs_file_nothing, .open = CGFS_OPEN_LINES, .commands = &cgfs_org_ctl,
 		 .doc = "commands, one per line:"),
 	FILE_ROW(ORG "ctl.out", cgfs_file_answer, .arg = CGFS_ANSWER_CTL_OUT,
-		 .doc = "the answer of the last command written to ctl"),
+		 .flags = CGFS_OWNER_READ, .doc = "the answer of the last command written to ctl"),
 	OUTBOX_ROWS(ORG),
 
 	DIR_ROW("/orgs/{org}/runs"),
@@ -125,7 +125,7 @@ static const struct cgfs_route routes[] = {
 	FIELD(REPO "check-suite.json", CHECK_SUITE_F(raw), JSON, .open = CGFS_OPEN_WHOLE,
 	      .commands = &cgfs_check_suite_file, .doc = "read and written as JSON (one PUT)"),
 	FILE_ROW(REPO "setup-commands", cgfs_file_answer, .arg = CGFS_ANSWER_SETUP,
-		 .open = CGFS_OPEN_WHOLE, .commands = &cgfs_setup_commands_file,
+		 .open = CGFS_OPEN_WHOLE, .flags = CGFS_OWNER_READ, .commands = &cgfs_setup_commands_file,
 		 .doc = "write (an optional prompt) to generate them; reads as the run doing it"),
 	OUTBOX_ROWS(REPO),
 
@@ -238,6 +238,21 @@ static void set_route(struct cgfs_req *r, const struct cgfs_route *rt)
 	r->node = rt->node;
 	r->writable = rt->open == CGFS_OPEN_WHOLE || rt->open == CGFS_OPEN_LINES ||
 		      rt->open == CGFS_OPEN_DRAFT || (rt->flags & CGFS_OUTBOX_DIR);
+}
+
+int cgfs_route_owner_only(const struct cgfs_route *rt)
+{
+	return rt->open == CGFS_OPEN_WHOLE || rt->open == CGFS_OPEN_LINES ||
+	       rt->open == CGFS_OPEN_DRAFT || (rt->flags & (CGFS_OUTBOX_DIR | CGFS_OWNER_READ));
+}
+
+int cgfs_owner_check(const struct cgfs *fs, uid_t uid, const struct cgfs_qid *q, int inside)
+{
+	const struct cgfs_route *rt = cgfs_route_at(q->row);
+
+	if (rt && inside)
+		rt = cgfs_route_parent(rt);
+	return rt && uid != fs->uid && cgfs_route_owner_only(rt) ? -EACCES : 0;
 }
 
 /* The child row of dir that takes name c, its ids added to r (which holds

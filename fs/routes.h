@@ -35,6 +35,7 @@ enum cgfs_open {
 
 /* Row flags. */
 #define CGFS_OUTBOX_DIR 0x1  /* an outbox: users make names in it (open DRAFT rows) */
+#define CGFS_OWNER_READ 0x2  /* read-only, but shows what the owner was answered */
 
 struct cgfs_route;
 struct cgfs_command_set;
@@ -110,6 +111,20 @@ size_t cgfs_route_index(const struct cgfs_route *rt);
 const struct cgfs_route *cgfs_route_parent(const struct cgfs_route *rt);
 /* The last component of a row's pattern ("status", "{run}"). */
 const char *cgfs_route_last(const struct cgfs_route *rt);
+
+/* Whether a row is the mounting user's alone when other users can reach
+ * the mount (-o allow_other): every file that writes or sends (open WHOLE,
+ * LINES, DRAFT: ctl, resume, check-suite.json, setup-commands, the names
+ * of an outbox and their .error files), the outboxes themselves, and the
+ * files that show what the owner was answered (CGFS_OWNER_READ: ctl.out,
+ * /errors).  ops.c refuses them to any other uid, root included, with
+ * EACCES before anything is opened, made or sent; inside such a directory
+ * nothing is seen at all. */
+int cgfs_route_owner_only(const struct cgfs_route *rt);
+
+/* The check of it: 0, or -EACCES when uid is not the mounting user's and
+ * the row of q (inside: of q's directory) is owner-only. */
+int cgfs_owner_check(const struct cgfs *fs, uid_t uid, const struct cgfs_qid *q, int inside);
 
 /* Match a path against the table only (no id is checked, nothing is
  * fetched): 0 with r->route and r's ids set, -ENOENT when no row matches,

@@ -11,10 +11,12 @@ core_pattern, to mount for other users, to act as another uid).
 """
 
 import os
+import json
 import resource
 import socket
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import tempfile
@@ -192,6 +194,140 @@ class ProxyTest(MountTest):
         self.https_mount_fails({"HTTPS_PROXY": self.proxy.url, "https_proxy": self.proxy.url,
                                 "NO_PROXY": "api.codegen.test", "no_proxy": "api.codegen.test"})
         self.assertEqual(self.proxy.connections(), [], "NO_PROXY was not honoured")
+
+
+# --------------------------------------------------------------------------
+# -o allow_other: other users read runs; the owner's files are the owner's
+
+OTHER = 65534   # nobody
+RUN = "orgs/11/runs/789"
+REPO = "orgs/11/repos/456"
+
+# Run as the other uid: each (name, op, path[, path2]) tried, its outcome
+# printed as JSON: "ok", "ok:<content>" or the errno's name.
+OTHER_SCRIPT = r"""
+import errno, json, os, sys
+mnt, steps = sys.argv[1], json.loads(sys.argv[2])
+def run(op, path, extra):
+    p = os.path.join(mnt, path)
+    if op == "read":
+        with open(p, "rb") as f:
+            return "ok:" + f.read().decode()
+    if op == "write":
+        fd = os.open(p, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        try:
+            os.write(fd, extra.encode())
+        finally:
+            os.close(fd)
+        return "ok"
+    if op == "list":
+        return "ok:" + ",".join(sorted(os.listdir(p)))
+    if op == "stat":
+        return "ok:%o" % os.lstat(p).st_mode
+    if op == "unlink":
+        os.unlink(p)
+    elif op == "rename":
+        os.rename(p, os.path.join(mnt, extra))
+    elif op == "mknod":
+        os.mknod(p, 0o644)
+    elif op == "truncate":
+        os.truncate(p, 0)
+    elif op == "readlink":
+        return "ok:" + os.readlink(p)
+    return "ok"
+out = {}
+for name, op, path, extra in steps:
+    try:
+        out[name] = run(op, path, extra)
+    except OSError as e:
+        out[name] = errno.errorcode.get(e.errno, str(e.errno))
+print(json.dumps(out))
+"""
+
+
+class AllowOtherTest(MountTest):
+
+    def shared_mount(self):
+        if os.geteuid() != 0:
+            self.fail("needs root: to mount with allow_other and act as uid 65534")
+        self.m = self.mount("-o", "allow_other", "--run-ttl=600", "--list-ttl=600",
+                            "--meta-ttl=600", "--missing-ttl=600")
+        os.chmod(self.m.dir, 0o755)   # the other user reaches the mount point
+        return self.m
+
+    def as_other(self, steps):
+        argv = ["setpriv", f"--reuid={OTHER}", f"--regid={OTHER}", "--clear-groups",
+                sys.executable, "-c", OTHER_SCRIPT, self.m.mnt,
+                json.dumps([list(s) + [""] * (4 - len(s)) for s in steps])]
+        proc = subprocess.run(argv, capture_output=True, timeout=60, cwd="/")
+        self.assertEqual(proc.returncode, 0, proc.stderr.decode())
+        return json.loads(proc.stdout)
+
+    def test_others_read_runs_but_cannot_act_or_see_the_owners_files(self):
+        m = self.shared_mount()
+        new = "orgs/11/new"
+        # The owner: a draft kept unsent (a scratch name), an answer in
+        # ctl.out, everything the other user will try looked up once.
+        with open(m.path(new, "notes.tmp"), "w") as f:
+            f.write("the owner's secret prompt\n")
+        with open(m.path("orgs/11/ctl"), "w") as f:
+            f.write("slack-connect\n")
+        answer = m.read("orgs/11/ctl.out")
+        self.assertNotEqual(answer, b"", "slack-connect answered nothing")
+        for rel in (f"{RUN}/status", f"{RUN}/ctl", f"{RUN}/resume", f"{REPO}/setup-commands",
+                    f"{REPO}/check-suite.json", "orgs/11/ctl.out", "errors"):
+            os.stat(m.path(rel))
+        self.assertEqual(m.read(RUN, "status"), b"COMPLETE\n")
+        time.sleep(1.2)   # past the kernel's entry and attribute cache
+        since = self.fake.mark()
+        refused = self.as_other([
+            ("tee new/x", "write", f"{new}/x", "Add retries\n"),
+            ("image probe", "write", f"{new}/y", "---\nimage: /etc/shadow\n---\nlook\n"),
+            ("ctl ban", "write", f"{RUN}/ctl", "ban\n"),
+            ("org ctl", "write", "orgs/11/ctl", "slack-connect\n"),
+            ("resume", "write", f"{RUN}/resume", "go on\n"),
+            ("setup-commands", "write", f"{REPO}/setup-commands", "\n"),
+            ("check-suite.json", "read", f"{REPO}/check-suite.json"),
+            ("ctl.out", "read", "orgs/11/ctl.out"),
+            ("errors", "read", "errors"),
+            ("ls new", "list", new),
+            ("read draft", "read", f"{new}/notes.tmp"),
+            ("stat draft", "stat", f"{new}/notes.tmp"),
+            ("overwrite draft", "write", f"{new}/notes.tmp", "mine now\n"),
+            ("rm draft", "unlink", f"{new}/notes.tmp"),
+            ("mv draft", "rename", f"{new}/notes.tmp", f"{new}/sent"),
+            ("mknod", "mknod", f"{new}/z"),
+            ("draft error", "read", f"{new}/notes.tmp.error"),
+            ("truncate ctl", "truncate", f"{RUN}/ctl"),
+        ])
+        self.assertEqual(refused, {name: "EACCES" for name in refused}, refused)
+        self.assertNoRequests(since, "what another user was refused")
+        allowed = self.as_other([
+            ("status", "read", f"{RUN}/status"),
+            ("ls run", "list", RUN),
+            ("mode status", "stat", f"{RUN}/status"),
+            ("mode run", "stat", RUN),
+            ("mode ctl", "stat", f"{RUN}/ctl"),
+            ("mode ctl.out", "stat", "orgs/11/ctl.out"),
+            ("mode new", "stat", new),
+        ])
+        self.assertEqual(allowed["status"], "ok:COMPLETE\n")
+        self.assertIn("ctl", allowed["ls run"].split(","))
+        modes = {"mode status": stat.S_IFREG | 0o444, "mode run": stat.S_IFDIR | 0o555,
+                 "mode ctl": stat.S_IFREG | 0o600, "mode ctl.out": stat.S_IFREG | 0o400,
+                 "mode new": stat.S_IFDIR | 0o700}
+        for name, mode in modes.items():
+            self.assertEqual(allowed[name], "ok:%o" % mode, name)
+        # The owner's things are as the owner left them.
+        self.assertEqual(m.read(new, "notes.tmp"), b"the owner's secret prompt\n")
+        self.assertEqual(sorted(os.listdir(m.path(new))), ["notes.tmp"])
+        self.assertEqual(m.read("orgs/11/ctl.out"), answer)
+        self.assertEqual([e for e in self.fake.requests(since) if e["method"] != "GET"], [])
+
+    def test_without_allow_other_modes_stay(self):
+        m = self.mount()
+        self.assertEqual(stat.S_IMODE(os.stat(m.path(RUN, "ctl")).st_mode), 0o644)
+        self.assertEqual(stat.S_IMODE(os.stat(m.path("orgs/11/new")).st_mode), 0o755)
 
 
 if __name__ == "__main__":

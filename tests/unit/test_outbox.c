@@ -35,6 +35,8 @@ struct call {
 	char name[300];
 	char *text;
 	size_t len;
+	char marker[CGFS_OUTBOX_MARKER_SIZE];   /* the attempt's marker */
+	int resolve;                            /* asked to resolve first */
 };
 
 /* lock guards everything; cond is broadcast when a send starts. */
@@ -48,6 +50,7 @@ struct fake {
 	int64_t run;            /* run id of the next success (then incremented) */
 	int sleep_ms;           /* each send takes this long */
 	int in_send;            /* sends under way */
+	int unknown;            /* a failure says its outcome is unknown */
 };
 
 static void fake_init(struct fake *f)
@@ -93,7 +96,8 @@ static void fake_wait_in_send(struct fake *f)
 }
 
 static int fake_send(void *arg, int64_t org, int64_t repo, const char *name,
-		     const char *text, size_t len, int64_t *run, char *why, size_t why_size)
+		     const char *text, size_t len, struct cgfs_ob_attempt *at, int64_t *run,
+		     char *why, size_t why_size)
 {
 	struct fake *f = arg;
 	struct call *c;
@@ -110,7 +114,12 @@ static int fake_send(void *arg, int64_t org, int64_t repo, const char *name,
 	memcpy(c->text, text, len);
 	c->text[len] = '\0';
 	c->len = len;
+	ck_assert_ptr_nonnull(at->marker);
+	snprintf(c->marker, sizeof(c->marker), "%s", at->marker);
+	c->resolve = at->resolve;
 	ret = f->ret;
+	if (ret && ret != -ENODATA)
+		at->unknown = f->unknown;
 	if (!ret)
 		*run = f->run++;
 	else if (ret != -ENODATA && f->why)

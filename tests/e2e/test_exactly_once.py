@@ -231,7 +231,6 @@ class ExactlyOnceTest(MountTest):
         seq = self.fake.mark()
         second = self.mount(deadline=10, env={"HOME": home})
         posts = self.posts(seq)
-        self.assertGreaterEqual(len(self.lists(seq)), 1, "the remount did not look")
         if process:
             self.assertEqual(posts, [], "the remount sent a second POST: "
                                         f"{describe_requests(self.fake.requests(seq))}")
@@ -240,6 +239,7 @@ class ExactlyOnceTest(MountTest):
             self.assertEqual(self.marker_of(posts[0], prompt, "the remount's POST"), marker)
             made = self.runs_with(marker)
             self.assertEqual(len(made), 1)
+        self.assertGreaterEqual(len(self.lists(seq)), 1, "the remount did not look")
         self.assertEqual(sorted(os.listdir(second.path(NEW))), [name], "new/ after remount")
         self.assertReceiptOf(second, name, made[0], prompt, "after the remount")
         self.assertIsNone(self.record(home, name), "the record after the remount")

@@ -187,7 +187,7 @@ static int find_marked(struct cgfs_req *r, const char *marker, struct cg_run *fo
 {
 	for (int page = 0; page < CGFS_RESOLVE_PAGES; page++) {
 		struct cg_run_page p = { 0 };
-		int ret, hit = 0;
+		int ret, hit = 0, last;
 
 		ret = cg_list_runs(r->fs->client, r->org, NULL, (int64_t)page * CGFS_RESOLVE_PAGE,
 				   CGFS_RESOLVE_PAGE, &p, err);
@@ -203,11 +203,11 @@ static int find_marked(struct cgfs_req *r, const char *marker, struct cg_run *fo
 				hit = 1;
 			}
 		}
-		ret = p.n < CGFS_RESOLVE_PAGE;
+		last = p.n < CGFS_RESOLVE_PAGE;
 		cg_run_page_free(&p);
 		if (hit)
 			return 1;
-		if (ret)
+		if (last)
 			break;
 	}
 	return 0;

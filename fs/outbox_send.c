@@ -1,6 +1,7 @@
 /* outbox_send.c - the commit points of the outboxes (see outbox.h):
- * send a dirty draft once, then settle it into a receipt or give it an
- * error file.
+ * send a dirty draft once (in flight, with its marker recorded in the spool
+ * until a definite answer), then settle it into a receipt or give it an
+ * error file; and the resolve of drafts left in flight by a restart.
  */
 #include "outbox_impl.h"
 

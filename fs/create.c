@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
+
 #include "draft.h"
 #include "objects.h"
 #include "routes.h"
@@ -47,17 +49,42 @@ static int draft_repo(struct cgfs_req *r, const char *text, int64_t *id, char *w
 	return ret;
 }
 
-/* The create request of a parsed draft: repo, images.  0, or -EINVAL
- * (-errno of a repos fetch) with why. */
-static int build_request(struct cgfs_req *r, const struct cgfs_draft *d,
-			 struct cg_create_run_req *req, char **uris, char *why, size_t why_size)
+/* The draft's metadata (or {}) with the marker added: *out malloc'd.  0,
+ * or -EINVAL with why (the draft uses the marker's key), -ENOMEM. */
+static int marked_metadata(const char *metadata, const char *marker, char **out, char *why,
+			   size_t why_size)
 {
-	int ret = 0;
+	cJSON *obj = metadata ? cJSON_Parse(metadata) : cJSON_CreateObject();
+	int ret = -ENOMEM;
+
+	if (obj && cJSON_GetObjectItemCaseSensitive(obj, CGFS_OUTBOX_MARKER_KEY)) {
+		snprintf(why, why_size, "front matter: metadata key '%s' is reserved for the "
+			 "mark of codegen-fs", CGFS_OUTBOX_MARKER_KEY);
+		ret = -EINVAL;
+	} else if (obj && cJSON_IsObject(obj) &&
+		   cJSON_AddStringToObject(obj, CGFS_OUTBOX_MARKER_KEY, marker)) {
+		*out = cJSON_PrintUnformatted(obj);
+		ret = *out ? 0 : -ENOMEM;
+	}
+	cJSON_Delete(obj);
+	return ret;
+}
+
+/* The create request of a parsed draft: repo, images, metadata.  0, or
+ * -EINVAL (-errno of a repos fetch) with why. */
+static int build_request(struct cgfs_req *r, const struct cgfs_draft *d, const char *marker,
+			 struct cg_create_run_req *req, char **uris, char **meta, char *why,
+			 size_t why_size)
+{
+	int ret;
 
 	req->prompt = d->prompt;
 	req->model = d->model;
 	req->agent_type = d->agent_type;
-	req->metadata_json = d->metadata;
+	ret = marked_metadata(d->metadata, marker, meta, why, why_size);
+	if (ret)
+		return ret;
+	req->metadata_json = *meta;
 	req->repo_id = r->repo;
 	if (d->repo) {
 		int64_t id;
@@ -85,31 +112,110 @@ static int build_request(struct cgfs_req *r, const struct cgfs_draft *d,
 	return ret;
 }
 
+/* Whether a failed create may have made a run: only a 4xx answer, a
+ * connection never made, or a rate-limit token not had prove it did not. */
+static int outcome_unknown(const struct cg_error *err)
+{
+	if (err->http_status >= 400 && err->http_status < 500)
+		return 0;
+	return err->http_status || (err->err != EHOSTUNREACH && err->err != EAGAIN);
+}
+
+/* The error text of a failed request: "HTTP <status>: <message>", or the
+ * errno's name when no answer came. */
+static void describe(const struct cg_error *err, const char *prefix, char *why,
+		     size_t why_size)
+{
+	if (err->http_status)
+		snprintf(why, why_size, "%sHTTP %ld: %s", prefix, err->http_status,
+			 err->message);
+	else
+		snprintf(why, why_size, "%s%s: %s", prefix, cg_errno_name(err->err),
+			 err->message);
+}
+
 /* Send a parsed draft: 0 and *created, or -errno with why. */
-static int send(struct cgfs_req *r, const struct cgfs_draft *d, struct cg_run *created,
-		struct cg_error *err, char *why, size_t why_size)
+static int send(struct cgfs_req *r, const struct cgfs_draft *d, struct cgfs_ob_attempt *at,
+		struct cg_run *created, struct cg_error *err, char *why, size_t why_size)
 {
 	struct cg_create_run_req req = { 0 };
 	char **uris = calloc(d->n_images + 1, sizeof(*uris));
-	int ret = uris ? build_request(r, d, &req, uris, why, why_size) : -ENOMEM;
+	char *meta = NULL;
+	int ret = uris ? build_request(r, d, at->marker, &req, uris, &meta, why, why_size)
+		       : -ENOMEM;
 
 	if (!ret) {
 		ret = cg_create_run(r->fs->client, r->org, &req, created, err);
-		/* why = "HTTP <status>: <message>", or the errno's name when no
-		 * answer came. */
-		if (ret && err->http_status)
-			snprintf(why, why_size, "HTTP %ld: %s", err->http_status, err->message);
-		else if (ret)
-			snprintf(why, why_size, "%s: %s", cg_errno_name(err->err), err->message);
+		if (ret) {
+			at->unknown = outcome_unknown(err);
+			describe(err, "", why, why_size);
+		}
+		if (ret && at->unknown) {
+			size_t n = strlen(why);
+
+			snprintf(why + n, why_size - n, " (a run may have been made; saving "
+				 "again checks before sending)");
+		}
 	}
 	for (size_t i = 0; uris && i < d->n_images; i++)
 		free(uris[i]);
 	free(uris);
+	free(meta);
 	return ret;
 }
 
+/* Whether a run's metadata holds marker. */
+static int has_marker(const char *metadata, const char *marker)
+{
+	cJSON *obj, *v;
+	int found;
+
+	if (!metadata || !strstr(metadata, marker))
+		return 0;
+	obj = cJSON_Parse(metadata);
+	v = cJSON_GetObjectItemCaseSensitive(obj, CGFS_OUTBOX_MARKER_KEY);
+	found = cJSON_IsString(v) && strcmp(v->valuestring, marker) == 0;
+	cJSON_Delete(obj);
+	return found;
+}
+
+/* Look for the run whose metadata holds marker among the newest runs of
+ * the org: 1 and *found, 0 when none has it, or -errno with why (and
+ * err). */
+static int find_marked(struct cgfs_req *r, const char *marker, struct cg_run *found,
+		       struct cg_error *err, char *why, size_t why_size)
+{
+	for (int page = 0; page < CGFS_RESOLVE_PAGES; page++) {
+		struct cg_run_page p = { 0 };
+		int ret, hit = 0, last;
+
+		ret = cg_list_runs(r->fs->client, r->org, NULL, (int64_t)page * CGFS_RESOLVE_PAGE,
+				   CGFS_RESOLVE_PAGE, &p, err);
+		if (ret) {
+			describe(err, "not sent: an earlier send's outcome is unknown and the runs "
+				 "cannot be listed to check: ", why, why_size);
+			return ret;
+		}
+		for (size_t i = 0; i < p.n && !hit; i++) {
+			if (has_marker(p.items[i].metadata, marker)) {
+				*found = p.items[i];
+				memset(&p.items[i], 0, sizeof(p.items[i]));
+				hit = 1;
+			}
+		}
+		last = p.n < CGFS_RESOLVE_PAGE;
+		cg_run_page_free(&p);
+		if (hit)
+			return 1;
+		if (last)
+			break;
+	}
+	return 0;
+}
+
 int cgfs_send_draft(void *arg, int64_t org, int64_t repo, const char *name, const char *text,
-		    size_t len, int64_t *run, char *why, size_t why_size)
+		    size_t len, struct cgfs_ob_attempt *at, int64_t *run, char *why,
+		    size_t why_size)
 {
 	struct cg_error err = { 0 };
 	struct cg_run created = { 0 };
@@ -125,10 +231,19 @@ int cgfs_send_draft(void *arg, int64_t org, int64_t repo, const char *name, cons
 	if (ret)
 		return ret;
 	cgfs_req_init(arg, &q, "create", &r);
-	ret = cgfs_draft_parse(text, len, &d, why, why_size);
+	/* A run found is the receipt whatever the text says now: it was made
+	 * from this draft. */
+	ret = at->resolve ? find_marked(&r, at->marker, &created, &err, why, why_size) : 0;
+	if (ret < 0)
+		at->unknown = 1;
 	if (!ret) {
-		ret = send(&r, &d, &created, &err, why, why_size);
-		cgfs_draft_free(&d);
+		ret = cgfs_draft_parse(text, len, &d, why, why_size);
+		if (!ret) {
+			ret = send(&r, &d, at, &created, &err, why, why_size);
+			cgfs_draft_free(&d);
+		}
+	} else if (ret == 1) {
+		ret = 0;
 	}
 	if (ret) {
 		/* Every failure goes to /errors; a reason found here (not the

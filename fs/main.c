@@ -26,6 +26,7 @@
 #include "cache.h"
 #include "cg_auth.h"
 #include "cg_client.h"
+#include "create.h"
 #include "disk.h"
 #include "errlog.h"
 #include "files.h"
@@ -367,6 +368,9 @@ int main(int argc, char **argv)
 	if (ret < 0)
 		fprintf(stderr, "codegen-fs: cannot read back the unsent drafts: %s\n",
 			strerror(-ret));
+	/* Before the mount shows: a draft whose send was cut off by the last
+	 * mount's end is its run's receipt, or sent now, never sent twice. */
+	cgfs_outbox_resolve(fs.outbox, cgfs_send_draft, &fs);
 	fuse_opt_add_arg(&args, "-ofsname=codegen-fs,subtype=codegen");
 	se = fuse_session_new(&args, &cgfs_operations, sizeof(cgfs_operations), &fs);
 	if (!se)

@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "cg_models.h"
+#include "spool.h"
 
 struct cgfs_outbox *cgfs_outbox_new(struct cgfs_spool *spool)
 {
@@ -435,6 +436,13 @@ static int move_spool(struct cgfs_outbox *o, struct cgfs_ob_box *b,
 	 * one would only come back as one more draft at the next mount, so
 	 * it does not fail a rename that has in effect happened. */
 	cgfs_ob_spool_drop(o, b, from);
+	/* A send in flight stays so under the new name (its record went
+	 * with the old one), and a record of the draft replaced goes.  A
+	 * failure here only matters after a crash; memory knows. */
+	if (o->spool && src->inflight)
+		cgfs_spool_mark(o->spool, b->org, b->spool_name, to, src->marker);
+	else if (o->spool)
+		cgfs_spool_unmark(o->spool, b->org, b->spool_name, to);
 	return 0;
 }
 

@@ -52,8 +52,10 @@ void cgfs_outbox_free(struct cgfs_outbox *o);
 /* Load every draft of the spool (after a crash or a remount).  The number
  * of drafts loaded, or -errno.  Restored drafts are not dirty: a read (its
  * last close) does not send them; the next write, truncate or O_TRUNC
- * does, at its commit point. */
+ * does, at its commit point.  A draft whose send was in flight keeps its
+ * marker and stays in flight. */
 int cgfs_outbox_restore(struct cgfs_outbox *o);
+
 
 /* What name is in outbox (org, repo): 0 and *st, or -ENOENT.  "x.error" is
  * found while draft "x" has an error. */
@@ -66,13 +68,37 @@ typedef int (*cgfs_ob_add_fn)(void *arg, const char *name, const struct cgfs_ob_
 int cgfs_outbox_list(struct cgfs_outbox *o, int64_t org, int64_t repo, cgfs_ob_add_fn add,
 		     void *arg);
 
-/* The send function: create a run from the text of draft `name`.  0 with
- * *run set; -ENODATA when the text holds no prompt (nothing is sent, no
- * error); or -errno with a one-line reason in why (the server's message),
- * which becomes the error file's text. */
+/* The marker of one create: made once per draft version (from the first
+ * attempt until a definite answer), carried in the request's metadata
+ * under CGFS_OUTBOX_MARKER_KEY, and kept in the spool while the attempt's
+ * outcome is unknown. */
+#define CGFS_OUTBOX_MARKER_KEY "codegen_fs_create"
+#define CGFS_OUTBOX_MARKER_SIZE 64
+
+/* What the outbox tells the send function about an attempt, and what the
+ * send function tells back. */
+struct cgfs_ob_attempt {
+	const char *marker;     /* in: this create's marker */
+	int resolve;            /* in: an earlier attempt with this marker may have
+				 * created a run: look for it before sending */
+	int unknown;            /* out, on failure: whether a run may have been
+				 * created (no definite answer came) */
+};
+
+/* The send function: create a run from the text of draft `name`, or (when
+ * at->resolve) find the run an earlier attempt made.  0 with *run set;
+ * -ENODATA when the text holds no prompt (nothing is sent, no error); or
+ * -errno with a one-line reason in why (the server's message), which
+ * becomes the error file's text, and at->unknown set when the outcome is
+ * not known. */
 typedef int (*cgfs_ob_send_fn)(void *arg, int64_t org, int64_t repo, const char *name,
-			       const char *text, size_t len, int64_t *run, char *why,
-			       size_t why_size);
+			       const char *text, size_t len, struct cgfs_ob_attempt *at,
+			       int64_t *run, char *why, size_t why_size);
+
+/* Settle every draft in flight (after cgfs_outbox_restore): commit it as
+ * if it were dirty, so send finds the run its lost attempt made, or sends
+ * it once.  The number of drafts tried. */
+int cgfs_outbox_resolve(struct cgfs_outbox *o, cgfs_ob_send_fn send, void *arg);
 
 /* Open an entry by name (end with cgfs_outbox_close).  flags are open(2)
  * flags; only O_CREAT, O_EXCL and O_TRUNC matter:
@@ -125,14 +151,18 @@ int cgfs_outbox_rename(struct cgfs_outbox *o, int64_t org, int64_t repo, const c
 		       const char *to, unsigned flags);
 
 /* A commit point.  When e is a draft that is dirty (written since its last
- * send attempt), not removed, whose name is not an editor's scratch name
+ * send attempt) or in flight and asked to resolve, not removed, whose name is not an editor's scratch name
  * (cgfs_draft_is_scratch) and whose text is not empty or only white space:
  * send it, once.  Another commit of the same entry meanwhile waits for the
  * first and then finds nothing to do.  After the attempt the draft is no
  * longer dirty (nothing is retried by itself); on success it becomes a
  * receipt (its error and spool file gone), on failure it keeps its text
- * and its error file holds why plus a newline.  Returns 0 (sent, or
- * nothing to send) or the send's -errno. */
+ * and its error file holds why plus a newline.  Before the send the
+ * draft is in flight: its marker is written to the spool (fsynced; a
+ * failure there fails the commit, nothing sent); a definite answer ends
+ * that, an unknown outcome keeps it, and the next send of the draft asks
+ * to resolve with the same marker.  Returns 0 (sent, or nothing to send)
+ * or the send's -errno. */
 int cgfs_outbox_commit(struct cgfs_ob_entry *e, cgfs_ob_send_fn send, void *arg);
 
 /* The same for an entry found by name (after a rename); -ENOENT if absent. */

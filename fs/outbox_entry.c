@@ -134,6 +134,26 @@ int cgfs_ob_store_drop(struct cgfs_ob_entry *e)
 	return e->detached ? 0 : cgfs_ob_spool_drop(e->o, e->box, e->name);
 }
 
+int cgfs_ob_store_mark(struct cgfs_ob_entry *e)
+{
+	struct cgfs_outbox *o = e->o;
+
+	if (e->detached || !o->spool)
+		return 0;
+	return spool_result(cgfs_spool_mark(o->spool, e->box->org, e->box->spool_name, e->name,
+					    e->marker));
+}
+
+int cgfs_ob_store_unmark(struct cgfs_ob_entry *e)
+{
+	struct cgfs_outbox *o = e->o;
+
+	if (e->detached || !o->spool)
+		return 0;
+	return spool_result(cgfs_spool_unmark(o->spool, e->box->org, e->box->spool_name,
+					      e->name));
+}
+
 static int store_append(struct cgfs_ob_entry *e, const char *buf, size_t len)
 {
 	struct cgfs_outbox *o = e->o;
@@ -381,8 +401,11 @@ static int restore_one(void *arg, int64_t org, const char *outbox, const char *n
 		goto out_unlock;
 	}
 	/* Not dirty: reading it back (cat's close) must not send it; saving
-	 * it again does. */
+	 * it again does.  A send that was in flight stays so, with its
+	 * marker (a record that cannot be read is as good as none). */
 	e->dirty = 0;
+	if (!cgfs_spool_marker(r->o->spool, org, outbox, name, e->marker, sizeof(e->marker)))
+		e->inflight = 1;
 	r->count++;
 out_unlock:
 	pthread_mutex_unlock(&r->o->lock);

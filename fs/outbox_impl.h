@@ -49,6 +49,10 @@ struct cgfs_ob_entry {
 	int dirty;                      /* written since the last send attempt */
 	int detached;                   /* removed from its box: never sent or spooled */
 	int busy;                       /* a send or a spool write is under way */
+	int inflight;                   /* an attempt's outcome is unknown, or the
+					 * attempt is under way: marker is set */
+	char marker[CGFS_OUTBOX_MARKER_SIZE];   /* the create's marker, or "" */
+	int resolve_tried;              /* cgfs_outbox_resolve has committed it */
 };
 
 /* One outbox; never freed before the whole cgfs_outbox, so entries may
@@ -113,6 +117,10 @@ int cgfs_ob_spool_drop(struct cgfs_outbox *o, const struct cgfs_ob_box *b, const
 /* The same for e's own spool file; nothing for a removed draft. */
 int cgfs_ob_store(struct cgfs_ob_entry *e, const char *text, size_t len);
 int cgfs_ob_store_drop(struct cgfs_ob_entry *e);
+/* Write or remove e's in-flight record in the spool (nothing for a removed
+ * draft, or without a spool).  0 or the spool's -errno. */
+int cgfs_ob_store_mark(struct cgfs_ob_entry *e);
+int cgfs_ob_store_unmark(struct cgfs_ob_entry *e);
 /* Set an idle draft's length (zero-filled when growing), spooled; marks
  * it dirty.  0 or -errno. */
 int cgfs_ob_resize(struct cgfs_ob_entry *e, size_t size);

@@ -31,6 +31,10 @@
 
 #define TMP_PREFIX ".tmp-"
 
+/* The directory of an outbox's in-flight records, next to the outbox. */
+#define INFLIGHT_PREFIX "inflight-"
+#define MARKER_MAX 63
+
 /* lock guards counter; everything else is set by open and never changes. */
 struct cgfs_spool {
 	int root_fd;                    /* O_DIRECTORY fd of the spool root */
@@ -263,6 +267,110 @@ out_close_dir:
 	return ret;
 }
 
+/* Open <spool>/<org>/inflight-<outbox>/, creating it if asked.  0 and
+ * *out, or -errno. */
+static int open_inflight(struct cgfs_spool *s, int64_t org, const char *outbox,
+			 int create, int *out)
+{
+	char sub[64];
+
+	snprintf(sub, sizeof(sub), INFLIGHT_PREFIX "%s", outbox);
+	return open_outbox(s, org, sub, create, out);
+}
+
+static int valid_marker(const char *m, size_t n)
+{
+	if (n < 1 || n > MARKER_MAX)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!((m[i] >= 'a' && m[i] <= 'z') || (m[i] >= 'A' && m[i] <= 'Z') ||
+		      (m[i] >= '0' && m[i] <= '9') || m[i] == '-' || m[i] == '_'))
+			return 0;
+	return 1;
+}
+
+int cgfs_spool_mark(struct cgfs_spool *s, int64_t org, const char *outbox,
+		    const char *name, const char *marker)
+{
+	char tmp[NAME_MAX + 64], text[MARKER_MAX + 2];
+	unsigned long n;
+	int dfd, ret;
+
+	if (!s || org <= 0 || !valid_outbox(outbox) || !valid_name(name) || !marker ||
+	    !valid_marker(marker, strlen(marker)))
+		return -EINVAL;
+	pthread_mutex_lock(&s->lock);
+	n = ++s->counter;
+	pthread_mutex_unlock(&s->lock);
+	ret = snprintf(tmp, sizeof(tmp), TMP_PREFIX "%s-%ld-%lu", name, (long)getpid(), n);
+	if (ret < 0 || (size_t)ret >= sizeof(tmp))
+		return -ENAMETOOLONG;
+	ret = open_inflight(s, org, outbox, 1, &dfd);
+	if (ret)
+		return ret;
+	n = (unsigned long)snprintf(text, sizeof(text), "%s\n", marker);
+	ret = cgfs_private_replace(dfd, name, tmp, text, n);
+	close(dfd);
+	return ret;
+}
+
+int cgfs_spool_marker(struct cgfs_spool *s, int64_t org, const char *outbox,
+		      const char *name, char *marker, size_t size)
+{
+	char *text = NULL;
+	size_t len = 0;
+	int dfd, ret;
+
+	if (!s || org <= 0 || !valid_outbox(outbox) || !valid_name(name) || size <= MARKER_MAX)
+		return -EINVAL;
+	ret = open_inflight(s, org, outbox, 0, &dfd);
+	if (ret)
+		return ret == -ENOTDIR || ret == -ELOOP ? -ENOENT : ret;
+	ret = cg_file_read(dfd, name, MARKER_MAX + 2, CG_FILE_NOFOLLOW, &text, &len, NULL);
+	close(dfd);
+	if (ret == -ELOOP || ret == -EINVAL || ret == -EFBIG)
+		ret = -ENOENT;
+	if (ret)
+		return ret;
+	if (len && text[len - 1] == '\n')
+		len--;
+	if (!valid_marker(text, len)) {
+		free(text);
+		return -ENOENT;
+	}
+	memcpy(marker, text, len);
+	marker[len] = '\0';
+	free(text);
+	return 0;
+}
+
+/* Remove name from the directory fd (and fsync it): 0 or -errno, ENOENT
+ * being no error. */
+static int remove_in(int dfd, const char *name)
+{
+	int ret;
+
+	if (unlinkat(dfd, name, 0) < 0)
+		ret = errno == ENOENT ? 0 : -errno;
+	else
+		ret = fsync_dir(dfd);
+	close(dfd);
+	return ret;
+}
+
+int cgfs_spool_unmark(struct cgfs_spool *s, int64_t org, const char *outbox,
+		      const char *name)
+{
+	int dfd, ret;
+
+	if (!s || org <= 0 || !valid_outbox(outbox) || !valid_name(name))
+		return -EINVAL;
+	ret = open_inflight(s, org, outbox, 0, &dfd);
+	if (ret)
+		return ret == -ENOENT ? 0 : ret;
+	return remove_in(dfd, name);
+}
+
 int cgfs_spool_drop(struct cgfs_spool *s, int64_t org, const char *outbox,
 		    const char *name)
 {
@@ -273,11 +381,11 @@ int cgfs_spool_drop(struct cgfs_spool *s, int64_t org, const char *outbox,
 	ret = open_outbox(s, org, outbox, 0, &dfd);
 	if (ret)
 		return ret == -ENOENT ? 0 : ret;
-	if (unlinkat(dfd, name, 0) < 0)
-		ret = errno == ENOENT ? 0 : -errno;
-	else
-		ret = fsync_dir(dfd);
-	close(dfd);
+	ret = remove_in(dfd, name);
+	/* The record goes after the draft: a crash in between leaves a record
+	 * with no draft, which nothing reads. */
+	if (!ret)
+		ret = cgfs_spool_unmark(s, org, outbox, name);
 	return ret;
 }
 

@@ -42,10 +42,31 @@ int cgfs_spool_put(struct cgfs_spool *s, int64_t org, const char *outbox,
 int cgfs_spool_append(struct cgfs_spool *s, int64_t org, const char *outbox,
 		      const char *name, const char *buf, size_t len);
 
-/* Forget a draft (sent, or removed by the user).  0, or -errno other than
- * ENOENT. */
+/* Forget a draft (sent, or removed by the user), and its in-flight record.
+ * 0, or -errno other than ENOENT. */
 int cgfs_spool_drop(struct cgfs_spool *s, int64_t org, const char *outbox,
 		    const char *name);
+
+/* ---- in-flight records ----------------------------------------------------
+ * A draft being sent has a record beside it: the marker its create carries
+ * (outbox.h), so that after a lost answer or a kill -9 the next attempt
+ * looks for that marker among the runs before it sends again.  Records live
+ * in <spool>/<org>/inflight-<outbox>/<name>, the marker and a newline; the
+ * walk of cgfs_spool_each does not report them.  The marker is 1..63 bytes
+ * of [A-Za-z0-9_-]. */
+
+/* Write name's record (atomic and fsynced, replacing any). 0 or -errno. */
+int cgfs_spool_mark(struct cgfs_spool *s, int64_t org, const char *outbox,
+		    const char *name, const char *marker);
+
+/* Read name's record into marker (size >= 64): 0, -ENOENT (none, or not a
+ * record this mount could have written), or -errno. */
+int cgfs_spool_marker(struct cgfs_spool *s, int64_t org, const char *outbox,
+		      const char *name, char *marker, size_t size);
+
+/* Remove name's record.  0, or -errno other than ENOENT. */
+int cgfs_spool_unmark(struct cgfs_spool *s, int64_t org, const char *outbox,
+		      const char *name);
 
 /* Call fn for every stored draft (order unspecified); stops at and returns
  * the first non-zero value fn returns.  Files that are not drafts (the

@@ -43,6 +43,11 @@ class FaultTable:
         "429": {"retry_after": (1, lambda x: x is None or (is_int(x) and x >= 0))},
         "oversized": {"bytes": (OVERSIZED_BYTES, lambda x: is_int(x) and x >= 16)},
     }
+    # Optional params: stored (and shown) only when given.
+    OPTIONAL = {  # kind -> {param: validator}
+        "stall": {"process": lambda x: isinstance(x, bool)},
+        "drop": {"process": lambda x: isinstance(x, bool)},
+    }
 
     def __init__(self):
         self.faults = []
@@ -70,6 +75,11 @@ class FaultTable:
             if not valid(value):
                 raise ValueError(f"bad value for {name!r}: {value!r}")
             params[name] = value
+        for name, valid in self.OPTIONAL.get(kind, {}).items():
+            if name in spec:
+                if not valid(spec[name]):
+                    raise ValueError(f"bad value for {name!r}: {spec[name]!r}")
+                params[name] = spec[name]
         fault = Fault(self.next_id, kind, count, path, method.upper() if method else None, params)
         self.next_id += 1
         self.faults.append(fault)

@@ -130,6 +130,10 @@ class Handler(BaseHTTPRequestHandler):
         self.request_record = entry
         kind = fault.kind if fault else None
         status = None
+        if kind in ("stall", "drop") and fault.params.get("process"):
+            # The request takes effect (a create does create the run); only
+            # its answer is lost.
+            fake.process_v1(self.command, path, query, body, auth)
         if kind == "stall":
             self.stall()
         elif kind == "drop":

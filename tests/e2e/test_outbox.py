@@ -54,6 +54,15 @@ MSG_RATE = "Rate limit exceeded. Please try again later."
 # Python (this one: the harness starts it with sys.executable) spells it.
 MSG_422 = http.server.BaseHTTPRequestHandler.responses[422][0]
 ERROR_SUFFIX = ".error"
+# Every create carries codegen-fs's marker in its metadata (docs/SEMANTICS.md).
+MARKER_KEY = "codegen_fs_create"
+MARKER_RE = re.compile(r"cgfs-[0-9a-f]{32}")
+
+
+def without_marker(metadata):
+    """metadata (a dict) without the marker; None when nothing else is left."""
+    rest = {k: v for k, v in metadata.items() if k != MARKER_KEY}
+    return rest or None
 
 
 def usable_strace():
@@ -229,6 +238,10 @@ class OutboxTest(MountTest):
         self.assertTrue(got == prompt, f"{what}: the POST's prompt differs from the text "
                                        f"written ({len(got)} vs {len(prompt)} chars): "
                                        f"{first_difference(got.encode(), prompt.encode())}")
+        meta = body.get("metadata")
+        self.assertIsInstance(meta, dict, f"{what}: the body's metadata {meta!r}")
+        self.assertRegex(meta.get(MARKER_KEY) or "", MARKER_RE, f"{what}: the marker")
+        body = dict(body, metadata=without_marker(meta))
         extra = {k: v for k, v in body.items() if k != "prompt" and v is not None}
         self.assertEqual(extra, fields, f"{what}: the body's other fields")
         return post
@@ -548,7 +561,8 @@ class OutboxFrontMatterTest(OutboxTest):
         state = self.fake.run_state(run_id)
         self.assertEqual((state["repo_id"], state["model"], state["agent_type"], state["images"]),
                          (456, "claude-sonnet-4", "claude_code", images), "the fake's run")
-        self.assertEqual(json.loads(m.read(NEW, "full", "metadata.json")), metadata)
+        self.assertEqual(without_marker(json.loads(m.read(NEW, "full", "metadata.json"))),
+                         metadata)
 
     def test_repo_by_name(self):
         m = self.mount_outbox()

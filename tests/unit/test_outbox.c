@@ -35,6 +35,10 @@ struct call {
 	char name[300];
 	char *text;
 	size_t len;
+	char marker[CGFS_OUTBOX_MARKER_SIZE];   /* the attempt's marker */
+	int resolve;                            /* asked to resolve first */
+	char record[128];                       /* the spool's in-flight record
+						 * during the send ("" if none) */
 };
 
 /* lock guards everything; cond is broadcast when a send starts. */
@@ -48,6 +52,8 @@ struct fake {
 	int64_t run;            /* run id of the next success (then incremented) */
 	int sleep_ms;           /* each send takes this long */
 	int in_send;            /* sends under way */
+	int unknown;            /* a failure says its outcome is unknown */
+	const char *root;       /* a spool root: each call reads the record */
 };
 
 static void fake_init(struct fake *f)
@@ -93,7 +99,8 @@ static void fake_wait_in_send(struct fake *f)
 }
 
 static int fake_send(void *arg, int64_t org, int64_t repo, const char *name,
-		     const char *text, size_t len, int64_t *run, char *why, size_t why_size)
+		     const char *text, size_t len, struct cgfs_ob_attempt *at, int64_t *run,
+		     char *why, size_t why_size)
 {
 	struct fake *f = arg;
 	struct call *c;
@@ -110,7 +117,31 @@ static int fake_send(void *arg, int64_t org, int64_t repo, const char *name,
 	memcpy(c->text, text, len);
 	c->text[len] = '\0';
 	c->len = len;
+	ck_assert_ptr_nonnull(at->marker);
+	snprintf(c->marker, sizeof(c->marker), "%s", at->marker);
+	c->resolve = at->resolve;
+	c->record[0] = '\0';
+	if (f->root) {
+		char path[700];
+		FILE *rf;
+
+		if (repo == CG_NONE)
+			snprintf(path, sizeof(path), "%s/%lld/inflight-new/%s", f->root,
+				 (long long)org, name);
+		else
+			snprintf(path, sizeof(path), "%s/%lld/inflight-repo-%lld/%s", f->root,
+				 (long long)org, (long long)repo, name);
+		rf = fopen(path, "r");
+		if (rf) {
+			size_t n = fread(c->record, 1, sizeof(c->record) - 1, rf);
+
+			c->record[n] = '\0';
+			fclose(rf);
+		}
+	}
 	ret = f->ret;
+	if (ret && ret != -ENODATA)
+		at->unknown = f->unknown;
 	if (!ret)
 		*run = f->run++;
 	else if (ret != -ENODATA && f->why)
@@ -1653,6 +1684,283 @@ START_TEST(twenty_writers)
 }
 END_TEST
 
+
+/* ---- sends in flight ------------------------------------------------------------- */
+
+static void fake_unknown(struct fake *f, int unknown)
+{
+	pthread_mutex_lock(&f->lock);
+	f->unknown = unknown;
+	pthread_mutex_unlock(&f->lock);
+}
+
+static const struct call *call_at(struct fake *f, int i)
+{
+	const struct call *c;
+
+	pthread_mutex_lock(&f->lock);
+	ck_assert_int_lt(i, f->n);
+	c = &f->calls[i];
+	pthread_mutex_unlock(&f->lock);
+	return c;
+}
+
+/* "cgfs-" and 32 lowercase hex digits. */
+static void assert_marker_form(const char *m)
+{
+	ck_assert_uint_eq(strlen(m), 37);
+	ck_assert(strncmp(m, "cgfs-", 5) == 0);
+	for (int i = 5; i < 37; i++)
+		ck_assert_msg((m[i] >= '0' && m[i] <= '9') || (m[i] >= 'a' && m[i] <= 'f'),
+			      "marker %s", m);
+}
+
+/* Save draft name again (truncate to its length) and close with a send:
+ * the close's result. */
+static int resave_ret(struct cgfs_outbox *o, const char *name, struct fake *f)
+{
+	struct cgfs_ob_entry *e;
+	struct cgfs_ob_stat st;
+
+	ck_assert_int_eq(cgfs_outbox_stat(o, ORG, CG_NONE, name, &st), 0);
+	ck_assert_int_eq(cgfs_outbox_open(o, ORG, CG_NONE, name, 0, &e), 0);
+	ck_assert_int_eq(cgfs_outbox_truncate(e, (off_t)st.size), 0);
+	return cgfs_outbox_close(e, fake_send, f);
+}
+
+/* The in-flight record of new/<name>, relative to the spool root. */
+static void record_path(const char *name, char *out, size_t size)
+{
+	snprintf(out, size, "7/inflight-new/%s", name);
+}
+
+START_TEST(inflight_marker_kept_until_a_definite_answer)
+{
+	struct scratch t;
+	struct cgfs_spool *s;
+	struct cgfs_outbox *o;
+	struct fake f;
+	char rel[300], expect[80], first[CGFS_OUTBOX_MARKER_SIZE];
+
+	fake_init(&f);
+	scratch_make(&t);
+	f.root = t.root;
+	s = scratch_spool(t.root);
+	o = ob_new(s);
+	put_draft(o, CG_NONE, "a", "hello\n");
+	record_path("a", rel, sizeof(rel));
+	/* An answer lost: the marker was on disk before the send, and stays. */
+	fake_script(&f, -ECONNRESET, "ECONNRESET: lost");
+	fake_unknown(&f, 1);
+	ck_assert_int_eq(cgfs_outbox_commit_name(o, ORG, CG_NONE, "a", fake_send, &f),
+			 -ECONNRESET);
+	ck_assert_int_eq(fake_calls(&f), 1);
+	ck_assert_int_eq(call_at(&f, 0)->resolve, 0);
+	snprintf(first, sizeof(first), "%s", call_at(&f, 0)->marker);
+	assert_marker_form(first);
+	snprintf(expect, sizeof(expect), "%s\n", first);
+	ck_assert_str_eq(call_at(&f, 0)->record, expect);
+	assert_disk(&t, rel, expect);
+	ck_assert_int_eq(kind_of(o, CG_NONE, "a"), CGFS_OB_DRAFT);
+	assert_text(o, CG_NONE, "a.error", "ECONNRESET: lost\n");
+	/* Saving again resolves with the same marker; unknown again: kept. */
+	fake_script(&f, -ETIMEDOUT, "ETIMEDOUT: slow");
+	ck_assert_int_eq(resave_ret(o, "a", &f), -ETIMEDOUT);
+	ck_assert_int_eq(call_at(&f, 1)->resolve, 1);
+	ck_assert_str_eq(call_at(&f, 1)->marker, first);
+	assert_disk(&t, rel, expect);
+	/* Found (or sent): the receipt, and neither the record nor the draft's
+	 * spool file stays. */
+	fake_script(&f, 0, NULL);
+	ck_assert_int_eq(resave_ret(o, "a", &f), 0);
+	ck_assert_int_eq(fake_calls(&f), 3);
+	ck_assert_int_eq(call_at(&f, 2)->resolve, 1);
+	ck_assert_str_eq(call_at(&f, 2)->marker, first);
+	ck_assert_int_eq(kind_of(o, CG_NONE, "a"), CGFS_OB_RECEIPT);
+	ck_assert(!on_disk(&t, rel));
+	ck_assert(!on_disk(&t, "7/new/a"));
+
+	/* A definite failure ends the flight: the next attempt is a new one. */
+	put_draft(o, CG_NONE, "b", "quota\n");
+	record_path("b", rel, sizeof(rel));
+	fake_script(&f, -EDQUOT, "HTTP 402: no");
+	fake_unknown(&f, 0);
+	ck_assert_int_eq(cgfs_outbox_commit_name(o, ORG, CG_NONE, "b", fake_send, &f), -EDQUOT);
+	snprintf(first, sizeof(first), "%s", call_at(&f, 3)->marker);
+	assert_marker_form(first);
+	snprintf(expect, sizeof(expect), "%s\n", first);
+	ck_assert_str_eq(call_at(&f, 3)->record, expect);
+	ck_assert(!on_disk(&t, rel));
+	ck_assert_int_eq(resave_ret(o, "b", &f), -EDQUOT);
+	ck_assert_int_eq(call_at(&f, 4)->resolve, 0);
+	ck_assert_str_ne(call_at(&f, 4)->marker, first);
+	assert_marker_form(call_at(&f, 4)->marker);
+	ck_assert(!on_disk(&t, rel));
+	/* No prompt (-ENODATA) is definite too. */
+	fake_script(&f, -ENODATA, NULL);
+	ck_assert_int_eq(resave_ret(o, "b", &f), 0);
+	ck_assert(!on_disk(&t, rel));
+	ck_assert_int_eq(fake_calls(&f), 6);
+
+	cgfs_outbox_free(o);
+	cgfs_spool_close(s);
+	scratch_remove(&t);
+	fake_free(&f);
+}
+END_TEST
+
+START_TEST(inflight_restored_and_resolved)
+{
+	struct scratch t;
+	struct cgfs_spool *s;
+	struct cgfs_outbox *o;
+	struct fake f;
+	char marker[CGFS_OUTBOX_MARKER_SIZE], expect[80];
+
+	fake_init(&f);
+	scratch_make(&t);
+	f.root = t.root;
+	s = scratch_spool(t.root);
+	o = ob_new(s);
+	put_draft(o, CG_NONE, "lost", "lost answer\n");
+	put_draft(o, CG_NONE, "plain", "never sent\n");
+	put_draft(o, CG_NONE, "down", "still down\n");
+	fake_script(&f, -ECONNRESET, "ECONNRESET: lost");
+	fake_unknown(&f, 1);
+	ck_assert_int_eq(cgfs_outbox_commit_name(o, ORG, CG_NONE, "lost", fake_send, &f),
+			 -ECONNRESET);
+	ck_assert_int_eq(cgfs_outbox_commit_name(o, ORG, CG_NONE, "down", fake_send, &f),
+			 -ECONNRESET);
+	snprintf(marker, sizeof(marker), "%s", call_at(&f, 0)->marker);
+	cgfs_outbox_free(o);                    /* the "kill -9" */
+
+	o = ob_new(s);
+	ck_assert_int_eq(cgfs_outbox_restore(o), 3);
+	/* A commit point alone (a reader's close) does not send it... */
+	ck_assert_int_eq(cgfs_outbox_commit_name(o, ORG, CG_NONE, "lost", fake_send, &f), 0);
+	ck_assert_int_eq(fake_calls(&f), 2);
+	/* ...the resolve does: with its marker, asking to look first.  The
+	 * draft never sent is not touched.  "down" fails again (unknown) and
+	 * is tried once per resolve. */
+	pthread_mutex_lock(&f.lock);
+	f.ret = 0;
+	pthread_mutex_unlock(&f.lock);
+	ck_assert_int_eq(cgfs_outbox_resolve(o, fake_send, &f), 2);
+	ck_assert_int_eq(fake_calls(&f), 4);
+	for (int i = 2; i < 4; i++) {
+		ck_assert_int_eq(call_at(&f, i)->resolve, 1);
+		assert_marker_form(call_at(&f, i)->marker);
+	}
+	ck_assert(strcmp(call_at(&f, 2)->marker, marker) == 0 ||
+		  strcmp(call_at(&f, 3)->marker, marker) == 0);
+	ck_assert_int_eq(kind_of(o, CG_NONE, "lost"), CGFS_OB_RECEIPT);
+	ck_assert_int_eq(kind_of(o, CG_NONE, "down"), CGFS_OB_RECEIPT);
+	ck_assert_int_eq(kind_of(o, CG_NONE, "plain"), CGFS_OB_DRAFT);
+	ck_assert(!on_disk(&t, "7/inflight-new/lost"));
+	ck_assert(!on_disk(&t, "7/new/lost"));
+	ck_assert(on_disk(&t, "7/new/plain"));
+	ck_assert_int_eq(cgfs_outbox_resolve(o, fake_send, &f), 0);
+	ck_assert_int_eq(fake_calls(&f), 4);
+	cgfs_outbox_free(o);
+
+	/* An unknown failure of the resolve keeps the flight for the next. */
+	o = ob_new(s);
+	put_draft(o, CG_NONE, "again", "again\n");
+	fake_script(&f, -ETIMEDOUT, "ETIMEDOUT: x");
+	ck_assert_int_eq(cgfs_outbox_commit_name(o, ORG, CG_NONE, "again", fake_send, &f),
+			 -ETIMEDOUT);
+	snprintf(marker, sizeof(marker), "%s", call_at(&f, 4)->marker);
+	cgfs_outbox_free(o);
+	o = ob_new(s);
+	ck_assert_int_eq(cgfs_outbox_restore(o), 2);
+	ck_assert_int_eq(cgfs_outbox_resolve(o, fake_send, &f), 1);
+	ck_assert_str_eq(call_at(&f, 5)->marker, marker);
+	ck_assert_int_eq(cgfs_outbox_resolve(o, fake_send, &f), 0);
+	snprintf(expect, sizeof(expect), "%s\n", marker);
+	assert_disk(&t, "7/inflight-new/again", expect);
+	assert_text(o, CG_NONE, "again.error", "ETIMEDOUT: x\n");
+	cgfs_outbox_free(o);
+	cgfs_spool_close(s);
+	scratch_remove(&t);
+	fake_free(&f);
+}
+END_TEST
+
+START_TEST(inflight_record_follows_rename_and_unlink)
+{
+	struct scratch t;
+	struct cgfs_spool *s;
+	struct cgfs_outbox *o;
+	struct fake f;
+	char marker[CGFS_OUTBOX_MARKER_SIZE], expect[80];
+
+	fake_init(&f);
+	scratch_make(&t);
+	s = scratch_spool(t.root);
+	o = ob_new(s);
+	put_draft(o, CG_NONE, "a", "A\n");
+	fake_script(&f, -ECONNRESET, "ECONNRESET: lost");
+	fake_unknown(&f, 1);
+	ck_assert_int_eq(cgfs_outbox_commit_name(o, ORG, CG_NONE, "a", fake_send, &f),
+			 -ECONNRESET);
+	snprintf(marker, sizeof(marker), "%s", call_at(&f, 0)->marker);
+	snprintf(expect, sizeof(expect), "%s\n", marker);
+	ck_assert_int_eq(cgfs_outbox_rename(o, ORG, CG_NONE, "a", ".b", 0), 0);
+	ck_assert(!on_disk(&t, "7/inflight-new/a"));
+	assert_disk(&t, "7/inflight-new/.b", expect);
+	/* Renamed onto a plain name, saving it resolves with its marker. */
+	fake_script(&f, 0, NULL);
+	ck_assert_int_eq(cgfs_outbox_rename(o, ORG, CG_NONE, ".b", "c", 0), 0);
+	assert_disk(&t, "7/inflight-new/c", expect);
+	ck_assert_int_eq(resave_ret(o, "c", &f), 0);
+	ck_assert_int_eq(call_at(&f, 1)->resolve, 1);
+	ck_assert_str_eq(call_at(&f, 1)->marker, marker);
+	ck_assert(!on_disk(&t, "7/inflight-new/c"));
+	/* A draft that replaces one in flight leaves no record behind. */
+	put_draft(o, CG_NONE, "d", "D\n");
+	fake_script(&f, -ECONNRESET, "ECONNRESET: lost");
+	ck_assert_int_eq(cgfs_outbox_commit_name(o, ORG, CG_NONE, "d", fake_send, &f),
+			 -ECONNRESET);
+	ck_assert(on_disk(&t, "7/inflight-new/d"));
+	put_draft(o, CG_NONE, ".e", "E\n");
+	ck_assert_int_eq(cgfs_outbox_rename(o, ORG, CG_NONE, ".e", "d", 0), 0);
+	ck_assert(!on_disk(&t, "7/inflight-new/d"));
+	/* rm of a draft in flight drops its record. */
+	put_draft(o, CG_NONE, "f", "F\n");
+	ck_assert_int_eq(cgfs_outbox_commit_name(o, ORG, CG_NONE, "f", fake_send, &f),
+			 -ECONNRESET);
+	ck_assert(on_disk(&t, "7/inflight-new/f"));
+	ck_assert_int_eq(cgfs_outbox_unlink(o, ORG, CG_NONE, "f"), 0);
+	ck_assert(!on_disk(&t, "7/inflight-new/f"));
+	ck_assert(!on_disk(&t, "7/new/f"));
+	cgfs_outbox_free(o);
+	cgfs_spool_close(s);
+	scratch_remove(&t);
+	fake_free(&f);
+}
+END_TEST
+
+START_TEST(inflight_without_spool)
+{
+	struct cgfs_outbox *o = ob_new(NULL);
+	struct fake f;
+	char marker[CGFS_OUTBOX_MARKER_SIZE];
+
+	fake_init(&f);
+	put_draft(o, CG_NONE, "a", "A\n");
+	fake_script(&f, -EIO, "HTTP 502: bad gateway");
+	fake_unknown(&f, 1);
+	ck_assert_int_eq(cgfs_outbox_commit_name(o, ORG, CG_NONE, "a", fake_send, &f), -EIO);
+	snprintf(marker, sizeof(marker), "%s", call_at(&f, 0)->marker);
+	fake_script(&f, 0, NULL);
+	ck_assert_int_eq(resave_ret(o, "a", &f), 0);
+	ck_assert_int_eq(call_at(&f, 1)->resolve, 1);
+	ck_assert_str_eq(call_at(&f, 1)->marker, marker);
+	cgfs_outbox_free(o);
+	fake_free(&f);
+}
+END_TEST
+
 static Suite *outbox_suite(void)
 {
 	Suite *s = suite_create("outbox");
@@ -1700,6 +2008,13 @@ static Suite *outbox_suite(void)
 	tcase_add_test(tc, changes_wait_for_send);
 	tcase_add_test(tc, unlink_waits_for_send);
 	tcase_add_test(tc, twenty_writers);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("inflight");
+	tcase_add_test(tc, inflight_marker_kept_until_a_definite_answer);
+	tcase_add_test(tc, inflight_restored_and_resolved);
+	tcase_add_test(tc, inflight_record_follows_rename_and_unlink);
+	tcase_add_test(tc, inflight_without_spool);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -897,6 +897,137 @@ START_TEST(reopen_sees_every_draft)
 }
 END_TEST
 
+
+/* ---- in-flight records ------------------------------------------------------------ */
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+static void read_file(const char *path, char *buf, size_t size)
+{
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	ck_assert_msg(f != NULL, "open %s: %s", path, strerror(errno));
+	n = fread(buf, 1, size - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+}
+
+START_TEST(inflight_record_round_trip)
+{
+	struct scratch t;
+	struct cgfs_spool *s;
+	struct seen seen = { 0 };
+	char marker[64], path[600], text[128];
+
+	scratch_make(&t);
+	s = scratch_spool(t.root);
+	ck_assert_int_eq(cgfs_spool_marker(s, 1, "new", "a", marker, sizeof(marker)), -ENOENT);
+	ck_assert_int_eq(cgfs_spool_put(s, 1, "new", "a", "A", 1), 0);
+	ck_assert_int_eq(cgfs_spool_mark(s, 1, "new", "a", "cgfs-0123abcd"), 0);
+	/* On disk: the marker and a newline, private, beside the outbox. */
+	snprintf(path, sizeof(path), "%s/1/inflight-new/a", t.root);
+	read_file(path, text, sizeof(text));
+	ck_assert_str_eq(text, "cgfs-0123abcd\n");
+	ck_assert_uint_eq(mode_of("%s/1/inflight-new/a%s", t.root, "") & 0777, 0600);
+	ck_assert_uint_eq(mode_of("%s/1/inflight-new%s", t.root, "") & 0777, 0700);
+	/* The walk reports the draft only. */
+	ck_assert_int_eq(cgfs_spool_each(s, collect, &seen), 0);
+	ck_assert_int_eq(seen.n, 1);
+	assert_draft(&seen, 1, "new", "a", "A", 1);
+	seen_free(&seen);
+	/* A remount reads it back; a new mark replaces it. */
+	cgfs_spool_close(s);
+	s = scratch_spool(t.root);
+	ck_assert_int_eq(cgfs_spool_marker(s, 1, "new", "a", marker, sizeof(marker)), 0);
+	ck_assert_str_eq(marker, "cgfs-0123abcd");
+	ck_assert_int_eq(cgfs_spool_mark(s, 1, "new", "a", "second_1"), 0);
+	ck_assert_int_eq(cgfs_spool_marker(s, 1, "new", "a", marker, sizeof(marker)), 0);
+	ck_assert_str_eq(marker, "second_1");
+	/* Records of other names, outboxes and orgs are apart. */
+	ck_assert_int_eq(cgfs_spool_marker(s, 1, "repo-5", "a", marker, sizeof(marker)),
+			 -ENOENT);
+	ck_assert_int_eq(cgfs_spool_marker(s, 2, "new", "a", marker, sizeof(marker)), -ENOENT);
+	ck_assert_int_eq(cgfs_spool_marker(s, 1, "new", "b", marker, sizeof(marker)), -ENOENT);
+	/* Unmark removes it (twice is fine) and leaves the draft. */
+	ck_assert_int_eq(cgfs_spool_unmark(s, 1, "new", "a"), 0);
+	ck_assert(!exists("%s/1/inflight-new/a%s", t.root, ""));
+	ck_assert_int_eq(cgfs_spool_unmark(s, 1, "new", "a"), 0);
+	ck_assert_int_eq(cgfs_spool_unmark(s, 3, "new", "a"), 0);
+	ck_assert_int_eq(cgfs_spool_marker(s, 1, "new", "a", marker, sizeof(marker)), -ENOENT);
+	ck_assert(exists("%s/1/new/a%s", t.root, ""));
+	cgfs_spool_close(s);
+	scratch_remove(&t);
+}
+END_TEST
+
+START_TEST(drop_removes_the_record)
+{
+	struct scratch t;
+	struct cgfs_spool *s;
+	char marker[64];
+
+	scratch_make(&t);
+	s = scratch_spool(t.root);
+	ck_assert_int_eq(cgfs_spool_put(s, 4, "repo-9", "x", "X", 1), 0);
+	ck_assert_int_eq(cgfs_spool_mark(s, 4, "repo-9", "x", "m1"), 0);
+	ck_assert_int_eq(cgfs_spool_mark(s, 4, "repo-9", "y", "m2"), 0);
+	ck_assert_int_eq(cgfs_spool_drop(s, 4, "repo-9", "x"), 0);
+	ck_assert(!exists("%s/4/repo-9/x%s", t.root, ""));
+	ck_assert(!exists("%s/4/inflight-repo-9/x%s", t.root, ""));
+	ck_assert_int_eq(cgfs_spool_marker(s, 4, "repo-9", "x", marker, sizeof(marker)), -ENOENT);
+	ck_assert_int_eq(cgfs_spool_marker(s, 4, "repo-9", "y", marker, sizeof(marker)), 0);
+	ck_assert_str_eq(marker, "m2");
+	cgfs_spool_close(s);
+	scratch_remove(&t);
+}
+END_TEST
+
+START_TEST(inflight_record_refused)
+{
+	struct scratch t;
+	struct cgfs_spool *s;
+	char marker[64], long_marker[80], path[600];
+
+	scratch_make(&t);
+	s = scratch_spool(t.root);
+	memset(long_marker, 'a', 64);
+	long_marker[64] = '\0';
+	ck_assert_int_eq(cgfs_spool_mark(s, 1, "new", "a", ""), -EINVAL);
+	ck_assert_int_eq(cgfs_spool_mark(s, 1, "new", "a", "a b"), -EINVAL);
+	ck_assert_int_eq(cgfs_spool_mark(s, 1, "new", "a", "a/b"), -EINVAL);
+	ck_assert_int_eq(cgfs_spool_mark(s, 1, "new", "a", "a\nb"), -EINVAL);
+	ck_assert_int_eq(cgfs_spool_mark(s, 1, "new", "a", long_marker), -EINVAL);
+	long_marker[63] = '\0';
+	ck_assert_int_eq(cgfs_spool_mark(s, 1, "new", "a", long_marker), 0);
+	ck_assert_int_eq(cgfs_spool_marker(s, 1, "new", "a", marker, sizeof(marker)), 0);
+	ck_assert_str_eq(marker, long_marker);
+	ck_assert_int_eq(cgfs_spool_mark(s, 1, "new", "a", NULL), -EINVAL);
+	ck_assert_int_eq(cgfs_spool_mark(s, 1, "bad", "a", "m"), -EINVAL);
+	ck_assert_int_eq(cgfs_spool_mark(s, 1, "new", ".tmp-a", "m"), -EINVAL);
+	ck_assert_int_eq(cgfs_spool_mark(s, 0, "new", "a", "m"), -EINVAL);
+	ck_assert_int_eq(cgfs_spool_marker(s, 1, "new", "a", marker, 63), -EINVAL);
+	/* A record this mount could not have written is none. */
+	snprintf(path, sizeof(path), "%s/1/inflight-new/planted", t.root);
+	write_file(path, "not a marker!\n");
+	ck_assert_int_eq(cgfs_spool_marker(s, 1, "new", "planted", marker, sizeof(marker)),
+			 -ENOENT);
+	snprintf(path, sizeof(path), "%s/1/inflight-new/empty", t.root);
+	write_file(path, "");
+	ck_assert_int_eq(cgfs_spool_marker(s, 1, "new", "empty", marker, sizeof(marker)),
+			 -ENOENT);
+	cgfs_spool_close(s);
+	scratch_remove(&t);
+}
+END_TEST
+
 static Suite *spool_suite(void)
 {
 	Suite *s = suite_create("spool");
@@ -938,6 +1069,12 @@ static Suite *spool_suite(void)
 	tcase_add_test(tc, append_refused);
 	tcase_add_test(tc, append_not_a_file);
 	tcase_add_test(tc, append_short_write_taken_back);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("inflight");
+	tcase_add_test(tc, inflight_record_round_trip);
+	tcase_add_test(tc, drop_removes_the_record);
+	tcase_add_test(tc, inflight_record_refused);
 	suite_add_tcase(s, tc);
 	return s;
 }

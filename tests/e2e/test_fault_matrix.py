@@ -376,6 +376,10 @@ class FaultMatrixTest(MountTest):
             error_file = cell.m.read(f"orgs/{CREATE_ORG}/new/{cell.draft}.error").decode()
             self.assertTrue(error_file.endswith("\n") and error_file.strip(),
                             f"{what}: new/{cell.draft}.error is {error_file!r}")
+            draft = cell.m.path(f"orgs/{CREATE_ORG}/new", cell.draft)
+            self.assertFalse(os.path.islink(draft), f"{what}: the draft turned into a link")
+            self.assertEqual(cell.m.read(f"orgs/{CREATE_ORG}/new/{cell.draft}"),
+                             b"Fault matrix prompt\n", f"{what}: the draft keeps its text")
         if spec is not None:
             mine = [e for e in requests if e["path"] in cell.paths]
             self.assertTrue(mine, f"{what}: the fake got no request for {cell.paths}")

@@ -39,7 +39,7 @@ WINDOW = 100                    # one list page
 OPTS = (FAST_LIMITER, f"--list-window={WINDOW}", "--run-ttl=1", "--list-ttl=1",
         "--logs-ttl=1")
 TTL_WAIT = 1.3                  # the 1 s TTLs and the kernel's 1 s caches expire
-CREATE_ORG = 12               # its runs are in no list another cell reads
+CREATE_ORG = 12                 # its runs are in no list another cell reads
 CREATE_PATH = f"/v1/organizations/{CREATE_ORG}/agent/run"
 BAN_PATH = f"/v1/organizations/{ORG}/agent/run/ban"
 UNCACHED_LOOKUP = 150           # outside the window, never fetched
@@ -77,6 +77,7 @@ LOGS_CACHED_WITHIN_BOUND = ("latency", "oversized")
 def ops_of(fault):
     return tuple(op for op in OPS
                  if op != "logs cached" or fault in LOGS_CACHED_WITHIN_BOUND)
+
 
 MATRIX = {}     # (fault, op) -> (errno or 0, slowest syscall, all syscalls: seconds)
 

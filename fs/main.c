@@ -87,7 +87,7 @@ static const struct {
 	{ "--missing-ttl", offsetof(struct options, missing_ttl), 0, 86400 },
 	{ "--deadline", offsetof(struct options, deadline), 0.5, 3600 },
 	{ "--rate-time-scale", offsetof(struct options, rate_time_scale), 0.0001, 100 },
-	{ "--cache-mb", offsetof(struct options, cache_mb), 1, 1048576 },
+	{ "--cache-mb", offsetof(struct options, cache_mb), 1, 524288 },
 };
 
 static void usage(const char *prog)

@@ -3,7 +3,9 @@
 the mount holds (--cache-mb).  Runs with large metadata are read one after the
 other under a small bound; the daemon's resident memory (/proc/<pid>/status
 VmRSS) stays near the bound, a dropped finished run comes back from the disk
-cache with no request, and a dropped live run costs exactly one GET.
+cache with no request, and a dropped live run costs exactly one GET.  The
+complete logs of finished runs are bounded the same way: dropped ones stat as
+never read (size 0) and come back from disk with no request.
 
     python3 tests/e2e/test_memory.py [-k pattern] [TestClass.test_name ...]
 
@@ -14,12 +16,13 @@ import json
 import os
 import subprocess
 import sys
+import time
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from harness import (  # noqa: E402
-    FINISHED, Mount, bounded, describe_requests, mounted, read_bytes)
+    FINISHED, Mount, bounded, describe_requests, logs_file, mounted, read_bytes)
 from mountcase import RUNS, MountTest, gets_of_run, main  # noqa: E402
 
 BLOB = 100_000         # bytes of metadata per run: a run's JSON is ~100 kB
@@ -113,6 +116,35 @@ class CacheBoundTest(MountTest):
         self.assertLess(grown, RSS_GROWTH_MAX,
                         f"VmRSS grew by {grown} B after {FINISHED_RUNS} finished and "
                         f"{LIVE_RUNS} live runs with --cache-mb={CACHE_MB}")
+        self.assertAlive(m)
+
+    def test_complete_logs_over_the_bound_are_dropped_and_come_back_from_disk(self):
+        m = self.mount("--cache-mb=1", "--run-ttl=600", "--list-ttl=600")
+        self.prime_org(m)
+        runs, total = [], 0
+        for run in self.fake.runs():
+            if run["status"] not in FINISHED or run["id"] >= 10000:
+                continue
+            expected = logs_file(self.fake.logs(run["id"]))
+            if not expected:
+                continue
+            runs.append((run["id"], expected))
+            total += 2 * len(expected)          # logs and logs.jsonl, held together
+            if total > 3 * 1024 * 1024:
+                break
+        self.assertGreater(total, 3 * 1024 * 1024, "the fake's finished runs' logs")
+        for run_id, expected in runs:
+            self.assertFile(m, f"{RUNS}/{run_id}/logs", expected)
+        time.sleep(1.2)   # the kernel's attributes of the closed files expire
+        first, last = runs[0], runs[-1]
+        self.assertEqual(os.stat(m.path(f"{RUNS}/{last[0]}/logs")).st_size, len(last[1]),
+                         "the logs read last are held: a stat reports their size")
+        self.assertEqual(os.stat(m.path(f"{RUNS}/{first[0]}/logs")).st_size, 0,
+                         "the logs read first were dropped: a stat reports 0, as before "
+                         "the first read")
+        seq = self.fake.mark()
+        self.assertFile(m, f"{RUNS}/{first[0]}/logs", first[1])
+        self.assertNoRequests(seq, "re-reading dropped logs of a finished run (disk)")
         self.assertAlive(m)
 
     def test_cache_mb_out_of_range_is_refused_before_any_request(self):

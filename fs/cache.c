@@ -1,4 +1,5 @@
-/* cache.c - cached API objects with single flight (see cache.h). */
+/* cache.c - cached API objects with single flight and a bound on their
+ * memory (see cache.h). */
 #include "cache.h"
 
 #include <errno.h>
@@ -14,11 +15,17 @@
 
 struct entry {
 	struct entry *next;
-	struct cgfs_obj *obj;     /* NULL until fetched, or after a 404 */
+	struct entry *older, *newer; /* its recency list, while obj is set */
+	struct cgfs_obj *obj;     /* NULL until fetched, after a 404, or dropped */
 	double missing_until;     /* monotonic; > now: answer -ENOENT */
 	struct cgfs_flight flight; /* single flight, hold-off on the monotonic clock */
 	char *last_error;         /* line for a run's `error` file, or NULL */
 	char key[];
+};
+
+/* The entries holding an object, newest use first. */
+struct lru {
+	struct entry *newest, *oldest;
 };
 
 /* lock guards the table, every entry and the counters; done is broadcast
@@ -27,6 +34,10 @@ struct cgfs_cache {
 	pthread_mutex_t lock;
 	pthread_cond_t done;
 	struct entry *buckets[NBUCKETS];
+	struct lru lru[2];            /* [0]: on_disk objects; [1]: the others */
+	size_t bound;                 /* bytes; 0: none */
+	size_t bytes, objects;        /* of the objects held */
+	uint64_t evictions;
 	double missing_ttl;
 	struct cgfs_errlog *errors;
 	struct cgfs_cache_counters counters;
@@ -134,9 +145,92 @@ static int fresh(const struct cgfs_obj *o, double now)
 	return o && now - o->fetched_at < o->ttl;
 }
 
+/* ---- recency and the bound: every function here is called with the lock held ---- */
+
+static struct lru *lru_of(struct cgfs_cache *c, const struct entry *e)
+{
+	return &c->lru[e->obj->on_disk ? 0 : 1];
+}
+
+static void lru_unlink(struct cgfs_cache *c, struct entry *e)
+{
+	struct lru *l = lru_of(c, e);
+
+	if (e->older)
+		e->older->newer = e->newer;
+	else
+		l->oldest = e->newer;
+	if (e->newer)
+		e->newer->older = e->older;
+	else
+		l->newest = e->older;
+	e->older = e->newer = NULL;
+}
+
+static void lru_push(struct cgfs_cache *c, struct entry *e)
+{
+	struct lru *l = lru_of(c, e);
+
+	e->older = l->newest;
+	e->newer = NULL;
+	if (l->newest)
+		l->newest->newer = e;
+	else
+		l->oldest = e;
+	l->newest = e;
+}
+
+/* Set e's object (NULL: none), keeping the sizes and the recency lists;
+ * the old object is returned for the caller to drop its reference. */
+static struct cgfs_obj *set_obj(struct cgfs_cache *c, struct entry *e, struct cgfs_obj *o)
+{
+	struct cgfs_obj *old = e->obj;
+
+	if (old) {
+		lru_unlink(c, e);
+		c->bytes -= old->size;
+		c->objects--;
+	}
+	e->obj = o;
+	if (o) {
+		lru_push(c, e);
+		c->bytes += o->size;
+		c->objects++;
+	}
+	return old;
+}
+
+/* e's object was used: a reference for *out, and it is the newest. */
+static void serve(struct cgfs_cache *c, struct entry *e, struct cgfs_obj **out)
+{
+	cgfs_obj_ref(e->obj);
+	*out = e->obj;
+	lru_unlink(c, e);
+	lru_push(c, e);
+}
+
+/* Over the bound: drop the least recently used objects that can go (no
+ * caller holds them, no fetch of their key is under way or held off), the
+ * on_disk ones first, until under it. */
+static void evict(struct cgfs_cache *c, double now)
+{
+	for (int i = 0; i < 2 && c->bound && c->bytes > c->bound; i++) {
+		struct entry *e, *newer;
+
+		for (e = c->lru[i].oldest; e && c->bytes > c->bound; e = newer) {
+			newer = e->newer;
+			if (e->flight.loading || cgfs_flight_held_off(&e->flight, now) ||
+			    atomic_load(&e->obj->refs) > 1)
+				continue;
+			cgfs_obj_unref(set_obj(c, e, NULL));
+			c->evictions++;
+		}
+	}
+}
+
 /* Install a new object, keeping the old mtime when the content did not
  * change.  Called with the lock held; takes over the reference. */
-static void replace(struct entry *e, struct cgfs_obj *o, double now)
+static void replace(struct cgfs_cache *c, struct entry *e, struct cgfs_obj *o, double now)
 {
 	struct cgfs_obj *old = e->obj;
 
@@ -147,7 +241,7 @@ static void replace(struct entry *e, struct cgfs_obj *o, double now)
 		else
 			o->mtime = time(NULL);
 	}
-	e->obj = o;
+	set_obj(c, e, o);
 	e->missing_until = 0;
 	cgfs_flight_release(&e->flight);
 	cgfs_obj_unref(old);
@@ -192,15 +286,13 @@ int cgfs_cache_get(struct cgfs_cache *c, const char *key, cgfs_fetch_fn fetch,
 				return e->flight.last_ret;
 			}
 			c->counters.stale_served++;
-			cgfs_obj_ref(e->obj);
-			*out = e->obj;
+			serve(c, e, out);
 			pthread_mutex_unlock(&c->lock);
 			return 0;
 		}
 		if (fresh(e->obj, now)) {
 			c->counters.hits++;
-			cgfs_obj_ref(e->obj);
-			*out = e->obj;
+			serve(c, e, out);
 			pthread_mutex_unlock(&c->lock);
 			return 0;
 		}
@@ -214,8 +306,7 @@ int cgfs_cache_get(struct cgfs_cache *c, const char *key, cgfs_fetch_fn fetch,
 		 * brought is already past its ttl (a short ttl, a slow wake-up). */
 		if (cgfs_flight_shared(&e->flight, &wait) && !e->flight.last_ret && e->obj) {
 			c->counters.hits++;
-			cgfs_obj_ref(e->obj);
-			*out = e->obj;
+			serve(c, e, out);
 			pthread_mutex_unlock(&c->lock);
 			return 0;
 		}
@@ -223,8 +314,7 @@ int cgfs_cache_get(struct cgfs_cache *c, const char *key, cgfs_fetch_fn fetch,
 			ret = e->flight.last_ret;
 			if (e->obj) {
 				c->counters.stale_served++;
-				cgfs_obj_ref(e->obj);
-				*out = e->obj;
+				serve(c, e, out);
 				ret = 0;
 			}
 			pthread_mutex_unlock(&c->lock);
@@ -237,8 +327,7 @@ int cgfs_cache_get(struct cgfs_cache *c, const char *key, cgfs_fetch_fn fetch,
 			 * what we hold, or the timeout. */
 			if (e->obj) {
 				c->counters.stale_served++;
-				cgfs_obj_ref(e->obj);
-				*out = e->obj;
+				serve(c, e, out);
 				ret = 0;
 			}
 			pthread_mutex_unlock(&c->lock);
@@ -262,19 +351,23 @@ int cgfs_cache_get(struct cgfs_cache *c, const char *key, cgfs_fetch_fn fetch,
 	cgfs_flight_end(&e->flight, ret,
 			ret && ret != -ENOENT ? now + CGFS_FAILURE_HOLDOFF : 0, &c->done);
 	if (!ret) {
-		replace(e, got, now);
+		replace(c, e, got, now);
 		cgfs_obj_ref(got);
 		*out = got;
+		evict(c, now);
 	} else if (ret == -ENOENT) {
-		cgfs_obj_unref(e->obj);
-		e->obj = NULL;
+		cgfs_obj_unref(set_obj(c, e, NULL));
 		e->missing_until = now + c->missing_ttl;
 	} else {
 		note_error(c, e, ctx, &err);
 		if (prev) {
 			c->counters.stale_served++;
-			cgfs_obj_ref(prev);
-			*out = prev;
+			if (e->obj == prev) {
+				serve(c, e, out);
+			} else {
+				cgfs_obj_ref(prev);
+				*out = prev;
+			}
 			ret = 0;
 		}
 	}
@@ -289,8 +382,12 @@ void cgfs_cache_put(struct cgfs_cache *c, const char *key, struct cgfs_obj *o)
 
 	pthread_mutex_lock(&c->lock);
 	e = lookup(c, key, 1);
-	if (e)
-		replace(e, o, c->clock(c->clock_arg));
+	if (e) {
+		double now = c->clock(c->clock_arg);
+
+		replace(c, e, o, now);
+		evict(c, now);
+	}
 	pthread_mutex_unlock(&c->lock);
 	if (!e)
 		cgfs_obj_unref(o);
@@ -303,10 +400,8 @@ struct cgfs_obj *cgfs_cache_peek(struct cgfs_cache *c, const char *key)
 
 	pthread_mutex_lock(&c->lock);
 	e = lookup(c, key, 0);
-	if (e && e->obj) {
-		o = e->obj;
-		cgfs_obj_ref(o);
-	}
+	if (e && e->obj)
+		serve(c, e, &o);
 	pthread_mutex_unlock(&c->lock);
 	return o;
 }
@@ -319,8 +414,7 @@ void cgfs_cache_invalidate(struct cgfs_cache *c, const char *key)
 	pthread_mutex_lock(&c->lock);
 	e = lookup(c, key, 0);
 	if (e) {
-		old = e->obj;
-		e->obj = NULL;
+		old = set_obj(c, e, NULL);
 		e->missing_until = 0;
 		cgfs_flight_release(&e->flight);
 	}
@@ -338,8 +432,7 @@ void cgfs_cache_invalidate_prefix(struct cgfs_cache *c, const char *prefix)
 		for (struct entry *e = c->buckets[h]; e; e = e->next) {
 			if (strncmp(e->key, prefix, len))
 				continue;
-			cgfs_obj_unref(e->obj);
-			e->obj = NULL;
+			cgfs_obj_unref(set_obj(c, e, NULL));
 			e->missing_until = 0;
 			cgfs_flight_release(&e->flight);
 		}
@@ -375,5 +468,22 @@ void cgfs_cache_counters(struct cgfs_cache *c, struct cgfs_cache_counters *out)
 {
 	pthread_mutex_lock(&c->lock);
 	*out = c->counters;
+	pthread_mutex_unlock(&c->lock);
+}
+
+void cgfs_cache_set_bound(struct cgfs_cache *c, size_t bytes)
+{
+	pthread_mutex_lock(&c->lock);
+	c->bound = bytes;
+	evict(c, c->clock(c->clock_arg));
+	pthread_mutex_unlock(&c->lock);
+}
+
+void cgfs_cache_usage(struct cgfs_cache *c, struct cgfs_cache_usage *out)
+{
+	pthread_mutex_lock(&c->lock);
+	out->bytes = c->bytes;
+	out->objects = c->objects;
+	out->evictions = c->evictions;
 	pthread_mutex_unlock(&c->lock);
 }

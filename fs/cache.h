@@ -9,7 +9,10 @@
  *   - negative caching: a fetch answering -ENOENT is remembered for
  *     missing_ttl;
  *   - stale copies: when a refresh fails and an older copy exists, the
- *     older copy is served and the failure goes to the errors log.
+ *     older copy is served and the failure goes to the errors log;
+ *   - a bound on memory: past it, the least recently used objects no
+ *     caller holds are dropped, those a fetch gives back without a request
+ *     (on_disk) first.
  * Objects are immutable and reference counted, so a handler can use one
  * without holding any lock while another thread replaces it.
  */
@@ -17,6 +20,8 @@
 #define CGFS_CACHE_H
 
 #include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 #include "cg_error.h"
@@ -31,6 +36,8 @@ struct cgfs_obj {
 	double ttl;           /* seconds fresh after fetched_at; INFINITY: forever */
 	time_t mtime;         /* content's last change; creator sets the first */
 	const char *sig;      /* content signature (e.g. raw JSON) or NULL */
+	size_t size;          /* approximate bytes it holds; creator sets (0: counts none) */
+	int on_disk;          /* its fetch gives it back without a request; creator sets */
 };
 
 void cgfs_obj_ref(struct cgfs_obj *o);
@@ -63,6 +70,25 @@ void cgfs_cache_put(struct cgfs_cache *c, const char *key, struct cgfs_obj *o);
 /* The cached object for key, fresh or stale, without fetching (a
  * reference), or NULL. */
 struct cgfs_obj *cgfs_cache_peek(struct cgfs_cache *c, const char *key);
+
+/* Bound the memory of the objects held to about bytes (0: no bound, the
+ * default).  Whenever an object is stored and the sizes of the objects
+ * held add up to more, objects are dropped, least recently used (got,
+ * peeked or stored) first: every on_disk one before any other.  Never one
+ * a caller holds (refs > 1), one being fetched, or one served stale while
+ * a failure holds fetches off.  A dropped key keeps its entry: its last
+ * error stays, and its next get fetches as if it had never been cached
+ * (no stale copy, a new mtime). */
+void cgfs_cache_set_bound(struct cgfs_cache *c, size_t bytes);
+
+/* What the bound sees: the sizes of the objects held, how many, and how
+ * many were dropped for the bound. */
+struct cgfs_cache_usage {
+	size_t bytes;
+	size_t objects;
+	uint64_t evictions;
+};
+void cgfs_cache_usage(struct cgfs_cache *c, struct cgfs_cache_usage *out);
 
 /* Forget key's object, so the next get fetches. */
 void cgfs_cache_invalidate(struct cgfs_cache *c, const char *key);

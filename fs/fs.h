@@ -29,6 +29,7 @@ struct cgfs_config {
 	double meta_ttl;         /* orgs, repos, users, integrations, ... */
 	double missing_ttl;      /* ids the server does not know */
 	double deadline;         /* seconds one syscall waits for an answer (0: no own bound) */
+	size_t cache_bytes;      /* bound of the API objects held in memory (cache.h) */
 };
 
 struct cgfs {

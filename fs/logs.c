@@ -1,4 +1,9 @@
-/* logs.c - incremental, append-only run logs (see logs.h). */
+/* logs.c - incremental, append-only run logs (see logs.h).
+ *
+ * The complete logs of finished runs that the disk cache also holds are
+ * bounded in memory by --cache-mb (cfg.cache_bytes): past it, the least
+ * recently used that nobody has open are dropped, and come back from disk
+ * at their next read (docs/SEMANTICS.md "Memory"). */
 #include "logs.h"
 
 #include <errno.h>
@@ -27,6 +32,9 @@ struct run_logs {
 	struct cgfs_flight flight;  /* single flight; last_ret != 0: the last fetch failed */
 	int readers;           /* open handles of logs or logs.jsonl */
 	time_t mtime;
+	/* Complete and on disk: on the table's recency list, counted there. */
+	struct run_logs *older, *newer;
+	size_t droppable;      /* its bytes while on that list; 0: not on it */
 };
 
 /* lock guards the table and every run_logs; done is broadcast when a
@@ -35,6 +43,8 @@ struct cgfs_logs_table {
 	pthread_mutex_t lock;
 	pthread_cond_t done;
 	struct run_logs *buckets[NBUCKETS];
+	struct run_logs *newest, *oldest;   /* the droppable ones, newest use first */
+	size_t droppable;                   /* their bytes */
 	/* The follower; `stopping` is guarded by lock. */
 	pthread_t follower;
 	int following, stopping;
@@ -95,6 +105,63 @@ static struct run_logs *find(struct cgfs_logs_table *t, int64_t org, int64_t run
 	return l;
 }
 
+/* ---- the bound: complete logs the disk holds; called with the lock held ---- */
+
+static void unlist(struct cgfs_logs_table *t, struct run_logs *l)
+{
+	if (!l->droppable)
+		return;
+	if (l->older)
+		l->older->newer = l->newer;
+	else
+		t->oldest = l->newer;
+	if (l->newer)
+		l->newer->older = l->older;
+	else
+		t->newest = l->older;
+	l->older = l->newer = NULL;
+	t->droppable -= l->droppable;
+	l->droppable = 0;
+}
+
+/* l is complete and on disk (or was used again): the newest on the list. */
+static void list_newest(struct cgfs_logs_table *t, struct run_logs *l)
+{
+	size_t bytes = l->text.len + l->jsonl.len + 2;
+
+	unlist(t, l);
+	l->older = t->newest;
+	if (t->newest)
+		t->newest->newer = l;
+	else
+		t->oldest = l;
+	t->newest = l;
+	l->droppable = bytes;
+	t->droppable += bytes;
+}
+
+/* Over the bound: drop the texts of the least recently used complete logs
+ * nobody has open and no fetch is filling (nor keep, just reported), as if
+ * never fetched. */
+static void drop_over_bound(struct cgfs_logs_table *t, size_t bound, const struct run_logs *keep)
+{
+	struct run_logs *l, *newer;
+
+	for (l = t->oldest; l && bound && t->droppable > bound; l = newer) {
+		newer = l->newer;
+		if (l->readers > 0 || l->flight.loading || l == keep)
+			continue;
+		unlist(t, l);
+		cg_buf_free(&l->text);
+		cg_buf_free(&l->jsonl);
+		l->held = 0;
+		l->loaded = 0;
+		l->complete = 0;
+		l->fetched_at = 0;
+		l->mtime = 0;
+	}
+}
+
 void cgfs_logs_readers(struct cgfs *fs, int64_t org, int64_t run, int delta)
 {
 	struct run_logs *l;
@@ -103,6 +170,9 @@ void cgfs_logs_readers(struct cgfs *fs, int64_t org, int64_t run, int delta)
 	l = find(fs->logs, org, run, 1);
 	if (l)
 		l->readers += delta;
+	/* The last reader left: its logs may go now. */
+	if (l && !l->readers)
+		drop_over_bound(fs->logs, fs->cfg.cache_bytes, NULL);
 	pthread_mutex_unlock(&fs->logs->lock);
 }
 
@@ -113,6 +183,7 @@ void cgfs_logs_reopen(struct cgfs *fs, int64_t org, int64_t run)
 	pthread_mutex_lock(&fs->logs->lock);
 	l = find(fs->logs, org, run, 0);
 	if (l) {
+		unlist(fs->logs, l);
 		l->complete = 0;
 		l->fetched_at = 0;
 		cgfs_flight_release(&l->flight);
@@ -303,14 +374,18 @@ int cgfs_logs_sync(struct cgfs *fs, int64_t org, int64_t run, const struct cgfs_
 	now = cgfs_now();
 	l->fetched_at = now;
 	if (!ret && b.finished && (b.total == CG_NONE || l->held >= b.total)) {
+		int on_disk = from_disk;
+
 		l->complete = 1;
 		/* Keep them for the next mount: a finished run's logs never change. */
 		if (!from_disk && fs->disk)
-			cgfs_disk_put(fs->disk, CGFS_DISK_LOGS, org, run, l->jsonl.data,
-				      l->jsonl.len);
+			on_disk = !cgfs_disk_put(fs->disk, CGFS_DISK_LOGS, org, run, l->jsonl.data,
+						 l->jsonl.len);
 		/* They will not grow again: give back the slack of doubling. */
 		cg_buf_shrink(&l->text);
 		cg_buf_shrink(&l->jsonl);
+		if (on_disk)
+			list_newest(t, l);
 	}
 	/* A failure holds the next fetch off for at least one ttl. */
 	cgfs_flight_end(&l->flight, ret,
@@ -328,6 +403,9 @@ out_report:
 		*jsonl_size = l->jsonl.len;
 		*mtime = l->mtime;
 	}
+	if (l->droppable)
+		list_newest(t, l);
+	drop_over_bound(t, fs->cfg.cache_bytes, l);
 	pthread_mutex_unlock(&t->lock);
 	cg_buf_free(&b.text);
 	cg_buf_free(&b.jsonl);

@@ -44,15 +44,17 @@ struct options {
 	double run_ttl, logs_ttl, list_ttl, meta_ttl, missing_ttl;
 	double deadline;
 	double rate_time_scale;
+	double cache_mb;
 	/* Each number as written too (libfuse's sscanf stops at the first
 	 * non-digit: "3x" must be refused, not read as 3). */
-	char *text[8];
+	char *text[9];
 	int allow_other;     /* -o allow_other (libfuse acts on it too) */
 };
 
 #define OPTIONS_DEFAULT { \
 	.list_window = 500, .run_ttl = 3, .logs_ttl = 1, .list_ttl = 10, \
-	.meta_ttl = 60, .missing_ttl = 5, .deadline = 30, .rate_time_scale = 1 }
+	.meta_ttl = 60, .missing_ttl = 5, .deadline = 30, .rate_time_scale = 1, \
+	.cache_mb = 256 }
 
 #define OPT(t, field) { t, offsetof(struct options, field), 0 }
 #define NUM(name, field, i) OPT(name "=%lf", field), OPT(name "=%s", text[i])
@@ -71,6 +73,7 @@ static const struct fuse_opt option_spec[] = {
 	NUM("--missing-ttl", missing_ttl, 5),
 	NUM("--deadline", deadline, 6),
 	NUM("--rate-time-scale", rate_time_scale, 7),
+	NUM("--cache-mb", cache_mb, 8),
 	/* Noted, and kept for libfuse. */
 	{ "allow_other", offsetof(struct options, allow_other), 1 },
 	FUSE_OPT_KEY("allow_other", FUSE_OPT_KEY_KEEP),
@@ -91,6 +94,7 @@ static const struct {
 	{ "--missing-ttl", offsetof(struct options, missing_ttl), 0, 86400 },
 	{ "--deadline", offsetof(struct options, deadline), 0.5, 3600 },
 	{ "--rate-time-scale", offsetof(struct options, rate_time_scale), 0.0001, 100 },
+	{ "--cache-mb", offsetof(struct options, cache_mb), 1, 524288 },
 };
 
 static void usage(const char *prog)
@@ -110,6 +114,7 @@ static void usage(const char *prog)
 	       "    --missing-ttl=S        seconds an unknown id is remembered (default 5)\n"
 	       "    --deadline=S           deadline of one API call (default 30)\n"
 	       "    --rate-time-scale=F    scale rate-limit windows (testing; default 1)\n"
+	       "    --cache-mb=N           MiB of API objects held in memory (default 256)\n"
 	       "    -h, --help             this help\n"
 	       "    -V, --version          the version\n"
 	       "\n"
@@ -153,6 +158,7 @@ static int read_options(const struct options *o, struct cgfs_config *cfg, double
 	cfg->meta_ttl = o->meta_ttl;
 	cfg->missing_ttl = o->missing_ttl;
 	cfg->deadline = o->deadline;
+	cfg->cache_bytes = (size_t)(o->cache_mb * 1048576);
 	*deadline = o->deadline;
 	*scale = o->rate_time_scale;
 	return 0;
@@ -352,6 +358,8 @@ int main(int argc, char **argv)
 
 	fs.errors = cgfs_errlog_new();
 	fs.cache = cgfs_cache_new(fs.cfg.missing_ttl, fs.errors);
+	if (fs.cache)
+		cgfs_cache_set_bound(fs.cache, fs.cfg.cache_bytes);
 	fs.logs = cgfs_logs_table_new();
 	fs.nodes = cgfs_nodes_new();
 	fs.outbox = cgfs_outbox_new(spool);

@@ -130,7 +130,11 @@ static struct box *box_alloc(enum cgfs_res kind)
 	return b;
 }
 
-/* The box's model is filled: its freshness, mtime and signature. */
+static size_t box_size(const struct box *b);
+
+/* The box's model is filled: its freshness, mtime, signature and size, and
+ * whether the disk cache gives it back (a finished run: runs.c keeps it
+ * there before it is cached). */
 static void box_ready(struct cgfs *fs, struct box *b)
 {
 	const struct kind *k = &kinds[b->kind];
@@ -139,6 +143,8 @@ static void box_ready(struct cgfs *fs, struct box *b)
 	b->base.mtime = time(NULL);
 	if (k->raw)
 		b->base.sig = *(char **)(b->m + k->raw - 1);
+	b->base.size = box_size(b);
+	b->base.on_disk = k->persist && fs->disk && isinf(b->base.ttl);
 	if (b->kind == CGFS_RES_RUN && ((struct cg_run *)b->m)->created_epoch != CG_NONE)
 		b->base.mtime = (time_t)((struct cg_run *)b->m)->created_epoch;
 }
@@ -213,6 +219,25 @@ _Static_assert(offsetof(struct cg_org_page, items) == offsetof(struct page_layou
 /* Every item type of these lists starts with its int64_t id. */
 _Static_assert(offsetof(struct cg_org, id) == 0 && offsetof(struct cg_repo, id) == 0 &&
 	       offsetof(struct cg_user, id) == 0, "list items start with their id");
+
+/* What a box holds, roughly, for the cache's bound (docs/SEMANTICS.md):
+ * the box and its model; twice its raw JSON (the text, and the fields
+ * parsed from it); a whole list's items twice over (their strings guessed
+ * at the items' own size); a run list's ids. */
+static size_t box_size(const struct box *b)
+{
+	const struct kind *k = &kinds[b->kind];
+	size_t size = sizeof(*b) + model_size(b->kind);
+	const char *raw = k->raw ? *(char *const *)(b->m + k->raw - 1) : NULL;
+
+	if (raw)
+		size += 2 * (strlen(raw) + 1);
+	if (k->pages)
+		size += 2 * ((const struct page_layout *)(const void *)b->m)->n * k->elem;
+	if (b->kind == CGFS_RES_RUNS || b->kind == CGFS_RES_USER_RUNS)
+		size += ((const struct cgfs_id_list *)(const void *)b->m)->n * sizeof(int64_t);
+	return size;
+}
 
 /* The arguments of ep's request: the ids the kind is scoped by. */
 static struct cg_op_args args_of(const struct kind *k, const struct cgfs_ids *ids)

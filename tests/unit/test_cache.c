@@ -1,7 +1,8 @@
 /* test_cache.c - unit tests of fs/cache.c, the request economy of the
  * mount (docs/SEMANTICS.md, "Requests and freshness"): freshness by ttl,
  * negative caching, stale copies on failure with a hold-off, single
- * flight, and reference counting.
+ * flight, reference counting, and the bound on memory (least recently
+ * used objects dropped, those on disk first, never a held one).
  *
  * The cache runs on a clock the test advances by hand and a fake fetch
  * that counts its calls, so every expiry is exact and nothing sleeps.  The
@@ -147,6 +148,8 @@ struct fetcher {
 	double ttl;
 	time_t mtime;
 	const char *sig;
+	size_t size;                    /* the new object's, for the bound */
+	int on_disk;
 	const struct cgfs_obj *prev;    /* what the last call was given */
 	int block, released;            /* block: wait until released */
 };
@@ -186,6 +189,8 @@ static int fake_fetch(void *arg, const struct cgfs_obj *prev, struct cgfs_obj **
 		return ret;
 	}
 	t = tobj_new(w, f->value, f->ttl, f->mtime, f->sig);
+	t->base.size = f->size;
+	t->base.on_disk = f->on_disk;
 	*out = &t->base;
 	return 0;
 }
@@ -1195,6 +1200,282 @@ START_TEST(references_released_once)
 }
 END_TEST
 
+/* ---- the bound on memory ---------------------------------------------------------------- */
+
+#define EXPECT_USAGE(c, b, n, e) do {						\
+	struct cgfs_cache_usage u_;						\
+	cgfs_cache_usage((c), &u_);						\
+	ck_assert_msg(u_.bytes == (b) && u_.objects == (n) && u_.evictions == (e),	\
+		      "usage bytes %zu objects %zu evictions %llu, want %d %d %d",	\
+		      u_.bytes, u_.objects, (unsigned long long)u_.evictions,	\
+		      (b), (n), (e));						\
+} while (0)
+
+/* Get key (a new object of value and size, or the cached one) and drop
+ * the reference at once: only the cache holds it. */
+static void get_dropped(struct cgfs_cache *c, const char *key, struct fetcher *f, int value,
+			size_t size, int on_disk)
+{
+	struct cgfs_obj *o;
+
+	f->value = value;
+	f->size = size;
+	f->on_disk = on_disk;
+	ck_assert_int_eq(get(c, key, f, &o), 0);
+	cgfs_obj_unref(o);
+}
+
+/* The cached object of key (its value), or 0 when none is. */
+static int held_value(struct cgfs_cache *c, const char *key)
+{
+	struct cgfs_obj *o = cgfs_cache_peek(c, key);
+	int v = o ? value_of(o) : 0;
+
+	cgfs_obj_unref(o);
+	return v;
+}
+
+START_TEST(bound_drops_least_recently_used)
+{
+	struct world w;
+	struct fetcher f;
+	struct cgfs_cache *c;
+	struct cgfs_obj *o;
+
+	world_init(&w, 100);
+	fetcher_init(&f, &w, INFINITY);
+	c = cache_new(&w, 5, NULL);
+	cgfs_cache_set_bound(c, 300);
+
+	get_dropped(c, "a", &f, 1, 100, 0);
+	get_dropped(c, "b", &f, 2, 100, 0);
+	get_dropped(c, "c", &f, 3, 100, 0);
+	EXPECT_USAGE(c, 300, 3, 0);                 /* at the bound, not over it */
+	ck_assert_int_eq(w.objs[0]->destroyed + w.objs[1]->destroyed + w.objs[2]->destroyed, 0);
+
+	/* A hit makes "a" the newest: "b" is the least recently used. */
+	get_dropped(c, "a", &f, 9, 100, 0);
+	ck_assert_int_eq(calls(&f), 3);
+	get_dropped(c, "d", &f, 4, 100, 0);
+	EXPECT_USAGE(c, 300, 3, 1);
+	ck_assert_int_eq(destroyed(&w, &w.objs[1]->base), 1);   /* b */
+	ck_assert_int_eq(held_value(c, "b"), 0);
+	/* A peek is a use too: "c" stays, "a" goes. */
+	ck_assert_int_eq(held_value(c, "c"), 3);
+	/* A stored object is used too; one without a size counts none. */
+	cgfs_cache_put(c, "e", &tobj_new(&w, 5, INFINITY, 1000, NULL)->base);
+	EXPECT_USAGE(c, 300, 4, 1);
+	get_dropped(c, "f", &f, 6, 150, 0);
+	EXPECT_USAGE(c, 250, 3, 3);
+	ck_assert_int_eq(destroyed(&w, &w.objs[0]->base), 1);   /* a */
+	ck_assert_int_eq(held_value(c, "a"), 0);
+	ck_assert_int_eq(held_value(c, "c"), 3);
+	ck_assert_int_eq(held_value(c, "d"), 0);                 /* d: older than c's peek */
+	ck_assert_int_eq(destroyed(&w, &w.objs[3]->base), 1);
+	ck_assert_int_eq(held_value(c, "e"), 5);
+	ck_assert_int_eq(held_value(c, "f"), 6);
+
+	/* A dropped key is fetched again, as if never cached: no stale copy. */
+	f.value = 7;
+	ck_assert_int_eq(get(c, "a", &f, &o), 0);
+	ck_assert_int_eq(calls(&f), 6);
+	ck_assert_ptr_null(f.prev);
+	ck_assert_int_eq(value_of(o), 7);
+	cgfs_obj_unref(o);
+	EXPECT_COUNTERS(c, 1, 6, 0, 0);
+
+	cgfs_cache_free(c);
+	world_finish(&w);
+}
+END_TEST
+
+START_TEST(bound_drops_disk_copies_first)
+{
+	struct world w;
+	struct fetcher f;
+	struct cgfs_cache *c;
+
+	world_init(&w, 100);
+	fetcher_init(&f, &w, INFINITY);
+	c = cache_new(&w, 5, NULL);
+	cgfs_cache_set_bound(c, 400);
+
+	get_dropped(c, "live1", &f, 1, 100, 0);
+	get_dropped(c, "done1", &f, 2, 100, 1);
+	get_dropped(c, "live2", &f, 3, 100, 0);
+	get_dropped(c, "done2", &f, 4, 100, 1);
+	/* Over the bound: the oldest on-disk object goes, not the oldest. */
+	get_dropped(c, "live3", &f, 5, 100, 0);
+	EXPECT_USAGE(c, 400, 4, 1);
+	ck_assert_int_eq(held_value(c, "done1"), 0);
+	ck_assert_int_eq(held_value(c, "live1"), 1);
+	/* That peek made live1 newer than live2. */
+	get_dropped(c, "live4", &f, 6, 200, 0);
+	EXPECT_USAGE(c, 400, 3, 3);
+	ck_assert_int_eq(held_value(c, "done2"), 0);
+	ck_assert_int_eq(held_value(c, "live2"), 0);            /* then the oldest other */
+	ck_assert_int_eq(held_value(c, "live1"), 1);
+	ck_assert_int_eq(held_value(c, "live3"), 5);
+	ck_assert_int_eq(held_value(c, "live4"), 6);
+
+	/* A lower bound drops at once; 0 is no bound. */
+	cgfs_cache_set_bound(c, 250);
+	EXPECT_USAGE(c, 200, 1, 5);
+	ck_assert_int_eq(held_value(c, "live4"), 6);
+	cgfs_cache_set_bound(c, 0);
+	for (int i = 0; i < 20; i++) {
+		char key[16];
+
+		snprintf(key, sizeof(key), "k%d", i);
+		get_dropped(c, key, &f, 10 + i, 1000, i % 2);
+	}
+	EXPECT_USAGE(c, 20200, 21, 5);
+
+	cgfs_cache_free(c);
+	world_finish(&w);
+}
+END_TEST
+
+START_TEST(bound_never_drops_a_held_object)
+{
+	struct world w;
+	struct fetcher f;
+	struct cgfs_cache *c;
+	struct cgfs_obj *a, *b, *o, *peeked;
+
+	world_init(&w, 100);
+	fetcher_init(&f, &w, INFINITY);
+	c = cache_new(&w, 5, NULL);
+	cgfs_cache_set_bound(c, 200);
+
+	f.size = 100;
+	f.on_disk = 1;
+	ck_assert_int_eq(get(c, "a", &f, &a), 0);           /* held by a caller */
+	f.value = 2;
+	ck_assert_int_eq(get(c, "b", &f, &b), 0);           /* held too */
+	/* Over the bound, but every object is held (c by its getter while it
+	 * is stored): nothing goes. */
+	get_dropped(c, "c", &f, 3, 100, 0);
+	EXPECT_USAGE(c, 300, 3, 0);
+	/* At the next store, c is the one that can go. */
+	f.value = 4;
+	f.on_disk = 0;
+	ck_assert_int_eq(get(c, "d", &f, &o), 0);
+	EXPECT_USAGE(c, 300, 3, 1);
+	ck_assert_int_eq(held_value(c, "c"), 0);
+	ck_assert_int_eq(destroyed(&w, a) + destroyed(&w, b) + destroyed(&w, o), 0);
+	ck_assert_int_eq(value_of(a) + value_of(b) + value_of(o), 1 + 2 + 4);
+	/* Once its caller drops it, an object can go; a peek holds too. */
+	cgfs_obj_unref(a);
+	peeked = cgfs_cache_peek(c, "b");
+	cgfs_obj_unref(b);
+	get_dropped(c, "e", &f, 5, 100, 1);
+	EXPECT_USAGE(c, 300, 3, 2);
+	ck_assert_int_eq(held_value(c, "a"), 0);
+	ck_assert_int_eq(destroyed(&w, a), 1);
+	ck_assert_int_eq(held_value(c, "b"), 2);
+	cgfs_obj_unref(peeked);
+	cgfs_obj_unref(o);
+	/* On disk first (e, then b, the older use first), then the others. */
+	get_dropped(c, "f", &f, 6, 100, 0);
+	EXPECT_USAGE(c, 200, 2, 4);
+	ck_assert_int_eq(held_value(c, "e") + held_value(c, "b"), 0);
+	ck_assert_int_eq(held_value(c, "d"), 4);
+	ck_assert_int_eq(held_value(c, "f"), 6);
+
+	cgfs_cache_free(c);
+	world_finish(&w);
+}
+END_TEST
+
+struct bg_get {
+	struct cgfs_cache *c;
+	struct fetcher *f;
+	struct cgfs_obj *o;
+	int ret;
+};
+
+static void *bg_get_main(void *arg)
+{
+	struct bg_get *g = arg;
+
+	g->ret = get(g->c, "a", g->f, &g->o);
+	return NULL;
+}
+
+START_TEST(bound_spares_fetches_and_keeps_errors)
+{
+	struct world w;
+	struct fetcher f, slow;
+	struct cgfs_cache *c;
+	struct cg_buf last = { 0 };
+	struct bg_get g = { 0 };
+	pthread_t t;
+	time_t t0, t1;
+	static const char tail[] = " read /orgs/11/runs/789/status 503 EIO upstream down\n";
+
+	world_init(&w, 100);
+	fetcher_init(&f, &w, 10);
+	c = cache_new(&w, 5, NULL);
+	cgfs_cache_set_bound(c, 200);
+	get_dropped(c, "a", &f, 1, 100, 1);
+
+	/* A refresh of a is under way: a stays, though the oldest. */
+	set_now(&w, 111);
+	fetcher_init(&slow, &w, 10);
+	slow.block = 1;
+	slow.value = 2;
+	slow.size = 100;
+	slow.on_disk = 1;
+	g.c = c;
+	g.f = &slow;
+	pthread_create(&t, NULL, bg_get_main, &g);
+	pthread_mutex_lock(&w.lock);
+	while (!slow.calls)
+		pthread_cond_wait(&w.cond, &w.lock);
+	pthread_mutex_unlock(&w.lock);
+	get_dropped(c, "b", &f, 3, 100, 1);
+	get_dropped(c, "c", &f, 4, 100, 1);
+	EXPECT_USAGE(c, 200, 2, 1);
+	ck_assert_int_eq(held_value(c, "b"), 0);
+	ck_assert_int_eq(held_value(c, "a"), 1);
+	pthread_mutex_lock(&w.lock);
+	slow.released = 1;
+	pthread_cond_broadcast(&w.cond);
+	pthread_mutex_unlock(&w.lock);
+	pthread_join(t, NULL);
+	ck_assert_int_eq(g.ret, 0);
+	ck_assert_int_eq(value_of(g.o), 2);
+	cgfs_obj_unref(g.o);
+
+	/* A failed refresh: a's copy is served stale while the failure holds
+	 * fetches off, and is not dropped then; its error line outlives it. */
+	set_now(&w, 122);
+	f.ret = -EIO;
+	f.http = 503;
+	f.message = "upstream down";
+	t0 = time(NULL);
+	get_dropped(c, "a", &f, 0, 0, 0);
+	t1 = time(NULL);
+	f.ret = 0;
+	get_dropped(c, "d", &f, 5, 100, 1);
+	EXPECT_USAGE(c, 200, 2, 2);
+	ck_assert_int_eq(held_value(c, "c"), 0);
+	ck_assert_int_eq(held_value(c, "a"), 2);
+	set_now(&w, 125);                           /* the hold-off is over */
+	get_dropped(c, "d", &f, 5, 100, 1);         /* d is fresh: a hit, the newest */
+	get_dropped(c, "e", &f, 6, 100, 1);
+	EXPECT_USAGE(c, 200, 2, 3);
+	ck_assert_int_eq(held_value(c, "a"), 0);
+	ck_assert_int_eq(cgfs_cache_last_error(c, "a", &last), 0);
+	expect_line(last.data, last.len, tail, t0, t1);
+
+	cg_buf_free(&last);
+	cgfs_cache_free(c);
+	world_finish(&w);
+}
+END_TEST
+
 static Suite *cache_suite(void)
 {
 	Suite *s = suite_create("cache");
@@ -1238,6 +1519,13 @@ static Suite *cache_suite(void)
 
 	tc = tcase_create("references");
 	tcase_add_test(tc, references_released_once);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("bound");
+	tcase_add_test(tc, bound_drops_least_recently_used);
+	tcase_add_test(tc, bound_drops_disk_copies_first);
+	tcase_add_test(tc, bound_never_drops_a_held_object);
+	tcase_add_test(tc, bound_spares_fetches_and_keeps_errors);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -242,8 +242,9 @@ static int holds_id(const struct kind *k, const struct page_layout *l, size_t n,
 
 /* Move into acc the first `limit` items of got (a server may ignore the
  * limit) whose id acc does not hold yet (the first of two wins); the rest
- * stay in got, to be freed with it, and count as left out. */
-static void take_items(const struct kind *k, struct page_layout *acc, struct page_layout *got,
+ * stay in got, to be freed with it, and count as left out.  How many were
+ * taken. */
+static size_t take_items(const struct kind *k, struct page_layout *acc, struct page_layout *got,
 		       size_t limit)
 {
 	size_t rest = 0, taken = 0;
@@ -260,6 +261,7 @@ static void take_items(const struct kind *k, struct page_layout *acc, struct pag
 	}
 	acc->meta.left_out += rest;
 	got->n = rest;
+	return taken;
 }
 
 /* Every page of a list, gathered into m as one page. */
@@ -274,7 +276,7 @@ static int fetch_all_pages(struct cgfs *fs, const struct cgfs_ids *ids, enum cgf
 
 	for (a.skip = 0, a.limit = PAGE; !ret && a.skip < MAX_ITEMS; a.skip += PAGE) {
 		struct page_layout *got = page;
-		size_t sent, left_out = acc->meta.left_out;
+		size_t sent, taken, left_out = acc->meta.left_out;
 		int64_t total;
 		void *grown;
 
@@ -294,9 +296,11 @@ static int fetch_all_pages(struct cgfs *fs, const struct cgfs_ids *ids, enum cgf
 		sent = got->n + got->meta.left_out;
 		total = got->meta.total;
 		/* The items taken now belong to acc: the page frees the rest. */
-		take_items(k, acc, got, (size_t)PAGE);
+		taken = take_items(k, acc, got, (size_t)PAGE);
 		cg_answer_free(k->ep, page);
-		if (sent < PAGE || (total != CG_NONE && acc->n >= (size_t)total))
+		/* A page that brings nothing new ends the list too: a server
+		 * that ignores skip, or claims a huge total, cannot loop us. */
+		if (sent < PAGE || !taken || (total != CG_NONE && acc->n >= (size_t)total))
 			break;
 	}
 	free(page);
@@ -439,8 +443,8 @@ static void note_left_out(struct fetch_arg *f, const void *m)
 		for (size_t i = 0; i < orgs->n; i++) {
 			size_t first = cgfs_orgname_owner(orgs, i);
 
-			if (first == i)
-				continue;
+			if (first == i || !orgs->items[i].name)
+				continue;   /* listed, or no name to leave out */
 			if (first == SIZE_MAX)
 				left_out_line(f, &lines, "org %" PRId64 ": its name is not a file "
 					      "name: left out of the names", orgs->items[i].id);

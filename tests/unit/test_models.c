@@ -1047,8 +1047,8 @@ END_TEST
 	cJSON *j_ = json(text);						\
 	ck_assert_int_eq(fn(j_, &out_), 0);				\
 	ck_assert_uint_eq(out_.n, sizeof(want_) / sizeof(want_[0]) - 1); \
-	for (size_t i_ = 0; i_ < out_.n; i_++)				\
-		ck_assert_int_eq(out_.items[i_].id, want_[i_ + 1]);	\
+	for (size_t i_ = 1; i_ < sizeof(want_) / sizeof(want_[0]); i_++) \
+		ck_assert_int_eq(out_.items[i_ - 1].id, want_[i_]);	\
 	ck_assert_uint_eq(out_.meta.left_out, (left));			\
 	fn##_free_(&out_);						\
 	cJSON_Delete(j_);						\

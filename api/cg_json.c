@@ -77,15 +77,21 @@ void cg_json_free_items(const struct cg_json_model *elem, void *items, size_t n)
 }
 
 int cg_json_parse_items(const cJSON *container, const struct cg_json_model *elem,
-			unsigned flags, void **items_out, size_t *n_out)
+			unsigned flags, void **items_out, size_t *n_out, size_t *left_out)
 {
 	const cJSON *child;
-	size_t count = 0, n = 0;
+	size_t count = 0, n = 0, dropped = 0;
 	char *items;
 	int ret;
 
 	cJSON_ArrayForEach(child, container)
 		count++;
+	if (count > CG_JSON_MAX_ITEMS) {
+		dropped = count - CG_JSON_MAX_ITEMS;
+		count = CG_JSON_MAX_ITEMS;
+	}
+	if (left_out)
+		*left_out = dropped;
 	if (!count) {
 		*items_out = NULL;
 		*n_out = 0;
@@ -94,10 +100,14 @@ int cg_json_parse_items(const cJSON *container, const struct cg_json_model *elem
 	items = calloc(count, elem->size);
 	if (!items)
 		return -ENOMEM;
-	cJSON_ArrayForEach(child, container) {
+	/* count children are read: those past the cap are already counted. */
+	for (child = container->child; child && count; child = child->next, count--) {
 		ret = elem->parse(elem, child, items + n * elem->size);
-		if (ret == -EIO && (flags & CG_JSON_SKIP_BAD))
+		if (ret == -EIO && (flags & CG_JSON_SKIP_BAD)) {
+			if (left_out)
+				++*left_out;
 			continue;
+		}
 		if (ret)
 			goto out_free_items;
 		n++;
@@ -119,14 +129,16 @@ static int parse_list_field(const struct cg_json_field *f, const cJSON *item, vo
 {
 	bool ok = f->kind == CG_JSON_ARRAY ? cJSON_IsArray(item) : cJSON_IsObject(item);
 	void *items;
-	size_t n;
+	size_t n, left_out;
 	int ret;
 
 	if (!ok)
 		return (f->flags & CG_JSON_REQUIRED) ? -EIO : 0;
-	ret = cg_json_parse_items(item, f->elem, f->flags, &items, &n);
+	ret = cg_json_parse_items(item, f->elem, f->flags, &items, &n, &left_out);
 	if (ret)
 		return ret;
+	if (f->flags & CG_JSON_COUNT_BAD)
+		*(size_t *)field_ptr(base, f->off_bad) = left_out;
 	/* The member is a typed pointer (struct cg_pr *, char **, ...). */
 	memcpy(field_ptr(base, f->off), &items, sizeof(items));
 	*(size_t *)field_ptr(base, f->off_n) = n;

@@ -31,6 +31,11 @@ enum cg_json_kind {
 
 #define CG_JSON_REQUIRED 0x1  /* STR: NULL fails; ARRAY/MAP: wrong type fails */
 #define CG_JSON_SKIP_BAD 0x2  /* ARRAY/MAP: drop items that fail with -EIO */
+#define CG_JSON_COUNT_BAD 0x4 /* ARRAY/MAP: the count of items left out goes to off_bad */
+
+/* One answer's list holds at most this many items: the rest are left out
+ * (and counted like bad items), whatever the server sent. */
+#define CG_JSON_MAX_ITEMS 10000
 
 struct cg_json_model;
 
@@ -41,6 +46,7 @@ struct cg_json_field {
 	unsigned flags;
 	size_t off;                       /* where the value goes */
 	size_t off_n;                     /* ARRAY/MAP: where the count goes */
+	size_t off_bad;                   /* ARRAY/MAP with COUNT_BAD: items left out (size_t) */
 	const struct cg_json_model *elem; /* ARRAY/MAP */
 };
 
@@ -69,6 +75,11 @@ struct cg_json_model {
 #define CG_JSON_LIST_F(k, kind_, fl, T, m, nm, el) \
 	{ .key = (k), .kind = (kind_), .flags = (fl), .off = offsetof(T, m), \
 	  .off_n = offsetof(T, nm), .elem = &(el) }
+/* A list whose left-out items are counted in member bad (a size_t). */
+#define CG_JSON_COUNTED_LIST_F(k, kind_, fl, T, m, nm, bad, el) \
+	{ .key = (k), .kind = (kind_), .flags = (fl) | CG_JSON_COUNT_BAD, \
+	  .off = offsetof(T, m), .off_n = offsetof(T, nm), .off_bad = offsetof(T, bad), \
+	  .elem = &(el) }
 /* A struct cg_string_list member (items/n) of scalars; bad items dropped. */
 #define CG_JSON_STRLIST_F(T, m) \
 	CG_JSON_LIST_F(#m, CG_JSON_ARRAY, CG_JSON_SKIP_BAD, T, m.items, m.n, cg_json_text_model)
@@ -107,10 +118,11 @@ void cg_json_free_object(const struct cg_json_model *m, void *p);
 
 /* Each child of container becomes an elem (calloc'd array, caller frees
  * with cg_json_free_items).  With CG_JSON_SKIP_BAD a child failing with
- * -EIO is dropped; any other failure fails the list.  *items is NULL when
- * *n is 0. */
+ * -EIO is dropped; any other failure fails the list.  Children past
+ * CG_JSON_MAX_ITEMS are dropped too.  *left_out (when not NULL) counts the
+ * children dropped.  *items is NULL when *n is 0. */
 int cg_json_parse_items(const cJSON *container, const struct cg_json_model *elem,
-			unsigned flags, void **items, size_t *n);
+			unsigned flags, void **items, size_t *n, size_t *left_out);
 void cg_json_free_items(const struct cg_json_model *elem, void *items, size_t n);
 
 /* The public form: parse json with m into *out, written only on success

@@ -319,7 +319,8 @@ enum cg_run_state cg_run_state_of(const char *status)
 /* ---- pages ----------------------------------------------------------------- */
 
 #define PAGE_FIELDS(T, el) \
-	CG_JSON_LIST_F("items", CG_JSON_ARRAY, CG_JSON_REQUIRED, T, items, n, el), \
+	CG_JSON_COUNTED_LIST_F("items", CG_JSON_ARRAY, CG_JSON_REQUIRED | CG_JSON_SKIP_BAD, T, \
+			       items, n, meta.left_out, el), \
 	CG_JSON_FLD("total", CG_JSON_INT, T, meta.total), \
 	CG_JSON_FLD("page", CG_JSON_INT, T, meta.page), \
 	CG_JSON_FLD("size", CG_JSON_INT, T, meta.size), \
@@ -392,8 +393,8 @@ static const struct cg_json_field provider_fields[] = {
 static const struct cg_json_model provider_model =
 	CG_JSON_PLAIN(struct cg_oauth_provider, provider_fields);
 
-/* The endpoint answers a bare array: a provider without an id fails the
- * list, as a bad item fails a page. */
+/* The endpoint answers a bare array (anything else fails): a provider
+ * without a usable id, or not an object, is left out and counted. */
 static int parse_provider_list(const struct cg_json_model *m, const cJSON *json, void *out)
 {
 	struct cg_oauth_provider_list *l = out;
@@ -402,7 +403,8 @@ static int parse_provider_list(const struct cg_json_model *m, const cJSON *json,
 
 	if (!cJSON_IsArray(json))
 		return -EIO;
-	ret = cg_json_parse_items(json, &provider_model, 0, &items, &l->n);
+	ret = cg_json_parse_items(json, &provider_model, CG_JSON_SKIP_BAD, &items, &l->n,
+				  &l->left_out);
 	if (ret)
 		return ret;
 	l->items = items;
@@ -454,8 +456,9 @@ static int parse_oauth_status(const struct cg_json_model *m, const cJSON *json, 
 		}
 	}
 	if (!list)
-		return -EIO;
-	ret = cg_json_parse_items(list, &provider_name_model, 0, &items, &l->n);
+		return 0;
+	ret = cg_json_parse_items(list, &provider_name_model, CG_JSON_SKIP_BAD, &items, &l->n,
+				  &l->left_out);
 	if (ret)
 		return ret;
 	l->items = items;

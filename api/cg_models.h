@@ -45,12 +45,14 @@
 
 struct cg_page_meta {
 	int64_t total, page, size, pages;  /* CG_NONE where missing */
+	size_t left_out;   /* items left out: no usable id, not an object, past the cap */
 };
 
 /* An owned array of owned strings. */
 struct cg_string_list {
 	char **items;
 	size_t n;
+	size_t left_out;   /* oauth status: items that were not names */
 };
 void cg_string_list_free(struct cg_string_list *l);
 
@@ -257,6 +259,7 @@ struct cg_oauth_provider {
 struct cg_oauth_provider_list {
 	struct cg_oauth_provider *items;
 	size_t n;
+	size_t left_out;             /* items without a usable id, or not objects */
 	char *raw;                   /* the whole array */
 };
 int cg_oauth_provider_list_parse(const cJSON *json, struct cg_oauth_provider_list *out);
@@ -264,7 +267,9 @@ void cg_oauth_provider_list_free(struct cg_oauth_provider_list *l);
 
 /* GET /v1/oauth/tokens/status: "a list of provider names that are
  * connected".  Accepted shapes: ["a","b"], [{"provider"|"name": "a"}, ...],
- * or an object holding such an array under any key. */
+ * or an object holding such an array under any key.  Its schema is {}: any
+ * other JSON (null, {}, a scalar) is no names; items that are not names are
+ * left out and counted. */
 int cg_oauth_status_parse(const cJSON *json, struct cg_string_list *out);
 
 /* ---- answers of actions ---------------------------------------------------- */

@@ -143,8 +143,12 @@ int cgfs_link_user_run(struct cgfs_req *r, struct cg_buf *out)
 
 /* ---- org names ---------------------------------------------------------------------- */
 
+/* The org a name entry stands for: the first org in server order with
+ * that name, when the name is usable (render.h). */
 static const struct cg_org *org_named(const struct cg_org_page *orgs, const char *name)
 {
+	if (!cgfs_name_usable(name))
+		return NULL;
 	for (size_t i = 0; i < orgs->n; i++)
 		if (orgs->items[i].name && !strcmp(orgs->items[i].name, name))
 			return &orgs->items[i];
@@ -163,14 +167,6 @@ int cgfs_check_orgname(struct cgfs_req *r)
 	return ret;
 }
 
-/* A name is listed only where lookup finds it again: not empty, no '/',
- * not "." or "..", not all digits (it would read as an id). */
-static int listable_name(const char *name)
-{
-	return name && *name && !strchr(name, '/') && strcmp(name, ".") && strcmp(name, "..") &&
-	       strspn(name, "0123456789") != strlen(name);
-}
-
 int cgfs_list_orgnames(struct cgfs_req *r, cgfs_add_fn add, void *arg)
 {
 	struct cgfs_ref ref = { 0 };
@@ -179,8 +175,10 @@ int cgfs_list_orgnames(struct cgfs_req *r, cgfs_add_fn add, void *arg)
 	int ret = get(r, CGFS_RES_ORGS, &ref);
 
 	orgs = ref.model;
+	/* An unusable name, and a name an earlier org has, are left out
+	 * (objects.c names them in /errors when the list comes). */
 	for (size_t i = 0; !ret && i < orgs->n; i++) {
-		if (!listable_name(orgs->items[i].name))
+		if (cgfs_orgname_owner(orgs, i) != i)
 			continue;
 		snprintf(id, sizeof(id), "%" PRId64, orgs->items[i].id);
 		ret = add(arg, orgs->items[i].name, CGFS_LINK, ref.mtime, strlen(id), 0);

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #include "cache.h"
 #include "cg_request.h"
 #include "disk.h"
+#include "errlog.h"
 #include "logs.h"
 #include "runs.h"
 
@@ -255,6 +257,38 @@ static struct cg_op_args args_of(const struct kind *k, const struct cgfs_ids *id
 	return a;
 }
 
+static int holds_id(const struct kind *k, const struct page_layout *l, size_t n, int64_t id)
+{
+	for (size_t i = 0; i < n; i++)
+		if (*(const int64_t *)((const char *)l->items + i * k->elem) == id)
+			return 1;
+	return 0;
+}
+
+/* Move into acc the first `limit` items of got (a server may ignore the
+ * limit) whose id acc does not hold yet (the first of two wins); the rest
+ * stay in got, to be freed with it, and count as left out.  How many were
+ * taken. */
+static size_t take_items(const struct kind *k, struct page_layout *acc, struct page_layout *got,
+		       size_t limit)
+{
+	size_t rest = 0, taken = 0;
+
+	for (size_t i = 0; i < got->n; i++) {
+		char *item = (char *)got->items + i * k->elem;
+
+		if (taken < limit && !holds_id(k, acc, acc->n, *(const int64_t *)item)) {
+			memcpy((char *)acc->items + acc->n++ * k->elem, item, k->elem);
+			taken++;
+		} else {
+			memmove((char *)got->items + rest++ * k->elem, item, k->elem);
+		}
+	}
+	acc->meta.left_out += rest;
+	got->n = rest;
+	return taken;
+}
+
 /* Every page of a list, gathered into m as one page. */
 static int fetch_all_pages(struct cgfs *fs, const struct cgfs_ids *ids, enum cgfs_res kind,
 			   void *m, struct cg_error *err)
@@ -267,6 +301,8 @@ static int fetch_all_pages(struct cgfs *fs, const struct cgfs_ids *ids, enum cgf
 
 	for (a.skip = 0, a.limit = PAGE; !ret && a.skip < MAX_ITEMS; a.skip += PAGE) {
 		struct page_layout *got = page;
+		size_t sent, taken, left_out = acc->meta.left_out;
+		int64_t total;
 		void *grown;
 
 		memset(page, 0, cg_answer_size(k->ep));
@@ -280,12 +316,16 @@ static int fetch_all_pages(struct cgfs *fs, const struct cgfs_ids *ids, enum cgf
 			break;
 		}
 		acc->items = grown;
-		memcpy((char *)acc->items + acc->n * k->elem, got->items, got->n * k->elem);
-		acc->n += got->n;
 		acc->meta = got->meta;
-		/* The items now belong to acc: free only the page's array. */
-		free(got->items);
-		if (got->n < PAGE || (got->meta.total != CG_NONE && acc->n >= (size_t)got->meta.total))
+		acc->meta.left_out += left_out;
+		sent = got->n + got->meta.left_out;
+		total = got->meta.total;
+		/* The items taken now belong to acc: the page frees the rest. */
+		taken = take_items(k, acc, got, (size_t)PAGE);
+		cg_answer_free(k->ep, page);
+		/* A page that brings nothing new ends the list too: a server
+		 * that ignores skip, or claims a huge total, cannot loop us. */
+		if (sent < PAGE || !taken || (total != CG_NONE && acc->n >= (size_t)total))
 			break;
 	}
 	free(page);
@@ -370,7 +410,79 @@ struct fetch_arg {
 	struct cgfs *fs;
 	enum cgfs_res kind;
 	const struct cgfs_ids *ids;
+	const struct cgfs_ctx *ctx;
 };
+
+/* Lines of one fetch about what it left out; past this, one line says how
+ * many more there were. */
+#define LEFT_OUT_LINES 10
+
+static void left_out_line(struct fetch_arg *f, int *lines, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void left_out_line(struct fetch_arg *f, int *lines, const char *fmt, ...)
+{
+	struct cg_error err = { .http_status = 200, .err = EIO };
+	va_list ap;
+
+	if (++*lines > LEFT_OUT_LINES)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err.message, sizeof(err.message), fmt, ap);
+	va_end(ap);
+	cgfs_errlog_add(f->fs->errors, f->ctx ? f->ctx->op : "fetch",
+			f->ctx ? f->ctx->path : kinds[f->kind].name, &err);
+}
+
+/* How many items of the answer were left out (objects.h: no usable id, not
+ * an object, an id again, past the cap). */
+static size_t left_out_of(enum cgfs_res kind, const void *m)
+{
+	if (kinds[kind].pages)
+		return ((const struct page_layout *)m)->meta.left_out;
+	switch (kind) {
+	case CGFS_RES_RUNS:
+	case CGFS_RES_USER_RUNS: return ((const struct cgfs_id_list *)m)->left_out;
+	case CGFS_RES_OAUTH:     return ((const struct cg_string_list *)m)->left_out;
+	case CGFS_RES_PROVIDERS: return ((const struct cg_oauth_provider_list *)m)->left_out;
+	default:                 return 0;
+	}
+}
+
+/* A fetched answer's left-out items, and orgs whose name the orgs/ names
+ * leave out, go to /errors: once per answer, not once per listing. */
+static void note_left_out(struct fetch_arg *f, const void *m)
+{
+	size_t n = left_out_of(f->kind, m);
+	int lines = 0;
+
+	if (!f->fs->errors)
+		return;
+	if (n)
+		left_out_line(f, &lines, "%zu item%s of the answer left out: no usable id, not "
+			      "an object, an id again, or past %d", n, n == 1 ? "" : "s",
+			      CG_JSON_MAX_ITEMS);
+	if (f->kind == CGFS_RES_ORGS) {
+		const struct cg_org_page *orgs = m;
+
+		for (size_t i = 0; i < orgs->n; i++) {
+			size_t first = cgfs_orgname_owner(orgs, i);
+
+			if (first == i || !orgs->items[i].name)
+				continue;   /* listed, or no name to leave out */
+			if (first == SIZE_MAX)
+				left_out_line(f, &lines, "org %" PRId64 ": its name is not a file "
+					      "name: left out of the names", orgs->items[i].id);
+			else
+				left_out_line(f, &lines, "org %" PRId64 ": its name is org %"
+					      PRId64 "'s: left out of the names",
+					      orgs->items[i].id, orgs->items[first].id);
+		}
+	}
+	if (lines > LEFT_OUT_LINES)
+		left_out_line(f, &(int){ 0 }, "%d more lines of what was left out",
+			      lines - LEFT_OUT_LINES);
+}
 
 /* The cache's fetch function: the kind's fetch, into a new box.  A fetch
  * writes its model only on success. */
@@ -389,6 +501,7 @@ static int fetch_box(void *arg, const struct cgfs_obj *prev, struct cgfs_obj **o
 		free(b);
 		return ret;
 	}
+	note_left_out(f, b->m);
 	box_ready(f->fs, b);
 	*out = &b->base;
 	return 0;
@@ -450,7 +563,7 @@ static int get_item(struct cgfs *fs, enum cgfs_res kind, const struct cgfs_ids *
 int cgfs_obj_get(struct cgfs *fs, enum cgfs_res kind, const struct cgfs_ids *ids,
 		 const struct cgfs_ctx *ctx, struct cgfs_ref *out)
 {
-	struct fetch_arg f = { fs, kind, ids };
+	struct fetch_arg f = { fs, kind, ids, ctx };
 	struct cgfs_obj *o = NULL;
 	char key[96];
 	int ret;

@@ -59,6 +59,7 @@ struct cgfs_ids {
 struct cgfs_id_list {
 	int64_t *ids;
 	size_t n;
+	size_t left_out;   /* items of the pages left out (cg_page_meta) */
 };
 
 /* A held object: model points into it (an item points into its list) and

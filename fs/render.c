@@ -38,21 +38,6 @@ void cgfs_set_why(char *why, size_t why_size, const char *fmt, ...)
 
 /* ---- shared pieces ----------------------------------------------------------- */
 
-/* The one "value + newline" rule: text, then "\n" unless it already ends
- * in one; NULL appends nothing. */
-static int put_line(struct cg_buf *out, const char *s)
-{
-	size_t len, start = out->len;
-	int ret;
-
-	if (!s)
-		return 0;
-	len = strlen(s);
-	ret = cg_buf_append(out, s, len);
-	if (!ret && (!len || s[len - 1] != '\n'))
-		ret = cg_buf_append(out, "\n", 1);
-	return buf_undo(out, start, ret);
-}
 
 static const char *or_dash(const char *s)
 {
@@ -75,6 +60,7 @@ static int normalise_time(const char *text, char buf[TIME_LEN])
 enum oneline_mode {
 	ONELINE_ESCAPE,		/* `logs`: reversible, "\n" -> "\\n" */
 	ONELINE_SPACES,		/* `errors`: control bytes -> ' ' */
+	ONELINE_VALUE,		/* a single value: as ESCAPE, but "\n", "\t", "\\" stay */
 };
 
 static const char *escape_of(unsigned char c, char esc[5])
@@ -108,6 +94,8 @@ static int put_oneline(struct cg_buf *out, const char *s, enum oneline_mode mode
 
 		if (c >= 0x20 && c != 0x7f && (c != '\\' || mode != ONELINE_ESCAPE))
 			continue;
+		if (mode == ONELINE_VALUE && (c == '\n' || c == '\t'))
+			continue;
 		ret = cg_buf_append(out, run, (size_t)(p - run));
 		run = p + 1;
 		if (!ret)
@@ -115,6 +103,35 @@ static int put_oneline(struct cg_buf *out, const char *s, enum oneline_mode mode
 	}
 	if (!ret)
 		ret = cg_buf_append(out, run, (size_t)(p - run));
+	return buf_undo(out, start, ret);
+}
+
+/* The one "value + newline" rule: text (its control bytes but "\n" and
+ * "\t" escaped, so it cannot drive a terminal), then "\n" unless it
+ * already ends in one; NULL appends nothing. */
+static int put_line(struct cg_buf *out, const char *s)
+{
+	size_t len, start = out->len;
+	int ret;
+
+	if (!s)
+		return 0;
+	len = strlen(s);
+	ret = put_oneline(out, s, ONELINE_VALUE);
+	if (!ret && (!len || s[len - 1] != '\n'))
+		ret = cg_buf_append(out, "\n", 1);
+	return buf_undo(out, start, ret);
+}
+
+/* One item of a one-item-per-line file: escaped as `logs` is (a newline
+ * in it cannot forge a line), then "\n". */
+static int put_item_line(struct cg_buf *out, const char *s)
+{
+	size_t start = out->len;
+	int ret = put_oneline(out, s, ONELINE_ESCAPE);
+
+	if (!ret)
+		ret = cg_buf_append(out, "\n", 1);
 	return buf_undo(out, start, ret);
 }
 
@@ -191,7 +208,7 @@ int cgfs_render_prs(struct cg_buf *out, const struct cg_run *run)
 
 	for (i = 0; i < run->n_prs && !ret; i++)
 		if (run->prs[i].url && *run->prs[i].url)
-			ret = put_line(out, run->prs[i].url);
+			ret = put_item_line(out, run->prs[i].url);
 	return buf_undo(out, start, ret);
 }
 
@@ -240,9 +257,10 @@ int cgfs_render_integrations(struct cg_buf *out, const struct cg_integrations *i
 	for (k = 0; k < i->n && !ret; k++) {
 		const struct cg_integration *it = &i->items[k];
 
-		ret = cg_buf_printf(out, "%s %s\n", or_dash(it->integration_type),
-				      it->active < 0 ? "unknown" :
-				      it->active ? "active" : "inactive");
+		ret = put_oneline(out, or_dash(it->integration_type), ONELINE_ESCAPE);
+		if (!ret)
+			ret = cg_buf_printf(out, " %s\n", it->active < 0 ? "unknown" :
+					      it->active ? "active" : "inactive");
 	}
 	return buf_undo(out, start, ret);
 }
@@ -272,7 +290,7 @@ int cgfs_render_lines(struct cg_buf *out, const struct cg_string_list *l)
 	int ret = 0;
 
 	for (i = 0; i < l->n && !ret; i++)
-		ret = put_line(out, l->items[i]);
+		ret = put_item_line(out, l->items[i]);
 	return buf_undo(out, start, ret);
 }
 
@@ -281,11 +299,44 @@ int cgfs_render_mcp_providers(struct cg_buf *out, const struct cg_oauth_provider
 	size_t i, start = out->len;
 	int ret = 0;
 
-	for (i = 0; i < l->n && !ret; i++)
-		ret = cg_buf_printf(out, "%s\t%s\n",
-				      l->items[i].name ? l->items[i].name : "",
-				      l->items[i].issuer ? l->items[i].issuer : "");
+	for (i = 0; i < l->n && !ret; i++) {
+		ret = put_oneline(out, l->items[i].name ? l->items[i].name : "", ONELINE_ESCAPE);
+		if (!ret)
+			ret = put_field(out, "\t", l->items[i].issuer ? l->items[i].issuer : "",
+					ONELINE_ESCAPE);
+		if (!ret)
+			ret = cg_buf_puts(out, "\n");
+	}
 	return buf_undo(out, start, ret);
+}
+
+/* ---- names from the server ------------------------------------------------------ */
+
+int cgfs_name_usable(const char *name)
+{
+	size_t len;
+
+	if (!name || !*name || !strcmp(name, ".") || !strcmp(name, ".."))
+		return 0;
+	len = strlen(name);
+	if (len > CGFS_NAME_MAX || strspn(name, "0123456789") == len)
+		return 0;
+	for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+		if (*p < 0x20 || *p == 0x7f || *p == '/')
+			return 0;
+	return 1;
+}
+
+size_t cgfs_orgname_owner(const struct cg_org_page *orgs, size_t i)
+{
+	const char *name = orgs->items[i].name;
+
+	if (!cgfs_name_usable(name))
+		return SIZE_MAX;
+	for (size_t j = 0; j < i; j++)
+		if (orgs->items[j].name && !strcmp(orgs->items[j].name, name))
+			return j;
+	return i;
 }
 
 /* ---- the mount's own files ------------------------------------------------------ */

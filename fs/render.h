@@ -7,7 +7,10 @@
  * Formats (DESIGN.md §2, docs/SEMANTICS.md):
  *   - a single value is its text followed by exactly one "\n"; a value that
  *     already ends in "\n" gets no second one; NULL (null or missing) renders
- *     as an empty file;
+ *     as an empty file; its control bytes but "\n" and "\t" are escaped as
+ *     `logs` escapes them ("\r", "\x1b"), so it cannot drive a terminal;
+ *   - a file of one item per line (oauth, integrations, mcp-providers, prs)
+ *     escapes each item as `logs` does: an item cannot forge a line;
  *   - created_at renders as ISO 8601 UTC "2025-06-21T11:20:04Z" whichever
  *     form the server sent; an unparsable timestamp renders as sent;
  *   - *.json files are the object pretty-printed by cJSON (tabs), plus "\n";
@@ -77,6 +80,20 @@ int cgfs_render_rules(struct cg_buf *out, const struct cg_cli_rules *r);
 int cgfs_render_lines(struct cg_buf *out, const struct cg_string_list *l);
 /* `mcp-providers`: "<name>\t<issuer>\n" per provider. */
 int cgfs_render_mcp_providers(struct cg_buf *out, const struct cg_oauth_provider_list *l);
+
+/* ---- names from the server ----------------------------------------------------- */
+
+/* A name the server sent becomes a directory entry only when it is one
+ * lookup finds again: not empty, "." or "..", no "/", no control byte
+ * (below 0x20, 0x7f), at most CGFS_NAME_MAX bytes, not all digits (it would
+ * read as an id). */
+#define CGFS_NAME_MAX 255
+int cgfs_name_usable(const char *name);
+
+/* Which org's name entry orgs->items[i]'s name is: i when it is listed for
+ * i, the index of the first org in server order with that name when that
+ * one is (the first wins), SIZE_MAX when the name is not usable. */
+size_t cgfs_orgname_owner(const struct cg_org_page *orgs, size_t i);
 
 /* ---- formats: a field of a model, by kind of value ------------------------------ */
 

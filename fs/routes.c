@@ -469,8 +469,13 @@ int cgfs_list(struct cgfs_req *dir, cgfs_add_fn add, void *arg)
 		} else {
 			size_t size = 0;
 
+			/* A child whose content fails is listed all the same, of
+			 * size 0: reading it reports its errno (only running out
+			 * of memory fails the listing). */
 			ret = cgfs_stat_node(&child, &size);
-			if (!ret)
+			if (ret)
+				size = 0;
+			if (ret != -ENOMEM)
 				ret = add(arg, cgfs_route_last(c), c->node, child.mtime, size,
 					  child.writable);
 		}

@@ -163,8 +163,12 @@ int cgfs_fetch_run_list(struct cgfs *fs, const struct cgfs_ids *ids,
 		ret = cg_list_runs(fs->client, ids->org, &filter, skip, want, &page, err);
 		if (ret)
 			goto out_free_ids;
-		got = page.n;
-		for (size_t i = 0; i < page.n && !ret; i++) {
+		got = page.n + page.meta.left_out;
+		l->left_out += page.meta.left_out;
+		/* A page that ignores the limit is cut to what was asked. */
+		if ((int64_t)page.n > want)
+			l->left_out += page.n - (size_t)want;
+		for (size_t i = 0; i < page.n && (int64_t)i < want && !ret; i++) {
 			int64_t id = page.items[i].id;
 
 			met_known |= has_id(prev, id);

@@ -1,6 +1,7 @@
 """fakeapi.faults: the table of injected faults that /_control/faults manages.
 
-A fault (latency, stall, status, 429, drop, truncate, malformed, oversized)
+A fault (latency, stall, status, 429, drop, truncate, malformed, oversized,
+answer)
 applies to the next count /v1 requests whose path starts with its path and
 whose method is its method; the first match in the order added wins.  The
 fault kinds' constants live here too; fakeapi.server acts the faults out.
@@ -8,10 +9,23 @@ fault kinds' constants live here too; fakeapi.server acts the faults out.
 
 from .contract import is_int
 
-FAULT_KINDS = ("latency", "stall", "status", "429", "drop", "truncate", "malformed", "oversized")
+FAULT_KINDS = ("latency", "stall", "status", "429", "drop", "truncate", "malformed", "oversized",
+               "answer")
 MALFORMED_BODY = b'{"items": [{"id": 1, "status": '
 OVERSIZED_BYTES = 64 * 1024 * 1024
 STALL_MAX_SECONDS = 600.0
+TOKEN_MARK = "{token}"     # in an `answer` body: replaced by the bearer token sent
+
+
+def reflect_token(value, token):
+    """value (any JSON) with TOKEN_MARK in its strings replaced by token."""
+    if isinstance(value, str):
+        return value.replace(TOKEN_MARK, token)
+    if isinstance(value, list):
+        return [reflect_token(v, token) for v in value]
+    if isinstance(value, dict):
+        return {reflect_token(k, token): reflect_token(v, token) for k, v in value.items()}
+    return value
 
 
 class Fault:
@@ -42,6 +56,9 @@ class FaultTable:
         "status": {"status": (500, lambda x: is_int(x) and 100 <= x <= 599)},
         "429": {"retry_after": (1, lambda x: x is None or (is_int(x) and x >= 0))},
         "oversized": {"bytes": (OVERSIZED_BYTES, lambda x: is_int(x) and x >= 16)},
+        "answer": {"body": (None, lambda x: True),
+                   "status": (200, lambda x: is_int(x) and 100 <= x <= 599),
+                   "cut": (False, lambda x: isinstance(x, bool))},
     }
     # Optional params: stored (and shown) only when given.
     OPTIONAL = {  # kind -> {param: validator}

@@ -3,7 +3,7 @@
 Handler reads each keep-alive request (Content-Length or chunked, capped),
 sends /v1 to FakeApi after taking a fault for it, /_control to
 fakeapi.control, and writes every answer with a Content-Length.  It acts the
-faults out (stall, drop, truncate, status, 429, malformed, oversized) and logs
+faults out (stall, drop, truncate, status, 429, malformed, oversized, answer) and logs
 one line per request to stderr, never the token.
 """
 
@@ -16,7 +16,7 @@ from urllib.parse import parse_qsl, unquote
 
 from . import control
 from .contract import MSG_RATE_LIMITED, NOT_FOUND, json_bytes
-from .faults import MALFORMED_BODY, STALL_MAX_SECONDS
+from .faults import MALFORMED_BODY, STALL_MAX_SECONDS, reflect_token
 
 MAX_REQUEST_BODY = 32 * 1024 * 1024
 IDLE_KEEPALIVE_SECONDS = 300
@@ -141,7 +141,10 @@ class Handler(BaseHTTPRequestHandler):
         else:
             if kind == "latency":
                 time.sleep(fault.params["ms"] / 1000.0)
-            if kind in ("status", "429", "malformed", "oversized"):
+            if kind == "answer":
+                self.pause_for_latency()
+                status = self.send_answer(fault)
+            elif kind in ("status", "429", "malformed", "oversized"):
                 self.pause_for_latency()
                 status = self.send_fault(fault)
             else:
@@ -184,6 +187,14 @@ class Handler(BaseHTTPRequestHandler):
         if kind == "malformed":
             return self.send_bytes(200, "application/json", MALFORMED_BODY)
         return self.send_oversized(fault.params["bytes"])
+
+    def send_answer(self, fault):
+        """The hostile answer: the fault's body as given (the token sent put in
+        for every "{token}"), whole or, with cut, its first half."""
+        _, _, sent = (self.headers.get("Authorization") or "").strip().partition(" ")
+        body = reflect_token(fault.params["body"], sent.strip())
+        return self.send_bytes(fault.params["status"], "application/json", json_bytes(body),
+                               truncate=fault.params["cut"])
 
     def send_oversized(self, size):
         head, tail = b'{"data": "', b'"}'

@@ -1029,6 +1029,39 @@ class FaultTest(SharedServerTest):
         self.assertEqual(self.get("/_control/health", token=None), {"ok": True})
         self.assertEqual(self.api("GET", "/v1/users/me").status, 200)
 
+    def test_answer_hostile_bodies(self):
+        for body in (None, {}, [None, {"id": 8.5}], {"items": [{"id": "x", "name": "a/.."}],
+                                                       "total": 10 ** 12}):
+            self.fault(kind="answer", path="/v1/mcp-providers", body=body)
+            resp = self.api("GET", "/v1/mcp-providers")
+            self.assertEqual((resp.status, resp.headers["Content-Type"], resp.json()),
+                             (200, "application/json", body))
+            self.assertEqual(self.last_request()["fault"], "answer")
+        self.assertEqual(self.api("GET", "/v1/mcp-providers").status, 200)   # count: 1
+        self.assertIsInstance(self.get("/v1/mcp-providers"), list)
+        # A reflected token: "{token}" becomes what the request sent, keys too.
+        self.fault(kind="answer", status=400, body={"message": "bad {token}", "{token}": 1})
+        resp = self.api("GET", "/v1/users/me")
+        self.assertEqual((resp.status, resp.json()),
+                         (400, {"message": f"bad {TOKEN}", TOKEN: 1}))
+        # cut: the full Content-Length, half the body, then the connection closes.
+        full = b'{"agent_run_id":5,"status":"ACTIVE"}'
+        self.fault(kind="answer", body={"agent_run_id": 5, "status": "ACTIVE"}, cut=True)
+        conn = http.client.HTTPConnection("127.0.0.1", SERVER.port, timeout=5)
+        try:
+            conn.request("POST", "/v1/organizations/11/agent/run", body=b"{}",
+                         headers={"Authorization": f"Bearer {TOKEN}"})
+            resp = conn.getresponse()
+            self.assertEqual(int(resp.headers["Content-Length"]), len(full))
+            with self.assertRaises(http.client.IncompleteRead) as caught:
+                resp.read()
+            self.assertEqual(caught.exception.partial, full[:len(full) // 2])
+        finally:
+            conn.close()
+        for bad in ({"kind": "answer", "status": 7}, {"kind": "answer", "cut": 1}):
+            resp = call(SERVER.port, "POST", "/_control/faults", bad, token=None)
+            self.assertEqual(resp.status, 400, bad)
+
     def test_matching_listing_and_clearing(self):
         run_path = "/v1/organizations/11/agent/run/"
         added = self.fault(kind="status", count=2, path=run_path, method="get")

@@ -445,6 +445,93 @@ START_TEST(mcp_providers_list)
 }
 END_TEST
 
+/* ---- hostile text and names ------------------------------------------------------ */
+
+START_TEST(value_escapes_control_bytes)
+{
+	/* ESC, CR, BEL, DEL escaped as logs does; "\n", "\t" and "\\" stay. */
+	EXPECT_RENDER("\\x1b[2Jgone\\r\\x07\\x7f\n", cgfs_render_value,
+		      "\x1b[2Jgone\r\x07\x7f");
+	EXPECT_RENDER("a\tb\\c\nline two\n", cgfs_render_value, "a\tb\\c\nline two");
+	EXPECT_RENDER("caf\xc3\xa9\n", cgfs_render_value, "caf\xc3\xa9");
+	EXPECT_RENDER("\\x1b]0;t\\x07\n", cgfs_render_time, "\x1b]0;t\x07");
+}
+END_TEST
+
+START_TEST(lines_cannot_forge_a_line)
+{
+	struct cg_string_list l;
+	struct cg_oauth_provider_list p;
+	struct cg_integrations in;
+
+	PARSE(cg_oauth_status_parse, "['git\\nhub\\u001b[31m', 'a\\\\b\\tc', null]", &l);
+	EXPECT_RENDER("git\\nhub\\x1b[31m\na\\\\b\\tc\n", cgfs_render_lines, &l);
+	cg_string_list_free(&l);
+
+	PARSE(cg_oauth_provider_list_parse,
+	      "[{'id':1,'name':'li\\tnear\\nx','issuer':'https://i\\r\\nforged\\tline'},"
+	      " null, {'id': 'x', 'name': 'bad'}]", &p);
+	EXPECT_RENDER("li\\tnear\\nx\thttps://i\\r\\nforged\\tline\n",
+		      cgfs_render_mcp_providers, &p);
+	cg_oauth_provider_list_free(&p);
+
+	PARSE(cg_integrations_parse,
+	      "{'integrations': [{'integration_type': 'github\\nslack active', 'active': true}]}",
+	      &in);
+	EXPECT_RENDER("github\\nslack active active\n", cgfs_render_integrations, &in);
+	cg_integrations_free(&in);
+}
+END_TEST
+
+static struct cg_org_page orgs_of(const char *text)
+{
+	struct cg_org_page p;
+
+	PARSE(cg_org_page_parse, text, &p);
+	return p;
+}
+
+START_TEST(names_usable)
+{
+	char long_name[CGFS_NAME_MAX + 2];
+
+	ck_assert(cgfs_name_usable("acme"));
+	ck_assert(cgfs_name_usable("a b.c-\xc3\xa9"));
+	ck_assert(cgfs_name_usable("..."));
+	ck_assert(cgfs_name_usable("12a"));
+	ck_assert(!cgfs_name_usable(NULL));
+	ck_assert(!cgfs_name_usable(""));
+	ck_assert(!cgfs_name_usable("."));
+	ck_assert(!cgfs_name_usable(".."));
+	ck_assert(!cgfs_name_usable("a/b"));
+	ck_assert(!cgfs_name_usable("a\nb"));
+	ck_assert(!cgfs_name_usable("\x1b[31m"));
+	ck_assert(!cgfs_name_usable("del\x7f"));
+	ck_assert(!cgfs_name_usable("123"));
+	memset(long_name, 'n', sizeof(long_name));
+	long_name[CGFS_NAME_MAX] = '\0';
+	ck_assert(cgfs_name_usable(long_name));
+	long_name[CGFS_NAME_MAX] = 'n';
+	long_name[CGFS_NAME_MAX + 1] = '\0';
+	ck_assert(!cgfs_name_usable(long_name));
+}
+END_TEST
+
+START_TEST(orgname_first_wins)
+{
+	struct cg_org_page p = orgs_of("{'items': [{'id': 5, 'name': 'acme'}, {'id': 6, 'name': 'a/b'},"
+				       " {'id': 7, 'name': 'acme'}, {'id': 8, 'name': 'beta'},"
+				       " {'id': 9}]}");
+
+	ck_assert_uint_eq(cgfs_orgname_owner(&p, 0), 0);
+	ck_assert_uint_eq(cgfs_orgname_owner(&p, 1), SIZE_MAX);
+	ck_assert_uint_eq(cgfs_orgname_owner(&p, 2), 0);
+	ck_assert_uint_eq(cgfs_orgname_owner(&p, 3), 3);
+	ck_assert_uint_eq(cgfs_orgname_owner(&p, 4), SIZE_MAX);
+	cg_org_page_free(&p);
+}
+END_TEST
+
 /* ---- the mount's own files ------------------------------------------------------ */
 
 #define STATS_HEADER							\
@@ -740,6 +827,13 @@ static Suite *render_suite(void)
 	tcase_add_test(tc, rules_none);
 	tcase_add_test(tc, lines_list);
 	tcase_add_test(tc, mcp_providers_list);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("hostile");
+	tcase_add_test(tc, value_escapes_control_bytes);
+	tcase_add_test(tc, lines_cannot_forge_a_line);
+	tcase_add_test(tc, names_usable);
+	tcase_add_test(tc, orgname_first_wins);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("mount");

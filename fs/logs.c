@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cache.h"
+#include "cg_request.h"
 #include "disk.h"
 #include "errlog.h"
 #include "flight.h"
@@ -177,16 +178,20 @@ static int logs_from_disk(struct cgfs *fs, int64_t org, int64_t run, struct batc
 	return 0;
 }
 
-/* Fetch entries from `skip` on, page by page, into b.  Stops at the first
+/* Fetch entries from `skip` on, page by page, into b, every page within
+ * deadline (cgfs_now seconds; 0: the client's own).  Stops at the first
  * failure, keeping what came before it. */
 static int fetch_from(struct cgfs *fs, int64_t org, int64_t run, int64_t skip,
-		      struct batch *b, struct cg_error *err)
+		      double deadline, struct batch *b, struct cg_error *err)
 {
 	for (;;) {
 		struct cg_run_logs page = { 0 };
 		size_t got;
-		int ret = cg_get_run_logs(fs->client, org, run, skip + b->count, PAGE, 0,
-					  &page, err);
+		int ret = cg_call(fs->client, CG_EP_RUN_LOGS,
+				  &(const struct cg_op_args){ .org_id = org, .agent_run_id = run,
+							      .skip = skip + b->count, .limit = PAGE,
+							      .deadline = deadline },
+				  &page, err);
 
 		if (ret)
 			return ret;
@@ -275,7 +280,7 @@ int cgfs_logs_sync(struct cgfs *fs, int64_t org, int64_t run, const struct cgfs_
 
 	from_disk = skip == 0 && !logs_from_disk(fs, org, run, &b);
 	if (!from_disk)
-		ret = fetch_from(fs, org, run, skip, &b, &err);
+		ret = fetch_from(fs, org, run, skip, ctx ? ctx->deadline : 0, &b, &err);
 
 	pthread_mutex_lock(&t->lock);
 	old_len = l->text.len;

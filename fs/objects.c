@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,8 +40,10 @@ enum ttl_class {
 #define SCOPE_USER 0x4
 #define SCOPE_RUN  0x8
 
+/* deadline: when the syscall that asked stops waiting (cgfs_now seconds;
+ * 0: none): every request of the fetch shares it. */
 typedef int (*fetch_fn)(struct cgfs *fs, const struct cgfs_ids *ids, const void *prev, void *m,
-			struct cg_error *err);
+			double deadline, struct cg_error *err);
 
 struct kind {
 	const char *name;          /* its cache keys' first part */
@@ -70,8 +73,12 @@ struct kind {
 static const struct kind kinds[CGFS_RES_COUNT];
 
 #define PAGE CGFS_PAGE
-/* A whole list stops here, whatever the server says of its total. */
-#define MAX_ITEMS 10000
+/* A whole list stops here, whatever the server says of its total: at most
+ * MAX_ITEMS / PAGE requests. */
+#define MAX_ITEMS 1000
+/* Pages of a whole list fetched at once, once the first page gives the
+ * total (each takes a rate-limit token as any request). */
+#define PAGE_THREADS 4
 
 static int nomem(struct cg_error *err)
 {
@@ -230,40 +237,161 @@ static struct cg_op_args args_of(const struct kind *k, const struct cgfs_ids *id
 	return a;
 }
 
-/* Every page of a list, gathered into m as one page. */
-static int fetch_all_pages(struct cgfs *fs, const struct cgfs_ids *ids, enum cgfs_res kind,
-			   void *m, struct cg_error *err)
+/* Append a page's items to acc, which takes them over: 0 or -ENOMEM. */
+static int gather(const struct kind *k, struct page_layout *acc, struct page_layout *got)
 {
-	const struct kind *k = &kinds[kind];
-	struct page_layout *acc = m;
-	struct cg_op_args a = args_of(k, ids);
+	size_t n = got->n;
+	void *grown;
+
+	if (acc->n + n > MAX_ITEMS)
+		n = MAX_ITEMS - acc->n;
+	grown = realloc(acc->items, (acc->n + n + 1) * k->elem);
+	if (!grown)
+		return -ENOMEM;
+	acc->items = grown;
+	memcpy((char *)acc->items + acc->n * k->elem, got->items, n * k->elem);
+	acc->n += n;
+	acc->meta = got->meta;
+	/* Items past the bound are freed with the page; acc's are not. */
+	memmove(got->items, (char *)got->items + n * k->elem, (got->n - n) * k->elem);
+	got->n -= n;
+	return 0;
+}
+
+/* The pages 1..n-1 of a whole list, fetched by up to PAGE_THREADS threads. */
+struct pages_job {
+	struct cg_client *client;
+	const struct kind *k;
+	struct cg_op_args a;
+	size_t n, next;             /* pages; the next one to fetch (under lock) */
+	void **pages;               /* n answers, [0] unused */
+	int *rets;
+	struct cg_error *errs;
+	pthread_mutex_t lock;
+};
+
+static void *page_worker(void *arg)
+{
+	struct pages_job *j = arg;
+
+	for (;;) {
+		struct cg_op_args a = j->a;
+		size_t i;
+
+		pthread_mutex_lock(&j->lock);
+		i = j->next++;
+		pthread_mutex_unlock(&j->lock);
+		if (i >= j->n)
+			return NULL;
+		a.skip = (int64_t)i * PAGE;
+		j->rets[i] = cg_call(j->client, j->k->ep, &a, j->pages[i], &j->errs[i]);
+	}
+}
+
+static int fetch_rest(struct cgfs *fs, const struct kind *k, struct cg_op_args a, size_t n,
+		      struct page_layout *acc, struct cg_error *err)
+{
+	struct pages_job j = { fs->client, k, a, n, 1, calloc(n, sizeof(void *)), calloc(n, sizeof(int)),
+			       calloc(n, sizeof(struct cg_error)), PTHREAD_MUTEX_INITIALIZER };
+	pthread_t threads[PAGE_THREADS];
+	size_t started = 0;
+	int ret = j.pages && j.rets && j.errs ? 0 : -ENOMEM;
+
+	for (size_t i = 1; !ret && i < n; i++)
+		if (!(j.pages[i] = calloc(1, cg_answer_size(k->ep))))
+			ret = -ENOMEM;
+	for (; !ret && started < PAGE_THREADS && started + 1 < n; started++)
+		if (pthread_create(&threads[started], NULL, page_worker, &j))
+			break;
+	if (!ret && !started)
+		page_worker(&j);  /* no thread could start: this one does it all */
+	for (size_t t = 0; t < started; t++)
+		pthread_join(threads[t], NULL);
+	if (ret)
+		nomem(err);
+	for (size_t i = 1; i < n && j.pages; i++) {
+		struct page_layout *got = j.pages[i];
+
+		if (!got)
+			continue;
+		if (!ret && j.rets[i]) {
+			ret = j.rets[i];
+			if (err)
+				*err = j.errs[i];
+		}
+		if (!ret && gather(k, acc, got))
+			ret = nomem(err);
+		cg_answer_free(k->ep, got);
+		free(got);
+	}
+	free(j.pages);
+	free(j.rets);
+	free(j.errs);
+	return ret;
+}
+
+/* Page after page until a short one, for a server that gives no total. */
+static int fetch_serial(struct cgfs *fs, const struct kind *k, struct cg_op_args a,
+			struct page_layout *acc, struct cg_error *err)
+{
 	void *page = calloc(1, cg_answer_size(k->ep));
 	int ret = page ? 0 : nomem(err);
 
-	for (a.skip = 0, a.limit = PAGE; !ret && a.skip < MAX_ITEMS; a.skip += PAGE) {
+	for (a.skip = PAGE; !ret && acc->n < MAX_ITEMS; a.skip += PAGE) {
 		struct page_layout *got = page;
-		void *grown;
+		size_t n;
 
 		memset(page, 0, cg_answer_size(k->ep));
 		ret = cg_call(fs->client, k->ep, &a, page, err);
 		if (ret)
 			break;
-		grown = realloc(acc->items, (acc->n + got->n + 1) * k->elem);
-		if (!grown) {
-			cg_answer_free(k->ep, page);
+		n = got->n;
+		if (gather(k, acc, got))
 			ret = nomem(err);
-			break;
-		}
-		acc->items = grown;
-		memcpy((char *)acc->items + acc->n * k->elem, got->items, got->n * k->elem);
-		acc->n += got->n;
-		acc->meta = got->meta;
-		/* The items now belong to acc: free only the page's array. */
-		free(got->items);
-		if (got->n < PAGE || (got->meta.total != CG_NONE && acc->n >= (size_t)got->meta.total))
+		cg_answer_free(k->ep, page);
+		if (n < PAGE)
 			break;
 	}
 	free(page);
+	return ret;
+}
+
+/* Every page of a list, gathered into m as one page, all within deadline.
+ * The first page gives the total; the others are then fetched in parallel,
+ * at most MAX_ITEMS items whatever the total says. */
+static int fetch_all_pages(struct cgfs *fs, const struct cgfs_ids *ids, enum cgfs_res kind,
+			   void *m, double deadline, struct cg_error *err)
+{
+	const struct kind *k = &kinds[kind];
+	struct page_layout *acc = m;
+	struct cg_op_args a = args_of(k, ids);
+	struct page_layout *first = calloc(1, cg_answer_size(k->ep));
+	int ret = first ? 0 : nomem(err);
+	size_t pages = 1;
+	int serial = 0;
+
+	a.deadline = deadline;
+	a.skip = 0;
+	a.limit = PAGE;
+	if (!ret)
+		ret = cg_call(fs->client, k->ep, &a, first, err);
+	if (!ret && gather(k, acc, first))
+		ret = nomem(err);
+	if (!ret && acc->n >= PAGE && first->meta.total == CG_NONE)
+		serial = 1;
+	else if (!ret && acc->n >= PAGE && first->meta.total > (int64_t)acc->n) {
+		int64_t total = first->meta.total < MAX_ITEMS ? first->meta.total : MAX_ITEMS;
+
+		pages = (size_t)((total + PAGE - 1) / PAGE);
+	}
+	if (first) {
+		cg_answer_free(k->ep, first);
+		free(first);
+	}
+	if (!ret && pages > 1)
+		ret = fetch_rest(fs, k, a, pages, acc, err);
+	if (!ret && serial)
+		ret = fetch_serial(fs, k, a, acc, err);
 	if (ret) {
 		cg_answer_free(k->ep, acc);
 		memset(acc, 0, sizeof(*acc));
@@ -273,29 +401,30 @@ static int fetch_all_pages(struct cgfs *fs, const struct cgfs_ids *ids, enum cgf
 
 /* The kind's fetch: its own function, every page of a list, or one GET. */
 static int fetch_model(struct cgfs *fs, enum cgfs_res kind, const struct cgfs_ids *ids,
-		       const void *prev, void *m, struct cg_error *err)
+		       const void *prev, void *m, double deadline, struct cg_error *err)
 {
 	const struct kind *k = &kinds[kind];
 	struct cg_op_args a;
 
 	if (k->fetch)
-		return k->fetch(fs, ids, prev, m, err);
+		return k->fetch(fs, ids, prev, m, deadline, err);
 	if (k->pages)
-		return fetch_all_pages(fs, ids, kind, m, err);
+		return fetch_all_pages(fs, ids, kind, m, deadline, err);
 	a = args_of(k, ids);
+	a.deadline = deadline;
 	return cg_call(fs->client, k->ep, &a, m, err);
 }
 
 static int fetch_run(struct cgfs *fs, const struct cgfs_ids *ids, const void *prev, void *m,
-		     struct cg_error *err)
+		     double deadline, struct cg_error *err)
 {
-	return cgfs_fetch_run(fs, ids, prev, m, err);
+	return cgfs_fetch_run(fs, ids, prev, m, deadline, err);
 }
 
 static int fetch_run_list(struct cgfs *fs, const struct cgfs_ids *ids, const void *prev,
-			  void *m, struct cg_error *err)
+			  void *m, double deadline, struct cg_error *err)
 {
-	return cgfs_fetch_run_list(fs, ids, prev, m, err);
+	return cgfs_fetch_run_list(fs, ids, prev, m, deadline, err);
 }
 
 static void free_id_list(void *m)
@@ -345,6 +474,7 @@ struct fetch_arg {
 	struct cgfs *fs;
 	enum cgfs_res kind;
 	const struct cgfs_ids *ids;
+	double deadline;            /* the asking syscall's (0: none) */
 };
 
 /* The cache's fetch function: the kind's fetch, into a new box.  A fetch
@@ -359,7 +489,7 @@ static int fetch_box(void *arg, const struct cgfs_obj *prev, struct cgfs_obj **o
 	if (!b)
 		return nomem(err);
 	ret = fetch_model(f->fs, f->kind, f->ids, prev ? ((const struct box *)prev)->m : NULL,
-			  b->m, err);
+			  b->m, f->deadline, err);
 	if (ret) {
 		free(b);
 		return ret;
@@ -425,7 +555,7 @@ static int get_item(struct cgfs *fs, enum cgfs_res kind, const struct cgfs_ids *
 int cgfs_obj_get(struct cgfs *fs, enum cgfs_res kind, const struct cgfs_ids *ids,
 		 const struct cgfs_ctx *ctx, struct cgfs_ref *out)
 {
-	struct fetch_arg f = { fs, kind, ids };
+	struct fetch_arg f = { fs, kind, ids, ctx ? ctx->deadline : 0 };
 	struct cgfs_obj *o = NULL;
 	char key[96];
 	int ret;

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cg_request.h"
 #include "disk.h"
 
 #define PAGE CGFS_PAGE
@@ -74,10 +75,13 @@ static long listed_at(struct cgfs *fs, int64_t org, int64_t id)
  * would stretch to minutes).  0 and *run; -ENOENT when the run is not on
  * that page (newer runs pushed it on): the caller GETs it. */
 static int fetch_run_page(struct cgfs *fs, const struct cgfs_ids *ids, long at,
-			  struct cg_run *run, struct cg_error *err)
+			  struct cg_run *run, double deadline, struct cg_error *err)
 {
 	struct cg_run_page page = { 0 };
-	int ret = cg_list_runs(fs->client, ids->org, NULL, at / PAGE * PAGE, PAGE, &page, err);
+	int ret = cg_call(fs->client, CG_EP_LIST_RUNS,
+			  &(const struct cg_op_args){ .org_id = ids->org, .skip = at / PAGE * PAGE,
+						      .limit = PAGE, .deadline = deadline },
+			  &page, err);
 
 	if (ret)
 		return ret;
@@ -97,20 +101,23 @@ static int fetch_run_page(struct cgfs *fs, const struct cgfs_ids *ids, long at,
 }
 
 int cgfs_fetch_run(struct cgfs *fs, const struct cgfs_ids *ids, const struct cg_run *prev,
-		   struct cg_run *out, struct cg_error *err)
+		   struct cg_run *out, double deadline, struct cg_error *err)
 {
 	long at;
 	int ret;
 
 	/* A stale copy of a listed run: renew its whole page. */
 	if (prev && (at = listed_at(fs, ids->org, ids->run)) >= 0) {
-		ret = fetch_run_page(fs, ids, at, out, err);
+		ret = fetch_run_page(fs, ids, at, out, deadline, err);
 		if (ret != -ENOENT)
 			return ret;
 	}
 	if (fs->disk && !run_from_disk(fs, ids->org, ids->run, out))
 		return 0;
-	ret = cg_get_run(fs->client, ids->org, ids->run, out, err);
+	ret = cg_call(fs->client, CG_EP_GET_RUN,
+		      &(const struct cg_op_args){ .org_id = ids->org, .agent_run_id = ids->run,
+						  .deadline = deadline },
+		      out, err);
 	if (!ret)
 		persist_run(fs, ids->org, out);
 	return ret;
@@ -144,11 +151,15 @@ static int push_id(struct cgfs_id_list *l, size_t *cap, int64_t id)
 }
 
 /* The newest `list_window` runs (of one user when ids->user is set), page
- * by page, newest first.  Each page's runs go into the cache, so reading
- * their files costs nothing more.  On a refresh, paging stops at the first
- * run already held: the older part of the window is the previous one. */
+ * by page, newest first, every page within the one deadline.  Each page's
+ * runs go into the cache, so reading their files costs nothing more.  On a
+ * refresh, paging stops at the first run already held: the older part of
+ * the window is the previous one.  A page holding more than was asked (a
+ * server ignoring `limit`) gives only what was asked: the window never
+ * holds more than list_window runs. */
 int cgfs_fetch_run_list(struct cgfs *fs, const struct cgfs_ids *ids,
-			const struct cgfs_id_list *prev, struct cgfs_id_list *out, struct cg_error *err)
+			const struct cgfs_id_list *prev, struct cgfs_id_list *out,
+			double deadline, struct cg_error *err)
 {
 	struct cg_run_filter filter = { .user_id = ids->user, .source_type = NULL };
 	struct cgfs_id_list *l = out;
@@ -160,11 +171,15 @@ int cgfs_fetch_run_list(struct cgfs *fs, const struct cgfs_ids *ids,
 		int64_t want = fs->cfg.list_window - skip < PAGE ? fs->cfg.list_window - skip : PAGE;
 		size_t got;
 
-		ret = cg_list_runs(fs->client, ids->org, &filter, skip, want, &page, err);
+		ret = cg_call(fs->client, CG_EP_LIST_RUNS,
+			      &(const struct cg_op_args){ .org_id = ids->org, .filter = &filter,
+							  .skip = skip, .limit = want,
+							  .deadline = deadline },
+			      &page, err);
 		if (ret)
 			goto out_free_ids;
 		got = page.n;
-		for (size_t i = 0; i < page.n && !ret; i++) {
+		for (size_t i = 0; i < page.n && (int64_t)i < want && !ret; i++) {
 			int64_t id = page.items[i].id;
 
 			met_known |= has_id(prev, id);

@@ -25,6 +25,7 @@ struct run_logs {
 	double fetched_at;     /* monotonic time of the last fetch */
 	int loaded;            /* some fetch succeeded */
 	int complete;          /* finished run, every entry held */
+	int ended;             /* the server said the run is finished */
 	struct cgfs_flight flight;  /* single flight; last_ret != 0: the last fetch failed */
 	int readers;           /* open handles of logs or logs.jsonl */
 	time_t mtime;
@@ -115,6 +116,7 @@ void cgfs_logs_reopen(struct cgfs *fs, int64_t org, int64_t run)
 	l = find(fs->logs, org, run, 0);
 	if (l) {
 		l->complete = 0;
+		l->ended = 0;
 		l->fetched_at = 0;
 		cgfs_flight_release(&l->flight);
 	}
@@ -301,6 +303,8 @@ int cgfs_logs_sync(struct cgfs *fs, int64_t org, int64_t run, const struct cgfs_
 		l->held += b.count;
 		l->mtime = time(NULL);
 	}
+	if (b.finished)
+		l->ended = 1;
 	if (!ret || b.count)
 		l->loaded = 1;
 	if (!l->mtime)
@@ -353,6 +357,10 @@ ssize_t cgfs_logs_read(struct cgfs *fs, int64_t org, int64_t run, int jsonl,
 		if (off >= 0 && (size_t)off < b->len) {
 			n = (ssize_t)(b->len - (size_t)off < size ? b->len - (size_t)off : size);
 			memcpy(buf, b->data + off, (size_t)n);
+		} else if (size && l->ended && !l->complete && l->flight.last_ret) {
+			/* A finished run's log goes on past what is held, and the
+			 * last fetch failed: not its end. */
+			n = l->flight.last_ret;
 		}
 	}
 	pthread_mutex_unlock(&fs->logs->lock);

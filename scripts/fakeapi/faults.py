@@ -1,22 +1,26 @@
 """fakeapi.faults: the table of injected faults that /_control/faults manages.
 
-A fault (latency, stall, status, 429, drop, truncate, malformed, oversized)
-applies to the next count /v1 requests whose path starts with its path and
-whose method is its method; the first match in the order added wins.  The
-fault kinds' constants live here too; fakeapi.server acts the faults out.
+A fault (latency, stall, status, 429, drop, truncate, malformed, oversized,
+total, nolimit) applies to the next count /v1 requests whose path starts with
+its path and whose method is its method, after letting the first `after` of
+them pass; the first match in the order added wins.  The fault kinds'
+constants live here too; fakeapi.server acts the faults out.
 """
 
 from .contract import is_int
 
-FAULT_KINDS = ("latency", "stall", "status", "429", "drop", "truncate", "malformed", "oversized")
+FAULT_KINDS = ("latency", "stall", "status", "429", "drop", "truncate", "malformed", "oversized",
+               "total", "nolimit")
 MALFORMED_BODY = b'{"items": [{"id": 1, "status": '
 OVERSIZED_BYTES = 64 * 1024 * 1024
 STALL_MAX_SECONDS = 600.0
 
 
 class Fault:
-    def __init__(self, fault_id, kind, remaining, path, method, params):
+    def __init__(self, fault_id, kind, remaining, path, method, params, after=0):
         self.id = fault_id
+        self.after = after              # matching requests still to let pass
+        self.shows_after = after > 0
         self.kind = kind
         self.remaining = remaining      # None: until cleared
         self.path = path
@@ -30,6 +34,8 @@ class Fault:
     def describe(self):
         info = {"id": self.id, "kind": self.kind, "count": self.remaining, "path": self.path,
                 "method": self.method}
+        if self.shows_after:
+            info["after"] = self.after
         info.update(self.params)
         return info
 
@@ -42,6 +48,7 @@ class FaultTable:
         "status": {"status": (500, lambda x: is_int(x) and 100 <= x <= 599)},
         "429": {"retry_after": (1, lambda x: x is None or (is_int(x) and x >= 0))},
         "oversized": {"bytes": (OVERSIZED_BYTES, lambda x: is_int(x) and x >= 16)},
+        "total": {"total": (10 ** 9, lambda x: is_int(x) and x >= 0)},
     }
 
     def __init__(self):
@@ -64,13 +71,17 @@ class FaultTable:
         method = spec.get("method")
         if method is not None and not isinstance(method, str):
             raise ValueError("method must be a string or null")
+        after = spec.get("after", 0)
+        if not (is_int(after) and after >= 0):
+            raise ValueError("after must be an integer >= 0")
         params = {}
         for name, (default, valid) in self.PARAMS.get(kind, {}).items():
             value = spec.get(name, default)
             if not valid(value):
                 raise ValueError(f"bad value for {name!r}: {value!r}")
             params[name] = value
-        fault = Fault(self.next_id, kind, count, path, method.upper() if method else None, params)
+        fault = Fault(self.next_id, kind, count, path, method.upper() if method else None, params,
+                      after)
         self.next_id += 1
         self.faults.append(fault)
         return fault
@@ -79,6 +90,9 @@ class FaultTable:
         """The fault that applies to this request (using one of its count), or None."""
         for fault in self.faults:
             if fault.matches(method, path):
+                if fault.after:
+                    fault.after -= 1
+                    continue
                 if fault.remaining is not None:
                     fault.remaining -= 1
                     if fault.remaining == 0:

@@ -9,9 +9,15 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <check.h>
 #include <cjson/cJSON.h>
@@ -969,6 +975,89 @@ START_TEST(test_proxy_auth_not_retried)
 }
 END_TEST
 
+/* A proxy that answers every request (a CONNECT, for https) with 407 and
+ * counts them; it serves until the test's process ends. */
+struct proxy407 {
+	int fd;
+	int port;
+	atomic_int requests;
+};
+
+static void *proxy407_serve(void *arg)
+{
+	static const char answer[] = "HTTP/1.1 407 Proxy Authentication Required\r\n"
+				     "Proxy-Authenticate: Basic realm=\"test\"\r\n"
+				     "Content-Length: 0\r\nConnection: close\r\n\r\n";
+	struct proxy407 *p = arg;
+	char buf[4096];
+
+	for (;;) {
+		int c = accept(p->fd, NULL, NULL);
+
+		if (c < 0)
+			continue;
+		if (read(c, buf, sizeof(buf)) > 0) {
+			atomic_fetch_add(&p->requests, 1);
+			(void)!write(c, answer, sizeof(answer) - 1);
+		}
+		close(c);
+	}
+	return NULL;
+}
+
+static void proxy407_start(struct proxy407 *p)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(sa);
+	pthread_t t;
+
+	p->fd = socket(AF_INET, SOCK_STREAM, 0);
+	ck_assert_int_ge(p->fd, 0);
+	ck_assert_int_eq(bind(p->fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	ck_assert_int_eq(listen(p->fd, 8), 0);
+	ck_assert_int_eq(getsockname(p->fd, (struct sockaddr *)&sa, &len), 0);
+	p->port = ntohs(sa.sin_port);
+	atomic_init(&p->requests, 0);
+	ck_assert_int_eq(pthread_create(&t, NULL, proxy407_serve, p), 0);
+	pthread_detach(t);
+}
+
+/* Through a proxy that wants credentials, an https call's CONNECT gets 407:
+ * EACCES at once, asked once. */
+START_TEST(test_proxy_connect_407_not_retried)
+{
+	static struct proxy407 p;
+	struct cg_client_config cfg = {
+		.base_url = "https://127.0.0.1:9",
+		.token = FAKE_TOKEN,
+		.deadline_ms = 10000,
+		.no_rate_limit = 1,
+		.backoff_base_s = 0.05,
+	};
+	struct cg_client *c = NULL;
+	struct cg_user me = { 0 };
+	struct cg_error err = { 0 };
+	char url[64];
+	double start;
+
+	proxy407_start(&p);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d", p.port);
+	setenv("https_proxy", url, 1);
+	unsetenv("no_proxy");
+	unsetenv("NO_PROXY");
+	ck_assert_int_eq(cg_client_new(&cfg, &c, &err), 0);
+	start = cg_monotonic();
+	ck_assert_int_eq(cg_get_me(c, &me, &err), -EACCES);
+	ck_assert_double_lt(cg_monotonic() - start, 1.0);
+	ck_assert_int_eq(err.http_status, 407);
+	ck_assert_ptr_nonnull(strstr(err.message, "the proxy asks for authentication (407)"));
+	ck_assert_int_eq(atomic_load(&p.requests), 1);
+	cg_client_free(c);
+	unsetenv("https_proxy");
+}
+END_TEST
+
 /* The caller's deadline, earlier than the client's, bounds the call: its
  * attempt, and the retries it would have made. */
 START_TEST(test_caller_deadline_bounds_the_call)
@@ -1214,6 +1303,7 @@ static Suite *client_suite(void)
 	tcase_add_test(faults, test_server_down);
 	tcase_add_test(faults, test_server_down_fails_fast);
 	tcase_add_test(faults, test_proxy_auth_not_retried);
+	tcase_add_test(faults, test_proxy_connect_407_not_retried);
 	tcase_add_test(faults, test_caller_deadline_bounds_the_call);
 	tcase_add_test(faults, test_stats_and_connection_reuse);
 	tcase_add_test(limits, test_rate_limits_never_429);

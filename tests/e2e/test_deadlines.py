@@ -63,6 +63,26 @@ class DeadlineTest(MountTest):
         self.assertEqual(sorted(int(query_of(e)["skip"]) for e in pages),
                          list(range(0, 1000, 100)), describe_requests(pages))
 
+    def test_pages_after_the_first_come_in_parallel(self):
+        # 5 full pages at 1 s each: one after the other they would take 5 s;
+        # the first gives the total, the other 4 then go out together.
+        m = self.mount(deadline=3.5)
+        self.prime_org(m)
+        self.fake.fault("total", total=500, path=USERS_PATH, count=None)
+        self.addCleanup(self.fake.config, latency_ms=0)
+        self.fake.config(latency_ms=1000)
+        seq = self.fake.mark()
+        start = time.monotonic()
+        got = bounded(os.listdir, m.path(f"orgs/{ORG}/users"), timeout=30,
+                      what="listdir users/")
+        elapsed = time.monotonic() - start
+        self.assertIsNone(got.error, got.describe())
+        self.assertEqual(sorted(got.value), sorted(str(1000000 + i) for i in range(500)))
+        self.assertLess(elapsed, 3.5)
+        pages = [e for e in self.fake.requests(seq) if e["path"] == USERS_PATH]
+        self.assertEqual(sorted(int(query_of(e)["skip"]) for e in pages),
+                         list(range(0, 500, 100)), describe_requests(pages))
+
     def test_a_page_ignoring_limit_fills_no_more_than_the_window(self):
         m = self.mount("--list-window=5")
         self.prime_org(m)

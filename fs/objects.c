@@ -249,16 +249,19 @@ static int gather(const struct kind *k, struct page_layout *acc, struct page_lay
 	if (!grown)
 		return -ENOMEM;
 	acc->items = grown;
-	memcpy((char *)acc->items + acc->n * k->elem, got->items, n * k->elem);
+	if (n)
+		memcpy((char *)acc->items + acc->n * k->elem, got->items, n * k->elem);
 	acc->n += n;
 	acc->meta = got->meta;
 	/* Items past the bound are freed with the page; acc's are not. */
-	memmove(got->items, (char *)got->items + n * k->elem, (got->n - n) * k->elem);
+	if (got->n > n)
+		memmove(got->items, (char *)got->items + n * k->elem, (got->n - n) * k->elem);
 	got->n -= n;
 	return 0;
 }
 
-/* The pages 1..n-1 of a whole list, fetched by up to PAGE_THREADS threads. */
+/* The pages 1..n-1 of a whole list, fetched by up to PAGE_THREADS threads;
+ * lock guards next, each thread writes only the slots of its pages. */
 struct pages_job {
 	struct cg_client *client;
 	const struct kind *k;
@@ -288,11 +291,16 @@ static void *page_worker(void *arg)
 	}
 }
 
+/* Pages 1..n-1 of the list whose request is a, appended to acc in order:
+ * 0, or the -errno of the first page (in list order) that failed. */
 static int fetch_rest(struct cgfs *fs, const struct kind *k, struct cg_op_args a, size_t n,
 		      struct page_layout *acc, struct cg_error *err)
 {
-	struct pages_job j = { fs->client, k, a, n, 1, calloc(n, sizeof(void *)), calloc(n, sizeof(int)),
-			       calloc(n, sizeof(struct cg_error)), PTHREAD_MUTEX_INITIALIZER };
+	struct pages_job j = {
+		.client = fs->client, .k = k, .a = a, .n = n, .next = 1,
+		.pages = calloc(n, sizeof(void *)), .rets = calloc(n, sizeof(int)),
+		.errs = calloc(n, sizeof(struct cg_error)), .lock = PTHREAD_MUTEX_INITIALIZER,
+	};
 	pthread_t threads[PAGE_THREADS];
 	size_t started = 0;
 	int ret = j.pages && j.rets && j.errs ? 0 : -ENOMEM;
@@ -327,6 +335,7 @@ static int fetch_rest(struct cgfs *fs, const struct kind *k, struct cg_op_args a
 	free(j.pages);
 	free(j.rets);
 	free(j.errs);
+	pthread_mutex_destroy(&j.lock);
 	return ret;
 }
 

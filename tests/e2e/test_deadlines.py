@@ -31,7 +31,8 @@ FAILURE_HOLDOFF = 3.0    # the mount does not ask again about a failed resource 
 class DeadlineTest(MountTest):
 
     def test_ls_runs_stays_within_one_deadline(self):
-        # 5 pages of runs at 3 s each: 15 s of requests, one 5 s deadline.
+        # 5 pages of runs at 3 s each: one 5 s deadline.  The first page takes
+        # 3 s and gives the total; the other 4 go out together and time out.
         m = self.mount(deadline=5)
         self.prime_org(m)
         self.addCleanup(self.fake.config, latency_ms=0)
@@ -45,8 +46,28 @@ class DeadlineTest(MountTest):
         self.assertIsNotNone(outcome)
         time.sleep(0.5)   # the fake logs the second page when it answers, or now
         lists = [e for e in self.fake.requests(seq) if e["path"] == LIST_PATH]
-        self.assertEqual([query_of(e)["skip"] for e in lists], ["0", "100"],
-                         describe_requests(lists))
+        self.assertEqual(sorted(int(query_of(e)["skip"]) for e in lists),
+                         list(range(0, 500, 100)), describe_requests(lists))
+
+    def test_a_first_ls_runs_fetches_the_window_in_parallel(self):
+        # 5 pages at 1.5 s each: 7.5 s one after the other, 3 s when the first
+        # page's total lets the other 4 go out together.
+        m = self.mount(deadline=4.5)
+        self.prime_org(m)
+        newest = [str(r["id"]) for r in self.fake.runs()][:500]
+        self.addCleanup(self.fake.config, latency_ms=0)
+        self.fake.config(latency_ms=1500)
+        seq = self.fake.mark()
+        start = time.monotonic()
+        got = bounded(os.listdir, m.path(RUNS), timeout=30, what="listdir runs/")
+        elapsed = time.monotonic() - start
+        self.assertIsNone(got.error, got.describe())
+        self.assertEqual(got.value, newest)
+        # The deadline bounds the requests; taking 500 runs in costs a little more.
+        self.assertLess(elapsed, 4.5 + 1.5)
+        lists = [e for e in self.fake.requests(seq) if e["path"] == LIST_PATH]
+        self.assertEqual(sorted(int(query_of(e)["skip"]) for e in lists),
+                         list(range(0, 500, 100)), describe_requests(lists))
 
     def test_a_huge_total_sends_a_bounded_number_of_requests(self):
         # Every page full, the total 10^9: the list stops at 1,000 users.
@@ -64,13 +85,13 @@ class DeadlineTest(MountTest):
                          list(range(0, 1000, 100)), describe_requests(pages))
 
     def test_pages_after_the_first_come_in_parallel(self):
-        # 5 full pages at 1 s each: one after the other they would take 5 s;
+        # 5 full pages at 1.5 s each: one after the other they would take 7.5 s;
         # the first gives the total, the other 4 then go out together.
-        m = self.mount(deadline=3.5)
+        m = self.mount(deadline=4.5)
         self.prime_org(m)
         self.fake.fault("total", total=500, path=USERS_PATH, count=None)
         self.addCleanup(self.fake.config, latency_ms=0)
-        self.fake.config(latency_ms=1000)
+        self.fake.config(latency_ms=1500)
         seq = self.fake.mark()
         start = time.monotonic()
         got = bounded(os.listdir, m.path(f"orgs/{ORG}/users"), timeout=30,
@@ -78,7 +99,7 @@ class DeadlineTest(MountTest):
         elapsed = time.monotonic() - start
         self.assertIsNone(got.error, got.describe())
         self.assertEqual(sorted(got.value), sorted(str(1000000 + i) for i in range(500)))
-        self.assertLess(elapsed, 3.5)
+        self.assertLess(elapsed, 4.5 + 1)
         pages = [e for e in self.fake.requests(seq) if e["path"] == USERS_PATH]
         self.assertEqual(sorted(int(query_of(e)["skip"]) for e in pages),
                          list(range(0, 500, 100)), describe_requests(pages))

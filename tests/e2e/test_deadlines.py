@@ -58,13 +58,12 @@ class DeadlineTest(MountTest):
         self.addCleanup(self.fake.config, latency_ms=0)
         self.fake.config(latency_ms=1500)
         seq = self.fake.mark()
-        start = time.monotonic()
         got = bounded(os.listdir, m.path(RUNS), timeout=30, what="listdir runs/")
-        elapsed = time.monotonic() - start
+        # Every request came within the one deadline (one after the other they
+        # could not: ETIMEDOUT).  Taking 500 runs in costs CPU time besides,
+        # which a loaded machine stretches: no bound on that here.
         self.assertIsNone(got.error, got.describe())
         self.assertEqual(got.value, newest)
-        # The deadline bounds the requests; taking 500 runs in costs a little more.
-        self.assertLess(elapsed, 4.5 + 1.5)
         lists = [e for e in self.fake.requests(seq) if e["path"] == LIST_PATH]
         self.assertEqual(sorted(int(query_of(e)["skip"]) for e in lists),
                          list(range(0, 500, 100)), describe_requests(lists))

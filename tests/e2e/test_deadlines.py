@@ -92,13 +92,11 @@ class DeadlineTest(MountTest):
         self.addCleanup(self.fake.config, latency_ms=0)
         self.fake.config(latency_ms=1500)
         seq = self.fake.mark()
-        start = time.monotonic()
         got = bounded(os.listdir, m.path(f"orgs/{ORG}/users"), timeout=30,
                       what="listdir users/")
-        elapsed = time.monotonic() - start
+        # Within the one deadline (one after the other: ETIMEDOUT).
         self.assertIsNone(got.error, got.describe())
         self.assertEqual(sorted(got.value), sorted(str(1000000 + i) for i in range(500)))
-        self.assertLess(elapsed, 4.5 + 1)
         pages = [e for e in self.fake.requests(seq) if e["path"] == USERS_PATH]
         self.assertEqual(sorted(int(query_of(e)["skip"]) for e in pages),
                          list(range(0, 500, 100)), describe_requests(pages))

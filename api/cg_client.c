@@ -25,6 +25,11 @@
 
 /* The least time a retry must have before the deadline (seconds). */
 #define RETRY_MIN_SLICE 0.25
+/* Retries of a request whose server cannot be reached at all (connection
+ * refused, no such host): one quick retry, then the error, rather than
+ * the whole deadline spent knocking on a closed door. */
+#define DOWN_RETRIES 1
+#define DOWN_DELAY_CAP 0.5
 
 #define DEFAULT_CONNECT_MS 10000L
 #define DEFAULT_DEADLINE_MS 30000L
@@ -177,6 +182,10 @@ static int worth_retrying(int ret, long http_status)
 	case EFBIG: case ENOMEM: case EINVAL: case EPROTO: case EINTR:
 		return 0;
 	}
+	/* 407: the proxy wants credentials we do not have; asking again will
+	 * not change that. */
+	if (http_status == 407)
+		return 0;
 	if (http_status == 0 || http_status == 429 || http_status >= 500)
 		return 1;
 	/* A 2xx whose body was not JSON. */
@@ -222,7 +231,7 @@ static int attempt(struct cg_client *c, enum cg_endpoint ep, const char *url,
 	if (left <= 0.001) {
 		if (c->rl)
 			cg_ratelimit_release(c->rl, info->rl_class, slot);
-		cg_error_set(err, 0, ETIMEDOUT, "deadline of %ld ms reached", c->deadline_ms);
+		cg_error_set(err, 0, ETIMEDOUT, "deadline reached before %s was sent", info->name);
 		return -ETIMEDOUT;
 	}
 	req.timeout_ms = (long)ceil(left * 1000);
@@ -257,6 +266,10 @@ static int attempt(struct cg_client *c, enum cg_endpoint ep, const char *url,
 		cg_error_message_from_body(resp.body, resp.len, c->token, msg, sizeof(msg));
 		if (resp.status == 401)
 			cg_error_set(err, resp.status, -ret, "the API token was rejected: %s", msg);
+		else if (resp.status == 407)
+			cg_error_set(err, resp.status, -ret,
+				     "the proxy asks for authentication (407): %s",
+				     msg[0] ? msg : "(no message)");
 		else
 			cg_error_set(err, resp.status, -ret, "%s", msg[0] ? msg : "(no message)");
 	}
@@ -264,28 +277,42 @@ static int attempt(struct cg_client *c, enum cg_endpoint ep, const char *url,
 	return ret;
 }
 
+/* Did this outcome say that the server cannot be reached at all? */
+static int server_down(int ret, long http_status)
+{
+	return ret == -EHOSTUNREACH && http_status == 0;
+}
+
 /* Send the request (url, JSON body text or NULL) of endpoint ep and return
  * its JSON answer in *out (caller frees with cJSON_Delete), retrying as
- * the row allows within the client's deadline. */
+ * the row allows within the client's deadline or the caller's, whichever
+ * comes first (caller_deadline 0: the client's alone). */
 static int call(struct cg_client *c, enum cg_endpoint ep, const char *url,
-		const char *body_text, cJSON **out, struct cg_error *err)
+		const char *body_text, double caller_deadline, cJSON **out,
+		struct cg_error *err)
 {
 	const struct cg_endpoint_info *info = cg_endpoint_info(ep);
 	double deadline = cg_monotonic() + (double)c->deadline_ms / 1000.0;
 	struct cg_error last = { 0 };
 	double retry_after, delay;
-	int ret;
+	int ret, down = 0;
 
+	if (caller_deadline > 0 && caller_deadline < deadline)
+		deadline = caller_deadline;
 	for (int n = 1;; n++) {
 		ret = attempt(c, ep, url, body_text, deadline, out, &retry_after, &last);
 		if (!ret || !info->retry || !worth_retrying(ret, last.http_status) ||
 		    n > c->max_retries)
+			break;
+		if (server_down(ret, last.http_status) && ++down > DOWN_RETRIES)
 			break;
 		if (last.http_status == 429 && retry_after >= 0)
 			delay = retry_after;
 		else
 			delay = cg_backoff_delay(n, c->backoff_base, c->backoff_cap,
 						 (double)arc4random() / 4294967296.0);
+		if (down && delay > DOWN_DELAY_CAP)
+			delay = DOWN_DELAY_CAP;
 		/* Give up now rather than sleep past the deadline, or start an
 		 * attempt too late to be answered: that would turn the server's
 		 * answer (a 5xx, with its message) into a bare timeout. */
@@ -317,7 +344,7 @@ int cg_call(struct cg_client *c, enum cg_endpoint ep, const struct cg_op_args *a
 	ret = cg_request_build(c->base_url, ep, a, &req, err);
 	if (ret)
 		return ret;
-	ret = call(c, ep, req.url, req.body, &json, err);
+	ret = call(c, ep, req.url, req.body, a->deadline, &json, err);
 	cg_request_free(&req);
 	if (ret)
 		return ret;

@@ -4,7 +4,9 @@
  * one logical request: it waits for a rate-limit token of its class
  * (cg_ratelimit.h), sends, and - for GETs only - retries 5xx, 429,
  * malformed bodies and transport errors with jittered exponential backoff
- * honouring Retry-After, all within one deadline (default 30 s).  Creating
+ * honouring Retry-After, all within one deadline (default 30 s, or the
+ * caller's when earlier: cg_op_args.deadline).  A server that cannot be
+ * reached at all gets one quick retry; a proxy's 407 none.  Creating
  * a run or any other POST/PUT/PATCH is sent at most once.
  *
  * Every operation returns 0 and fills *out, or returns -errno and fills

@@ -25,6 +25,7 @@ static const struct {
 	{ 402, EDQUOT },
 	{ 403, EACCES },
 	{ 404, ENOENT },
+	{ 407, EACCES },
 	{ 408, ETIMEDOUT },
 	{ 413, EFBIG },
 	{ 422, EINVAL },

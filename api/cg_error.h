@@ -17,7 +17,7 @@ struct cg_error {
 };
 
 /* errno for an HTTP status: 0 for 1xx-3xx, positive errno otherwise.
- *   400, 422 EINVAL   401, 403 EACCES   402 EDQUOT   404 ENOENT
+ *   400, 422 EINVAL   401, 403, 407 EACCES   402 EDQUOT   404 ENOENT
  *   408 ETIMEDOUT     413 EFBIG         429 EAGAIN   5xx, other 4xx EIO */
 int cg_errno_from_http(long status);
 

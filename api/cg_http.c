@@ -257,9 +257,19 @@ int cg_http_perform(struct cg_http *h, const struct cg_http_request *req,
 	rc = curl_easy_perform(easy);
 	curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
 	if (rc != CURLE_OK) {
+		long connect_code = 0;
+
 		ret = sink.too_big || rc == CURLE_FILESIZE_EXCEEDED ? -EFBIG
 								      : -cg_errno_from_curl(rc);
-		if (-ret == EFBIG)
+		curl_easy_getinfo(easy, CURLINFO_HTTP_CONNECTCODE, &connect_code);
+		if (connect_code == 407) {
+			/* The proxy refused the tunnel for want of credentials: an
+			 * answer (not to be asked again), not a lost connection. */
+			ret = -cg_errno_from_http(407);
+			cg_error_set(err, 407, -ret,
+				     "the proxy asks for authentication (407): %s",
+				     errbuf[0] ? errbuf : curl_easy_strerror(rc));
+		} else if (-ret == EFBIG)
 			cg_error_set(err, status, EFBIG,
 				     "response larger than the %zu-byte cap", req->max_body);
 		else

@@ -29,6 +29,10 @@ struct cg_op_args {
 	size_t n_images;
 	const char *settings_json;            /* CG_BODY_SETTINGS */
 	const char *state;                    /* CG_BODY_PR_STATE */
+	/* Not part of the request: when the caller stops waiting, in monotonic
+	 * seconds (cg_monotonic); 0: the client's own deadline.  The earlier
+	 * of the two bounds the call, its retries and rate-limit waits. */
+	double deadline;
 };
 
 /* What to send: both owned, free with cg_request_free (accepts zeroed). */

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "cache.h"
+#include "cg_request.h"
 #include "disk.h"
 #include "errlog.h"
 #include "flight.h"
@@ -29,6 +30,7 @@ struct run_logs {
 	double fetched_at;     /* monotonic time of the last fetch */
 	int loaded;            /* some fetch succeeded */
 	int complete;          /* finished run, every entry held */
+	int ended;             /* the server said the run is finished */
 	struct cgfs_flight flight;  /* single flight; last_ret != 0: the last fetch failed */
 	int readers;           /* open handles of logs or logs.jsonl */
 	time_t mtime;
@@ -185,6 +187,7 @@ void cgfs_logs_reopen(struct cgfs *fs, int64_t org, int64_t run)
 	if (l) {
 		unlist(fs->logs, l);
 		l->complete = 0;
+		l->ended = 0;
 		l->fetched_at = 0;
 		cgfs_flight_release(&l->flight);
 	}
@@ -248,16 +251,20 @@ static int logs_from_disk(struct cgfs *fs, int64_t org, int64_t run, struct batc
 	return 0;
 }
 
-/* Fetch entries from `skip` on, page by page, into b.  Stops at the first
+/* Fetch entries from `skip` on, page by page, into b, every page within
+ * deadline (cgfs_now seconds; 0: the client's own).  Stops at the first
  * failure, keeping what came before it. */
 static int fetch_from(struct cgfs *fs, int64_t org, int64_t run, int64_t skip,
-		      struct batch *b, struct cg_error *err)
+		      double deadline, struct batch *b, struct cg_error *err)
 {
 	for (;;) {
 		struct cg_run_logs page = { 0 };
 		size_t got;
-		int ret = cg_get_run_logs(fs->client, org, run, skip + b->count, PAGE, 0,
-					  &page, err);
+		int ret = cg_call(fs->client, CG_EP_RUN_LOGS,
+				  &(const struct cg_op_args){ .org_id = org, .agent_run_id = run,
+							      .skip = skip + b->count, .limit = PAGE,
+							      .deadline = deadline },
+				  &page, err);
 
 		if (ret)
 			return ret;
@@ -346,7 +353,7 @@ int cgfs_logs_sync(struct cgfs *fs, int64_t org, int64_t run, const struct cgfs_
 
 	from_disk = skip == 0 && !logs_from_disk(fs, org, run, &b);
 	if (!from_disk)
-		ret = fetch_from(fs, org, run, skip, &b, &err);
+		ret = fetch_from(fs, org, run, skip, ctx ? ctx->deadline : 0, &b, &err);
 
 	pthread_mutex_lock(&t->lock);
 	old_len = l->text.len;
@@ -367,6 +374,8 @@ int cgfs_logs_sync(struct cgfs *fs, int64_t org, int64_t run, const struct cgfs_
 		l->held += b.count;
 		l->mtime = time(NULL);
 	}
+	if (b.finished)
+		l->ended = 1;
 	if (!ret || b.count)
 		l->loaded = 1;
 	if (!l->mtime)
@@ -426,6 +435,10 @@ ssize_t cgfs_logs_read(struct cgfs *fs, int64_t org, int64_t run, int jsonl,
 		if (off >= 0 && (size_t)off < b->len) {
 			n = (ssize_t)(b->len - (size_t)off < size ? b->len - (size_t)off : size);
 			memcpy(buf, b->data + off, (size_t)n);
+		} else if (size && l->ended && !l->complete && l->flight.last_ret) {
+			/* A finished run's log goes on past what is held, and the
+			 * last fetch failed: not its end. */
+			n = l->flight.last_ret;
 		}
 	}
 	pthread_mutex_unlock(&fs->logs->lock);

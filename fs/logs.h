@@ -40,7 +40,10 @@ int cgfs_logs_peek(struct cgfs *fs, int64_t org, int64_t run, size_t *text_size,
 		   size_t *jsonl_size, time_t *mtime);
 
 /* Copy up to size bytes at off of the text (jsonl=0) or the jsonl text
- * into buf; returns the count (0 at the end).  Does not fetch. */
+ * into buf; returns the count (0 at the end).  At the end of what is held
+ * of a finished run whose last fetch failed before the log's end, the
+ * fetch's -errno instead: a reader never mistakes a prefix for the whole
+ * log.  Does not fetch. */
 ssize_t cgfs_logs_read(struct cgfs *fs, int64_t org, int64_t run, int jsonl,
 		       char *buf, size_t size, off_t off);
 

@@ -11,6 +11,7 @@
 #include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,8 +42,10 @@ enum ttl_class {
 #define SCOPE_USER 0x4
 #define SCOPE_RUN  0x8
 
+/* deadline: when the syscall that asked stops waiting (cgfs_now seconds;
+ * 0: none): every request of the fetch shares it. */
 typedef int (*fetch_fn)(struct cgfs *fs, const struct cgfs_ids *ids, const void *prev, void *m,
-			struct cg_error *err);
+			double deadline, struct cg_error *err);
 
 struct kind {
 	const char *name;          /* its cache keys' first part */
@@ -72,8 +75,12 @@ struct kind {
 static const struct kind kinds[CGFS_RES_COUNT];
 
 #define PAGE CGFS_PAGE
-/* A whole list stops here, whatever the server says of its total. */
-#define MAX_ITEMS 10000
+/* A whole list stops here, whatever the server says of its total: at most
+ * MAX_ITEMS / PAGE requests. */
+#define MAX_ITEMS 1000
+/* Pages of a whole list fetched at once, once the first page gives the
+ * total (each takes a rate-limit token as any request). */
+#define PAGE_THREADS 4
 
 static int nomem(struct cg_error *err)
 {
@@ -265,70 +272,181 @@ static int holds_id(const struct kind *k, const struct page_layout *l, size_t n,
 	return 0;
 }
 
-/* Move into acc the first `limit` items of got (a server may ignore the
- * limit) whose id acc does not hold yet (the first of two wins); the rest
- * stay in got, to be freed with it, and count as left out.  How many were
- * taken. */
-static size_t take_items(const struct kind *k, struct page_layout *acc, struct page_layout *got,
-		       size_t limit)
+/* Move into acc a page's first PAGE items (a server may ignore the limit)
+ * whose id acc does not hold yet (the first of two wins), up to MAX_ITEMS
+ * in all; the rest stay in got, to be freed with it, and count as left out
+ * (as do the items the parser left out of the page).  0 with *taken (how
+ * many moved) and *sent (how many the server sent), or -ENOMEM. */
+static int gather(const struct kind *k, struct page_layout *acc, struct page_layout *got,
+		  size_t *taken, size_t *sent)
 {
-	size_t rest = 0, taken = 0;
+	size_t limit = MAX_ITEMS - acc->n < PAGE ? MAX_ITEMS - acc->n : PAGE;
+	size_t left_out = acc->meta.left_out + got->meta.left_out, rest = 0;
+	void *grown = realloc(acc->items, (acc->n + limit + 1) * k->elem);
 
+	if (!grown)
+		return -ENOMEM;
+	acc->items = grown;
+	*sent = got->n + got->meta.left_out;
+	*taken = 0;
 	for (size_t i = 0; i < got->n; i++) {
 		char *item = (char *)got->items + i * k->elem;
 
-		if (taken < limit && !holds_id(k, acc, acc->n, *(const int64_t *)item)) {
+		if (*taken < limit && !holds_id(k, acc, acc->n, *(const int64_t *)item)) {
 			memcpy((char *)acc->items + acc->n++ * k->elem, item, k->elem);
-			taken++;
+			(*taken)++;
 		} else {
 			memmove((char *)got->items + rest++ * k->elem, item, k->elem);
 		}
 	}
-	acc->meta.left_out += rest;
 	got->n = rest;
-	return taken;
+	acc->meta = got->meta;
+	acc->meta.left_out = left_out + rest;
+	return 0;
 }
 
-/* Every page of a list, gathered into m as one page. */
-static int fetch_all_pages(struct cgfs *fs, const struct cgfs_ids *ids, enum cgfs_res kind,
-			   void *m, struct cg_error *err)
+/* The pages 1..n-1 of a whole list, fetched by up to PAGE_THREADS threads;
+ * lock guards next, each thread writes only the slots of its pages. */
+struct pages_job {
+	struct cg_client *client;
+	const struct kind *k;
+	struct cg_op_args a;
+	size_t n, next;             /* pages; the next one to fetch (under lock) */
+	void **pages;               /* n answers, [0] unused */
+	int *rets;
+	struct cg_error *errs;
+	pthread_mutex_t lock;
+};
+
+static void *page_worker(void *arg)
 {
-	const struct kind *k = &kinds[kind];
-	struct page_layout *acc = m;
-	struct cg_op_args a = args_of(k, ids);
+	struct pages_job *j = arg;
+
+	for (;;) {
+		struct cg_op_args a = j->a;
+		size_t i;
+
+		pthread_mutex_lock(&j->lock);
+		i = j->next++;
+		pthread_mutex_unlock(&j->lock);
+		if (i >= j->n)
+			return NULL;
+		a.skip = (int64_t)i * PAGE;
+		j->rets[i] = cg_call(j->client, j->k->ep, &a, j->pages[i], &j->errs[i]);
+	}
+}
+
+/* Pages 1..n-1 of the list whose request is a, appended to acc in order:
+ * 0, or the -errno of the first page (in list order) that failed. */
+static int fetch_rest(struct cgfs *fs, const struct kind *k, struct cg_op_args a, size_t n,
+		      struct page_layout *acc, struct cg_error *err)
+{
+	struct pages_job j = {
+		.client = fs->client, .k = k, .a = a, .n = n, .next = 1,
+		.pages = calloc(n, sizeof(void *)), .rets = calloc(n, sizeof(int)),
+		.errs = calloc(n, sizeof(struct cg_error)), .lock = PTHREAD_MUTEX_INITIALIZER,
+	};
+	pthread_t threads[PAGE_THREADS];
+	size_t started = 0, taken, sent;
+	int ret = j.pages && j.rets && j.errs ? 0 : -ENOMEM;
+
+	for (size_t i = 1; !ret && i < n; i++)
+		if (!(j.pages[i] = calloc(1, cg_answer_size(k->ep))))
+			ret = -ENOMEM;
+	for (; !ret && started < PAGE_THREADS && started + 1 < n; started++)
+		if (pthread_create(&threads[started], NULL, page_worker, &j))
+			break;
+	if (!ret && !started)
+		page_worker(&j);  /* no thread could start: this one does it all */
+	for (size_t t = 0; t < started; t++)
+		pthread_join(threads[t], NULL);
+	if (ret)
+		nomem(err);
+	for (size_t i = 1; i < n && j.pages; i++) {
+		struct page_layout *got = j.pages[i];
+
+		if (!got)
+			continue;
+		if (!ret && j.rets[i]) {
+			ret = j.rets[i];
+			if (err)
+				*err = j.errs[i];
+		}
+		if (!ret && gather(k, acc, got, &taken, &sent))
+			ret = nomem(err);
+		cg_answer_free(k->ep, got);
+		free(got);
+	}
+	free(j.pages);
+	free(j.rets);
+	free(j.errs);
+	pthread_mutex_destroy(&j.lock);
+	return ret;
+}
+
+/* Page after page, for a server that gives no total: until a short page,
+ * or one that brings nothing new (a server that ignores skip cannot loop
+ * us), or MAX_ITEMS. */
+static int fetch_serial(struct cgfs *fs, const struct kind *k, struct cg_op_args a,
+			struct page_layout *acc, struct cg_error *err)
+{
 	void *page = calloc(1, cg_answer_size(k->ep));
 	int ret = page ? 0 : nomem(err);
 
-	for (a.skip = 0, a.limit = PAGE; !ret && a.skip < MAX_ITEMS; a.skip += PAGE) {
+	for (a.skip = PAGE; !ret && acc->n < MAX_ITEMS; a.skip += PAGE) {
 		struct page_layout *got = page;
-		size_t sent, taken, left_out = acc->meta.left_out;
-		int64_t total;
-		void *grown;
+		size_t taken = 0, sent = 0;
 
 		memset(page, 0, cg_answer_size(k->ep));
 		ret = cg_call(fs->client, k->ep, &a, page, err);
 		if (ret)
 			break;
-		grown = realloc(acc->items, (acc->n + got->n + 1) * k->elem);
-		if (!grown) {
-			cg_answer_free(k->ep, page);
+		if (gather(k, acc, got, &taken, &sent))
 			ret = nomem(err);
-			break;
-		}
-		acc->items = grown;
-		acc->meta = got->meta;
-		acc->meta.left_out += left_out;
-		sent = got->n + got->meta.left_out;
-		total = got->meta.total;
-		/* The items taken now belong to acc: the page frees the rest. */
-		taken = take_items(k, acc, got, (size_t)PAGE);
 		cg_answer_free(k->ep, page);
-		/* A page that brings nothing new ends the list too: a server
-		 * that ignores skip, or claims a huge total, cannot loop us. */
-		if (sent < PAGE || !taken || (total != CG_NONE && acc->n >= (size_t)total))
+		if (sent < PAGE || !taken)
 			break;
 	}
 	free(page);
+	return ret;
+}
+
+/* Every page of a list, gathered into m as one page, all within deadline.
+ * The first page gives the total; the others are then fetched in parallel,
+ * at most MAX_ITEMS items whatever the total says. */
+static int fetch_all_pages(struct cgfs *fs, const struct cgfs_ids *ids, enum cgfs_res kind,
+			   void *m, double deadline, struct cg_error *err)
+{
+	const struct kind *k = &kinds[kind];
+	struct page_layout *acc = m;
+	struct cg_op_args a = args_of(k, ids);
+	struct page_layout *first = calloc(1, cg_answer_size(k->ep));
+	int ret = first ? 0 : nomem(err);
+	size_t pages = 1, taken = 0, sent = 0;
+	int serial = 0;
+
+	a.deadline = deadline;
+	a.skip = 0;
+	a.limit = PAGE;
+	if (!ret)
+		ret = cg_call(fs->client, k->ep, &a, first, err);
+	if (!ret && gather(k, acc, first, &taken, &sent))
+		ret = nomem(err);
+	if (!ret && sent >= PAGE && first->meta.total == CG_NONE)
+		serial = 1;
+	else if (!ret && sent >= PAGE && first->meta.total > (int64_t)acc->n) {
+		int64_t total = first->meta.total < MAX_ITEMS ? first->meta.total : MAX_ITEMS;
+
+		pages = (size_t)((total + PAGE - 1) / PAGE);
+	}
+	if (first) {
+		cg_answer_free(k->ep, first);
+		free(first);
+	}
+	if (!ret && pages > 1)
+		ret = fetch_rest(fs, k, a, pages, acc, err);
+	if (!ret && serial)
+		ret = fetch_serial(fs, k, a, acc, err);
 	if (ret) {
 		cg_answer_free(k->ep, acc);
 		memset(acc, 0, sizeof(*acc));
@@ -338,29 +456,30 @@ static int fetch_all_pages(struct cgfs *fs, const struct cgfs_ids *ids, enum cgf
 
 /* The kind's fetch: its own function, every page of a list, or one GET. */
 static int fetch_model(struct cgfs *fs, enum cgfs_res kind, const struct cgfs_ids *ids,
-		       const void *prev, void *m, struct cg_error *err)
+		       const void *prev, void *m, double deadline, struct cg_error *err)
 {
 	const struct kind *k = &kinds[kind];
 	struct cg_op_args a;
 
 	if (k->fetch)
-		return k->fetch(fs, ids, prev, m, err);
+		return k->fetch(fs, ids, prev, m, deadline, err);
 	if (k->pages)
-		return fetch_all_pages(fs, ids, kind, m, err);
+		return fetch_all_pages(fs, ids, kind, m, deadline, err);
 	a = args_of(k, ids);
+	a.deadline = deadline;
 	return cg_call(fs->client, k->ep, &a, m, err);
 }
 
 static int fetch_run(struct cgfs *fs, const struct cgfs_ids *ids, const void *prev, void *m,
-		     struct cg_error *err)
+		     double deadline, struct cg_error *err)
 {
-	return cgfs_fetch_run(fs, ids, prev, m, err);
+	return cgfs_fetch_run(fs, ids, prev, m, deadline, err);
 }
 
 static int fetch_run_list(struct cgfs *fs, const struct cgfs_ids *ids, const void *prev,
-			  void *m, struct cg_error *err)
+			  void *m, double deadline, struct cg_error *err)
 {
-	return cgfs_fetch_run_list(fs, ids, prev, m, err);
+	return cgfs_fetch_run_list(fs, ids, prev, m, deadline, err);
 }
 
 static void free_id_list(void *m)
@@ -410,7 +529,7 @@ struct fetch_arg {
 	struct cgfs *fs;
 	enum cgfs_res kind;
 	const struct cgfs_ids *ids;
-	const struct cgfs_ctx *ctx;
+	const struct cgfs_ctx *ctx;   /* the asking syscall's: its deadline, for /errors */
 };
 
 /* Lines of one fetch about what it left out; past this, one line says how
@@ -496,7 +615,7 @@ static int fetch_box(void *arg, const struct cgfs_obj *prev, struct cgfs_obj **o
 	if (!b)
 		return nomem(err);
 	ret = fetch_model(f->fs, f->kind, f->ids, prev ? ((const struct box *)prev)->m : NULL,
-			  b->m, err);
+			  b->m, f->ctx ? f->ctx->deadline : 0, err);
 	if (ret) {
 		free(b);
 		return ret;

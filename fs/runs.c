@@ -2,17 +2,22 @@
  *
  * A finished run comes from the disk cache when it is there; a stale run
  * that runs/ lists is renewed with its list page; a run list pages the
- * window newest first and stops, on a refresh, at the first run it held.
+ * window newest first (a first listing: the pages after the first at once)
+ * and stops, on a refresh, at the first run it held.
  */
 #include "runs.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cg_request.h"
 #include "disk.h"
 
 #define PAGE CGFS_PAGE
+/* Pages of a first listing fetched at once (each takes a rate-limit token). */
+#define PAGE_THREADS 4
 
 static int nomem(struct cg_error *err)
 {
@@ -74,10 +79,13 @@ static long listed_at(struct cgfs *fs, int64_t org, int64_t id)
  * would stretch to minutes).  0 and *run; -ENOENT when the run is not on
  * that page (newer runs pushed it on): the caller GETs it. */
 static int fetch_run_page(struct cgfs *fs, const struct cgfs_ids *ids, long at,
-			  struct cg_run *run, struct cg_error *err)
+			  struct cg_run *run, double deadline, struct cg_error *err)
 {
 	struct cg_run_page page = { 0 };
-	int ret = cg_list_runs(fs->client, ids->org, NULL, at / PAGE * PAGE, PAGE, &page, err);
+	int ret = cg_call(fs->client, CG_EP_LIST_RUNS,
+			  &(const struct cg_op_args){ .org_id = ids->org, .skip = at / PAGE * PAGE,
+						      .limit = PAGE, .deadline = deadline },
+			  &page, err);
 
 	if (ret)
 		return ret;
@@ -97,20 +105,23 @@ static int fetch_run_page(struct cgfs *fs, const struct cgfs_ids *ids, long at,
 }
 
 int cgfs_fetch_run(struct cgfs *fs, const struct cgfs_ids *ids, const struct cg_run *prev,
-		   struct cg_run *out, struct cg_error *err)
+		   struct cg_run *out, double deadline, struct cg_error *err)
 {
 	long at;
 	int ret;
 
 	/* A stale copy of a listed run: renew its whole page. */
 	if (prev && (at = listed_at(fs, ids->org, ids->run)) >= 0) {
-		ret = fetch_run_page(fs, ids, at, out, err);
+		ret = fetch_run_page(fs, ids, at, out, deadline, err);
 		if (ret != -ENOENT)
 			return ret;
 	}
 	if (fs->disk && !run_from_disk(fs, ids->org, ids->run, out))
 		return 0;
-	ret = cg_get_run(fs->client, ids->org, ids->run, out, err);
+	ret = cg_call(fs->client, CG_EP_GET_RUN,
+		      &(const struct cg_op_args){ .org_id = ids->org, .agent_run_id = ids->run,
+						  .deadline = deadline },
+		      out, err);
 	if (!ret)
 		persist_run(fs, ids->org, out);
 	return ret;
@@ -143,47 +154,157 @@ static int push_id(struct cgfs_id_list *l, size_t *cap, int64_t id)
 	return 0;
 }
 
+/* Take the runs of one page (at most want) into l and the cache: 0 or
+ * -ENOMEM.  *met_known is set when one of them is in prev. */
+static int take_page(struct cgfs *fs, int64_t org, const struct cgfs_id_list *prev,
+		     struct cg_run_page *page, int64_t want, struct cgfs_id_list *l,
+		     size_t *cap, int *met_known)
+{
+	int ret = 0;
+
+	/* Items the parser left out, and those past what was asked (a page
+	 * that ignores the limit is cut to it), count as left out. */
+	l->left_out += page->meta.left_out;
+	if ((int64_t)page->n > want)
+		l->left_out += page->n - (size_t)want;
+	for (size_t i = 0; i < page->n && (int64_t)i < want && !ret; i++) {
+		int64_t id = page->items[i].id;
+
+		*met_known |= has_id(prev, id);
+		persist_run(fs, org, &page->items[i]);
+		ret = push_id(l, cap, id);
+		if (!ret)
+			ret = cgfs_obj_put_run(fs, org, &page->items[i]);
+	}
+	return ret;
+}
+
+/* How many runs the page at skip asks for. */
+static int64_t want_at(const struct cgfs *fs, int64_t skip)
+{
+	return fs->cfg.list_window - skip < PAGE ? fs->cfg.list_window - skip : PAGE;
+}
+
+/* Pages 1..n-1 of a first listing, fetched by up to PAGE_THREADS threads;
+ * lock guards next, each thread writes only the slots of its pages. */
+struct window_job {
+	struct cgfs *fs;
+	struct cg_op_args a;
+	size_t n, next;
+	struct cg_run_page *pages;
+	int *rets;
+	struct cg_error *errs;
+	pthread_mutex_t lock;
+};
+
+static void *window_worker(void *arg)
+{
+	struct window_job *j = arg;
+
+	for (;;) {
+		struct cg_op_args a = j->a;
+		size_t i;
+
+		pthread_mutex_lock(&j->lock);
+		i = j->next++;
+		pthread_mutex_unlock(&j->lock);
+		if (i >= j->n)
+			return NULL;
+		a.skip = (int64_t)i * PAGE;
+		a.limit = want_at(j->fs, a.skip);
+		j->rets[i] = cg_call(j->fs->client, CG_EP_LIST_RUNS, &a, &j->pages[i], &j->errs[i]);
+	}
+}
+
+/* Pages 1..n-1 of the first listing whose request is a, fetched together
+ * and taken in order up to the first short page: 0, or the -errno of the
+ * first page (in list order) that failed. */
+static int fetch_window_rest(struct cgfs *fs, struct cg_op_args a, size_t n,
+			     struct cgfs_id_list *l, size_t *cap, struct cg_error *err)
+{
+	struct window_job j = {
+		.fs = fs, .a = a, .n = n, .next = 1,
+		.pages = calloc(n, sizeof(struct cg_run_page)), .rets = calloc(n, sizeof(int)),
+		.errs = calloc(n, sizeof(struct cg_error)), .lock = PTHREAD_MUTEX_INITIALIZER,
+	};
+	pthread_t threads[PAGE_THREADS];
+	size_t started = 0;
+	int ret = j.pages && j.rets && j.errs ? 0 : nomem(err), ended = 0, met_known = 0;
+
+	for (; !ret && started < PAGE_THREADS && started + 1 < n; started++)
+		if (pthread_create(&threads[started], NULL, window_worker, &j))
+			break;
+	if (!ret && !started)
+		window_worker(&j);  /* no thread could start: this one does it all */
+	for (size_t t = 0; t < started; t++)
+		pthread_join(threads[t], NULL);
+	for (size_t i = 1; j.pages && j.rets && j.errs && i < n; i++) {
+		int64_t want = want_at(fs, (int64_t)i * PAGE);
+
+		if (!ret && !ended && j.rets[i]) {
+			ret = j.rets[i];
+			if (err)
+				*err = j.errs[i];
+		}
+		if (!ret && !ended && take_page(fs, a.org_id, NULL, &j.pages[i], want, l, cap,
+						&met_known))
+			ret = nomem(err);
+		ended |= (int64_t)(j.pages[i].n + j.pages[i].meta.left_out) < want;
+		cg_run_page_free(&j.pages[i]);
+	}
+	free(j.pages);
+	free(j.rets);
+	free(j.errs);
+	pthread_mutex_destroy(&j.lock);
+	return ret;
+}
+
 /* The newest `list_window` runs (of one user when ids->user is set), page
- * by page, newest first.  Each page's runs go into the cache, so reading
- * their files costs nothing more.  On a refresh, paging stops at the first
- * run already held: the older part of the window is the previous one. */
+ * by page, newest first, every page within the one deadline.  Each page's
+ * runs go into the cache, so reading their files costs nothing more.  A
+ * first listing fetches the first page, then, knowing the total, the rest
+ * of the window at once.  On a refresh, paging stops at the first run
+ * already held: the older part of the window is the previous one.  A page
+ * holding more than was asked (a server ignoring `limit`) gives only what
+ * was asked: the window never holds more than list_window runs. */
 int cgfs_fetch_run_list(struct cgfs *fs, const struct cgfs_ids *ids,
-			const struct cgfs_id_list *prev, struct cgfs_id_list *out, struct cg_error *err)
+			const struct cgfs_id_list *prev, struct cgfs_id_list *out,
+			double deadline, struct cg_error *err)
 {
 	struct cg_run_filter filter = { .user_id = ids->user, .source_type = NULL };
+	struct cg_op_args a = { .org_id = ids->org, .filter = &filter, .deadline = deadline };
 	struct cgfs_id_list *l = out;
 	size_t cap = 0;
 	int met_known = 0, ret = 0;
 
-	for (int64_t skip = 0; skip < fs->cfg.list_window && !met_known; skip += PAGE) {
+	for (a.skip = 0; a.skip < fs->cfg.list_window && !met_known; a.skip += PAGE) {
 		struct cg_run_page page = { 0 };
-		int64_t want = fs->cfg.list_window - skip < PAGE ? fs->cfg.list_window - skip : PAGE;
+		int64_t total;
 		size_t got;
 
-		ret = cg_list_runs(fs->client, ids->org, &filter, skip, want, &page, err);
+		a.limit = want_at(fs, a.skip);
+		ret = cg_call(fs->client, CG_EP_LIST_RUNS, &a, &page, err);
 		if (ret)
 			goto out_free_ids;
 		got = page.n + page.meta.left_out;
-		l->left_out += page.meta.left_out;
-		/* A page that ignores the limit is cut to what was asked. */
-		if ((int64_t)page.n > want)
-			l->left_out += page.n - (size_t)want;
-		for (size_t i = 0; i < page.n && (int64_t)i < want && !ret; i++) {
-			int64_t id = page.items[i].id;
-
-			met_known |= has_id(prev, id);
-			persist_run(fs, ids->org, &page.items[i]);
-			ret = push_id(l, &cap, id);
-			if (!ret)
-				ret = cgfs_obj_put_run(fs, ids->org, &page.items[i]);
-		}
+		total = page.meta.total;
+		ret = take_page(fs, ids->org, prev, &page, a.limit, l, &cap, &met_known);
 		cg_run_page_free(&page);
 		if (ret) {
 			nomem(err);
 			goto out_free_ids;
 		}
-		if ((int64_t)got < want)
+		if ((int64_t)got < a.limit)
 			break;
+		if (a.skip == 0 && !prev && total != CG_NONE && total > PAGE) {
+			int64_t upto = total < fs->cfg.list_window ? total : fs->cfg.list_window;
+
+			ret = fetch_window_rest(fs, a, (size_t)((upto + PAGE - 1) / PAGE), l, &cap,
+						err);
+			if (ret)
+				goto out_free_ids;
+			break;
+		}
 	}
 	/* Older runs of the window come from the previous list. */
 	for (size_t i = 0; met_known && prev && i < prev->n &&
@@ -199,4 +320,3 @@ out_free_ids:
 	memset(l, 0, sizeof(*l));
 	return ret;
 }
-

@@ -14,15 +14,17 @@
 #include "objects.h"
 
 /* Fetch run ids->run of org ids->org; prev is the stale copy, or NULL.
+ * Its requests end by deadline (cgfs_now seconds; 0: the client's own).
  * 0 and *out, or -errno with err. */
 int cgfs_fetch_run(struct cgfs *fs, const struct cgfs_ids *ids, const struct cg_run *prev,
-		   struct cg_run *out, struct cg_error *err);
+		   struct cg_run *out, double deadline, struct cg_error *err);
 
 /* Fetch the newest --list-window runs of org ids->org (of user ids->user
- * when set); prev is the stale list, or NULL.  0 and *out (its own ids
+ * when set), at most that many whatever a page holds; prev is the stale
+ * list, or NULL.  Every page shares deadline.  0 and *out (its own ids
  * array), or -errno with err. */
 int cgfs_fetch_run_list(struct cgfs *fs, const struct cgfs_ids *ids,
 			const struct cgfs_id_list *prev, struct cgfs_id_list *out,
-			struct cg_error *err);
+			double deadline, struct cg_error *err);
 
 #endif

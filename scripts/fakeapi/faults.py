@@ -1,16 +1,16 @@
 """fakeapi.faults: the table of injected faults that /_control/faults manages.
 
 A fault (latency, stall, status, 429, drop, truncate, malformed, oversized,
-answer)
-applies to the next count /v1 requests whose path starts with its path and
-whose method is its method; the first match in the order added wins.  The
-fault kinds' constants live here too; fakeapi.server acts the faults out.
+answer, total, nolimit) applies to the next count /v1 requests whose path starts
+with its path and whose method is its method, after letting the first `after` of
+them pass; the first match in the order added wins.  The fault kinds'
+constants live here too; fakeapi.server acts the faults out.
 """
 
 from .contract import is_int
 
 FAULT_KINDS = ("latency", "stall", "status", "429", "drop", "truncate", "malformed", "oversized",
-               "answer")
+               "answer", "total", "nolimit")
 MALFORMED_BODY = b'{"items": [{"id": 1, "status": '
 OVERSIZED_BYTES = 64 * 1024 * 1024
 STALL_MAX_SECONDS = 600.0
@@ -29,8 +29,10 @@ def reflect_token(value, token):
 
 
 class Fault:
-    def __init__(self, fault_id, kind, remaining, path, method, params):
+    def __init__(self, fault_id, kind, remaining, path, method, params, after=0):
         self.id = fault_id
+        self.after = after              # matching requests still to let pass
+        self.shows_after = after > 0
         self.kind = kind
         self.remaining = remaining      # None: until cleared
         self.path = path
@@ -44,6 +46,8 @@ class Fault:
     def describe(self):
         info = {"id": self.id, "kind": self.kind, "count": self.remaining, "path": self.path,
                 "method": self.method}
+        if self.shows_after:
+            info["after"] = self.after
         info.update(self.params)
         return info
 
@@ -59,6 +63,7 @@ class FaultTable:
         "answer": {"body": (None, lambda x: True),
                    "status": (200, lambda x: is_int(x) and 100 <= x <= 599),
                    "cut": (False, lambda x: isinstance(x, bool))},
+        "total": {"total": (10 ** 9, lambda x: is_int(x) and x >= 0)},
     }
     # Optional params: stored (and shown) only when given.
     OPTIONAL = {  # kind -> {param: validator}
@@ -86,6 +91,9 @@ class FaultTable:
         method = spec.get("method")
         if method is not None and not isinstance(method, str):
             raise ValueError("method must be a string or null")
+        after = spec.get("after", 0)
+        if not (is_int(after) and after >= 0):
+            raise ValueError("after must be an integer >= 0")
         params = {}
         for name, (default, valid) in self.PARAMS.get(kind, {}).items():
             value = spec.get(name, default)
@@ -97,7 +105,8 @@ class FaultTable:
                 if not valid(spec[name]):
                     raise ValueError(f"bad value for {name!r}: {spec[name]!r}")
                 params[name] = spec[name]
-        fault = Fault(self.next_id, kind, count, path, method.upper() if method else None, params)
+        fault = Fault(self.next_id, kind, count, path, method.upper() if method else None, params,
+                      after)
         self.next_id += 1
         self.faults.append(fault)
         return fault
@@ -106,6 +115,9 @@ class FaultTable:
         """The fault that applies to this request (using one of its count), or None."""
         for fault in self.faults:
             if fault.matches(method, path):
+                if fault.after:
+                    fault.after -= 1
+                    continue
                 if fault.remaining is not None:
                     fault.remaining -= 1
                     if fault.remaining == 0:

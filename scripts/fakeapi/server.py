@@ -3,10 +3,11 @@
 Handler reads each keep-alive request (Content-Length or chunked, capped),
 sends /v1 to FakeApi after taking a fault for it, /_control to
 fakeapi.control, and writes every answer with a Content-Length.  It acts the
-faults out (stall, drop, truncate, status, 429, malformed, oversized, answer) and logs
-one line per request to stderr, never the token.
+faults out (stall, drop, truncate, status, 429, malformed, oversized, answer, total,
+nolimit) and logs one line per request to stderr, never the token.
 """
 
+import json
 import select
 import socket
 import sys
@@ -25,6 +26,21 @@ HTML_ERRORS = {
     502: "Bad Gateway",
     503: "Service Temporarily Unavailable",
 }
+
+
+def claim_total(payload, total, skip):
+    """A list answer re-sent claiming `total` items (the `total` fault): the
+    first page's items, repeated up to the page's size, numbered 1000000 +
+    their place in the list (the request's `skip` onwards)."""
+    answer = json.loads(payload)
+    if isinstance(answer, dict) and "total" in answer and answer.get("items"):
+        items, size = answer["items"], answer.get("size") or 1
+        answer["items"] = [dict(items[i % len(items)], id=1000000 + skip + i)
+                           for i in range(size)]
+        answer["total"] = total
+        answer["page"] = skip // size + 1
+        answer["pages"] = -(-total // size)
+    return json_bytes(answer)
 
 
 class BodyError(Exception):
@@ -148,7 +164,14 @@ class Handler(BaseHTTPRequestHandler):
                 self.pause_for_latency()
                 status = self.send_fault(fault)
             else:
+                if kind == "nolimit":
+                    query = {k: v for k, v in query.items() if k != "limit"}
+                skip = query.get("skip", "0")
+                if kind == "total":
+                    query = dict(query, skip="0")
                 status, headers, payload = fake.process_v1(self.command, path, query, body, auth)
+                if kind == "total" and status == 200 and skip.isdigit():
+                    payload = claim_total(payload, fault.params["total"], int(skip))
                 self.pause_for_latency()
                 status = self.send_bytes(status, "application/json", payload, headers,
                                          truncate=(kind == "truncate"))

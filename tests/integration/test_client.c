@@ -9,15 +9,22 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <check.h>
 #include <cjson/cJSON.h>
 
 #include "cg_client.h"
 #include "cg_ratelimit.h"
+#include "cg_request.h"
 #include "fake.h"
 
 static struct fake F;
@@ -926,6 +933,163 @@ START_TEST(test_server_down)
 }
 END_TEST
 
+/* A refused connection is retried once, quickly: the call fails within a
+ * second or so, not after the whole 30 s deadline. */
+START_TEST(test_server_down_fails_fast)
+{
+	struct cg_client_config cfg = {
+		.base_url = "http://127.0.0.1:1",
+		.token = FAKE_TOKEN,
+		.deadline_ms = 30000,
+	};
+	struct cg_client *c = NULL;
+	struct cg_endpoint_stats stats[CG_EP_COUNT];
+	struct cg_user me = { 0 };
+	struct cg_error err = { 0 };
+	double start = cg_monotonic();
+
+	ck_assert_int_eq(cg_client_new(&cfg, &c, &err), 0);
+	ck_assert_int_eq(cg_get_me(c, &me, &err), -EHOSTUNREACH);
+	ck_assert_double_lt(cg_monotonic() - start, 2.0);
+	cg_client_stats(c, stats);
+	ck_assert_int_eq(stats[CG_EP_GET_ME].requests, 2);
+	ck_assert_int_eq(stats[CG_EP_GET_ME].retries, 1);
+	cg_client_free(c);
+}
+END_TEST
+
+/* A proxy's 407 is EACCES, said as such, and never asked again. */
+START_TEST(test_proxy_auth_not_retried)
+{
+	struct cg_client *c = client();
+	struct cg_user me = { 0 };
+	struct cg_error err = { 0 };
+
+	fault("{\"kind\": \"status\", \"status\": 407, \"count\": null}");
+	ck_assert_int_eq(cg_get_me(c, &me, &err), -EACCES);
+	ck_assert_int_eq(err.http_status, 407);
+	ck_assert_str_eq(err.message,
+			 "the proxy asks for authentication (407): Proxy Authentication Required");
+	ck_assert_int_eq(count_requests(), 1);
+	cg_client_free(c);
+}
+END_TEST
+
+/* A proxy that answers every request (a CONNECT, for https) with 407 and
+ * counts them; it serves until the test's process ends. */
+struct proxy407 {
+	int fd;
+	int port;
+	atomic_int requests;
+};
+
+static void *proxy407_serve(void *arg)
+{
+	static const char answer[] = "HTTP/1.1 407 Proxy Authentication Required\r\n"
+				     "Proxy-Authenticate: Basic realm=\"test\"\r\n"
+				     "Content-Length: 0\r\nConnection: close\r\n\r\n";
+	struct proxy407 *p = arg;
+	char buf[4096];
+
+	for (;;) {
+		int c = accept(p->fd, NULL, NULL);
+
+		if (c < 0)
+			continue;
+		if (read(c, buf, sizeof(buf)) > 0) {
+			atomic_fetch_add(&p->requests, 1);
+			(void)!write(c, answer, sizeof(answer) - 1);
+		}
+		close(c);
+	}
+	return NULL;
+}
+
+static void proxy407_start(struct proxy407 *p)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(sa);
+	pthread_t t;
+
+	p->fd = socket(AF_INET, SOCK_STREAM, 0);
+	ck_assert_int_ge(p->fd, 0);
+	ck_assert_int_eq(bind(p->fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	ck_assert_int_eq(listen(p->fd, 8), 0);
+	ck_assert_int_eq(getsockname(p->fd, (struct sockaddr *)&sa, &len), 0);
+	p->port = ntohs(sa.sin_port);
+	atomic_init(&p->requests, 0);
+	ck_assert_int_eq(pthread_create(&t, NULL, proxy407_serve, p), 0);
+	pthread_detach(t);
+}
+
+/* Through a proxy that wants credentials, an https call's CONNECT gets 407:
+ * EACCES at once, asked once. */
+START_TEST(test_proxy_connect_407_not_retried)
+{
+	static struct proxy407 p;
+	struct cg_client_config cfg = {
+		.base_url = "https://127.0.0.1:9",
+		.token = FAKE_TOKEN,
+		.deadline_ms = 10000,
+		.no_rate_limit = 1,
+		.backoff_base_s = 0.05,
+	};
+	struct cg_client *c = NULL;
+	struct cg_user me = { 0 };
+	struct cg_error err = { 0 };
+	char url[64];
+	double start;
+
+	proxy407_start(&p);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d", p.port);
+	setenv("https_proxy", url, 1);
+	unsetenv("no_proxy");
+	unsetenv("NO_PROXY");
+	ck_assert_int_eq(cg_client_new(&cfg, &c, &err), 0);
+	start = cg_monotonic();
+	ck_assert_int_eq(cg_get_me(c, &me, &err), -EACCES);
+	ck_assert_double_lt(cg_monotonic() - start, 1.0);
+	ck_assert_int_eq(err.http_status, 407);
+	ck_assert_ptr_nonnull(strstr(err.message, "the proxy asks for authentication (407)"));
+	ck_assert_int_eq(atomic_load(&p.requests), 1);
+	cg_client_free(c);
+	unsetenv("https_proxy");
+}
+END_TEST
+
+/* The caller's deadline, earlier than the client's, bounds the call: its
+ * attempt, and the retries it would have made. */
+START_TEST(test_caller_deadline_bounds_the_call)
+{
+	struct cg_client *c = client_with((struct client_opts){ .deadline_ms = 20000 });
+	struct cg_user me = { 0 };
+	struct cg_error err = { 0 };
+	double start;
+
+	fault("{\"kind\": \"stall\", \"count\": null}");
+	start = cg_monotonic();
+	ck_assert_int_eq(cg_call(c, CG_EP_GET_ME, &(struct cg_op_args){
+		.deadline = start + 1.0 }, &me, &err), -ETIMEDOUT);
+	ck_assert_double_lt(cg_monotonic() - start, 1.5);
+	ck_assert_int_eq(count_requests(), 1);
+	control("DELETE", "/_control/faults", NULL);
+	clear_log();
+	fault("{\"kind\": \"status\", \"status\": 500, \"count\": null}");
+	start = cg_monotonic();
+	ck_assert_int_eq(cg_call(c, CG_EP_GET_ME, &(struct cg_op_args){
+		.deadline = start + 0.5 }, &me, &err), -EIO);
+	ck_assert_double_lt(cg_monotonic() - start, 0.8);
+	ck_assert_str_eq(err.message, "Internal Server Error");
+	/* A later caller deadline leaves the client's own in force. */
+	control("DELETE", "/_control/faults", NULL);
+	ck_assert_int_eq(cg_call(c, CG_EP_GET_ME, &(struct cg_op_args){
+		.deadline = cg_monotonic() + 3600 }, &me, &err), 0);
+	cg_answer_free(CG_EP_GET_ME, &me);
+	cg_client_free(c);
+}
+END_TEST
+
 START_TEST(test_refused_urls_and_tokens)
 {
 	struct cg_client *c = NULL;
@@ -1137,6 +1301,10 @@ static Suite *client_suite(void)
 	tcase_add_test(faults, test_fault_latency_within_deadline);
 	tcase_add_test(faults, test_create_never_retried);
 	tcase_add_test(faults, test_server_down);
+	tcase_add_test(faults, test_server_down_fails_fast);
+	tcase_add_test(faults, test_proxy_auth_not_retried);
+	tcase_add_test(faults, test_proxy_connect_407_not_retried);
+	tcase_add_test(faults, test_caller_deadline_bounds_the_call);
 	tcase_add_test(faults, test_stats_and_connection_reuse);
 	tcase_add_test(limits, test_rate_limits_never_429);
 	tcase_add_test(limits, test_rate_limits_enforced_without_buckets);

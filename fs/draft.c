@@ -268,6 +268,7 @@ int cgfs_draft_parse(const char *text, size_t len, struct cgfs_draft *out,
 {
 	struct cgfs_draft d = { 0 };
 	size_t off = 0, next, n;
+	const char *nul;
 	int ret;
 
 	if (!text) {
@@ -286,6 +287,13 @@ int cgfs_draft_parse(const char *text, size_t len, struct cgfs_draft *out,
 	if (only_space(text + off, len - off)) {
 		cgfs_set_why(why, why_size, "the prompt is empty");
 		ret = -ENODATA;
+		goto out_free;
+	}
+	nul = memchr(text + off, '\0', len - off);
+	if (nul) {
+		cgfs_set_why(why, why_size, "the prompt holds a NUL byte at offset %zu",
+			(size_t)(nul - (text + off)));
+		ret = -EINVAL;
 		goto out_free;
 	}
 	d.prompt = dup_bytes(text + off, len - off);

@@ -43,7 +43,8 @@ struct cgfs_draft {
  *     one JSON object gives -EINVAL.
  *   - The prompt is every byte after the closing line (or the whole text),
  *     kept exactly; a prompt of only white space gives -ENODATA (an empty
- *     draft is never sent).
+ *     draft is never sent), one holding a NUL byte -EINVAL (it would be
+ *     sent cut short).
  * On success fills *out (free with cgfs_draft_free); on failure writes a
  * one-line reason to why ("front matter line 3: unknown key 'modle'
  * (known: repo, model, agent_type, metadata, image)") and leaves *out

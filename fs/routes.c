@@ -306,8 +306,10 @@ int cgfs_route_match(const char *path, struct cgfs_req *r)
 		if (!*path)
 			break;
 		len = strcspn(path, "/");
-		if (depth == MAX_DEPTH || len >= sizeof(comp))
+		if (depth == MAX_DEPTH || len >= sizeof(comp)) {
+			r->route = NULL;
 			return -ENAMETOOLONG;
+		}
 		memcpy(comp, path, len);
 		comp[len] = '\0';
 		path += len;

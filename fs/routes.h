@@ -128,7 +128,8 @@ int cgfs_owner_check(const struct cgfs *fs, uid_t uid, const struct cgfs_qid *q,
 
 /* Match a path against the table only (no id is checked, nothing is
  * fetched): 0 with r->route and r's ids set, -ENOENT when no row matches,
- * -ENAMETOOLONG past 8 components or 255-byte names.  r->fs is NULL. */
+ * -ENAMETOOLONG past 8 components or 255-byte names (r->route NULL on
+ * either failure).  r->fs is NULL. */
 int cgfs_route_match(const char *path, struct cgfs_req *r);
 
 /* The node of a row and ids, made into a request with every id checked:

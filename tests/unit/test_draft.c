@@ -122,6 +122,19 @@ START_TEST(text_not_nul_terminated)
 }
 END_TEST
 
+/* A NUL would cut the prompt short when it is sent (a JSON string of C
+ * text): refused, as in front matter (found by tests/fuzz/fuzz_draft.c). */
+START_TEST(prompt_with_nul_refused)
+{
+	static const char plain[] = "fix it\0and this";
+	static const char fm[] = "---\nrepo: 456\n---\np\0q";   /* regressions/draft/ */
+
+	expect_fail(plain, sizeof(plain) - 1, -EINVAL, "the prompt holds a NUL byte at offset 6");
+	expect_fail(fm, sizeof(fm) - 1, -EINVAL, "the prompt holds a NUL byte at offset 1");
+	expect_fail("\0", 1, -EINVAL, "the prompt holds a NUL byte at offset 0");
+}
+END_TEST
+
 /* ---- front matter ----------------------------------------------------------- */
 
 START_TEST(design_example_every_field)
@@ -535,6 +548,7 @@ static Suite *draft_suite(void)
 	tcase_add_test(tc, fence_later_is_prompt_text);
 	tcase_add_test(tc, four_dashes_open_nothing);
 	tcase_add_test(tc, text_not_nul_terminated);
+	tcase_add_test(tc, prompt_with_nul_refused);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("front_matter");

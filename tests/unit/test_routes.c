@@ -401,6 +401,31 @@ START_TEST(too_deep)
 }
 END_TEST
 
+/* A failed match names no row, whatever the error (found by
+ * tests/fuzz/fuzz_routes.c: a too deep path kept the row of its prefix). */
+START_TEST(failure_has_no_row)
+{
+	static const char *const paths[] = {
+		"/a/a/a/a/a/a/a/a/a/a/a/a",           /* regressions/routes/too-deep */
+		"/orgs/11/runs/789/status/a/b/c/d",   /* a row, then too deep */
+		"/orgs/11/runs/789/logs/x",           /* a row, then no child */
+		"/nope",
+	};
+	char name[300], path[400];
+	struct cgfs_req r;
+
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		ck_assert_int_ne(cgfs_route_match(paths[i], &r), 0);
+		ck_assert_msg(r.route == NULL, "%s: row %s", paths[i], r.route->pattern);
+	}
+	memset(name, 'x', 256);
+	name[256] = '\0';
+	snprintf(path, sizeof(path), "/orgs/11/%s", name);
+	ck_assert_int_eq(cgfs_route_match(path, &r), -ENAMETOOLONG);
+	ck_assert_ptr_null(r.route);
+}
+END_TEST
+
 START_TEST(long_component)
 {
 	char name[300], path[400];
@@ -450,6 +475,7 @@ static Suite *routes_suite(void)
 	tcase_add_test(tc, empty_components);
 	tcase_add_test(tc, too_deep);
 	tcase_add_test(tc, long_component);
+	tcase_add_test(tc, failure_has_no_row);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,0 +1,51 @@
+/* fuzz_error.c - error bodies to messages (api/cg_error.h).
+ *
+ * Input: one byte that picks the size of the message buffer (0..255, or
+ * 512, the size of struct cg_error's, when the byte is 0xff), then the body
+ * as the server sent it.  cg_error_message_from_body fills a heap buffer of
+ * exactly that size; cg_redact then hides the body's first word in it.
+ * Properties: the message is NUL-terminated inside the buffer, holds no
+ * control byte, and after cg_redact no longer holds the secret.
+ */
+#include <string.h>
+
+#include "cg_error.h"
+#include "fuzz.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	if (size < 1)
+		return 0;
+	size_t bufsize = data[0] == 0xff ? 512 : data[0];
+	const char *body = (const char *)data + 1;
+	size_t len = size - 1;
+	char *buf = malloc(bufsize ? bufsize : 1);
+
+	FUZZ_ASSERT(buf != NULL);
+	cg_error_message_from_body(body, len, buf, bufsize);
+	if (bufsize == 0) {
+		free(buf);
+		return 0;
+	}
+	size_t n = strnlen(buf, bufsize);
+	FUZZ_ASSERT(n < bufsize);
+	for (size_t i = 0; i < n; i++)
+		FUZZ_ASSERT((unsigned char)buf[i] >= 0x20 && buf[i] != 0x7f);
+
+	/* A secret: the body's first 4..16 printable non-space bytes. */
+	char secret[17];
+	size_t k = 0;
+	while (k < len && k < 16 && body[k] > 0x20 && body[k] < 0x7f && body[k] != '[' &&
+	       body[k] != ']') {
+		secret[k] = body[k];
+		k++;
+	}
+	secret[k] = '\0';
+	if (k >= 4) {
+		cg_redact(buf, bufsize, secret);
+		FUZZ_ASSERT(strnlen(buf, bufsize) < bufsize);
+		FUZZ_ASSERT(strstr(buf, secret) == NULL);
+	}
+	free(buf);
+	return 0;
+}

@@ -11,7 +11,6 @@
 #include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +20,7 @@
 #include "disk.h"
 #include "errlog.h"
 #include "logs.h"
+#include "pages.h"
 #include "runs.h"
 
 /* One cached object: its model follows it (model_size(kind) bytes). */
@@ -78,9 +78,6 @@ static const struct kind kinds[CGFS_RES_COUNT];
 /* A whole list stops here, whatever the server says of its total: at most
  * MAX_ITEMS / PAGE requests. */
 #define MAX_ITEMS 1000
-/* Pages of a whole list fetched at once, once the first page gives the
- * total (each takes a rate-limit token as any request). */
-#define PAGE_THREADS 4
 
 static int nomem(struct cg_error *err)
 {
@@ -212,18 +209,13 @@ int cgfs_obj_put_run(struct cgfs *fs, int64_t org, struct cg_run *run)
 
 /* ---- whole lists: orgs, an org's repos, an org's users -------------------------------- */
 
-/* The three page types share one layout ({meta, items, n}). */
-struct page_layout {
-	struct cg_page_meta meta;
-	void *items;
-	size_t n;
-};
-_Static_assert(offsetof(struct cg_org_page, items) == offsetof(struct page_layout, items) &&
-	       offsetof(struct cg_repo_page, items) == offsetof(struct page_layout, items) &&
-	       offsetof(struct cg_user_page, items) == offsetof(struct page_layout, items) &&
-	       offsetof(struct cg_org_page, n) == offsetof(struct page_layout, n) &&
-	       offsetof(struct cg_repo_page, n) == offsetof(struct page_layout, n) &&
-	       offsetof(struct cg_user_page, n) == offsetof(struct page_layout, n),
+/* The three page types share one layout (pages.h). */
+_Static_assert(offsetof(struct cg_org_page, items) == offsetof(struct cgfs_page_layout, items) &&
+	       offsetof(struct cg_repo_page, items) == offsetof(struct cgfs_page_layout, items) &&
+	       offsetof(struct cg_user_page, items) == offsetof(struct cgfs_page_layout, items) &&
+	       offsetof(struct cg_org_page, n) == offsetof(struct cgfs_page_layout, n) &&
+	       offsetof(struct cg_repo_page, n) == offsetof(struct cgfs_page_layout, n) &&
+	       offsetof(struct cg_user_page, n) == offsetof(struct cgfs_page_layout, n),
 	       "page structs share one layout");
 /* Every item type of these lists starts with its int64_t id. */
 _Static_assert(offsetof(struct cg_org, id) == 0 && offsetof(struct cg_repo, id) == 0 &&
@@ -242,7 +234,7 @@ static size_t box_size(const struct box *b)
 	if (raw)
 		size += 2 * (strlen(raw) + 1);
 	if (k->pages)
-		size += 2 * ((const struct page_layout *)(const void *)b->m)->n * k->elem;
+		size += 2 * ((const struct cgfs_page_layout *)(const void *)b->m)->n * k->elem;
 	if (b->kind == CGFS_RES_RUNS || b->kind == CGFS_RES_USER_RUNS)
 		size += ((const struct cgfs_id_list *)(const void *)b->m)->n * sizeof(int64_t);
 	return size;
@@ -264,194 +256,15 @@ static struct cg_op_args args_of(const struct kind *k, const struct cgfs_ids *id
 	return a;
 }
 
-static int holds_id(const struct kind *k, const struct page_layout *l, size_t n, int64_t id)
-{
-	for (size_t i = 0; i < n; i++)
-		if (*(const int64_t *)((const char *)l->items + i * k->elem) == id)
-			return 1;
-	return 0;
-}
-
-/* Move into acc a page's first PAGE items (a server may ignore the limit)
- * whose id acc does not hold yet (the first of two wins), up to MAX_ITEMS
- * in all; the rest stay in got, to be freed with it, and count as left out
- * (as do the items the parser left out of the page).  0 with *taken (how
- * many moved) and *sent (how many the server sent), or -ENOMEM. */
-static int gather(const struct kind *k, struct page_layout *acc, struct page_layout *got,
-		  size_t *taken, size_t *sent)
-{
-	size_t limit = MAX_ITEMS - acc->n < PAGE ? MAX_ITEMS - acc->n : PAGE;
-	size_t left_out = acc->meta.left_out + got->meta.left_out, rest = 0;
-	void *grown = realloc(acc->items, (acc->n + limit + 1) * k->elem);
-
-	if (!grown)
-		return -ENOMEM;
-	acc->items = grown;
-	*sent = got->n + got->meta.left_out;
-	*taken = 0;
-	for (size_t i = 0; i < got->n; i++) {
-		char *item = (char *)got->items + i * k->elem;
-
-		if (*taken < limit && !holds_id(k, acc, acc->n, *(const int64_t *)item)) {
-			memcpy((char *)acc->items + acc->n++ * k->elem, item, k->elem);
-			(*taken)++;
-		} else {
-			memmove((char *)got->items + rest++ * k->elem, item, k->elem);
-		}
-	}
-	got->n = rest;
-	acc->meta = got->meta;
-	acc->meta.left_out = left_out + rest;
-	return 0;
-}
-
-/* The pages 1..n-1 of a whole list, fetched by up to PAGE_THREADS threads;
- * lock guards next, each thread writes only the slots of its pages. */
-struct pages_job {
-	struct cg_client *client;
-	const struct kind *k;
-	struct cg_op_args a;
-	size_t n, next;             /* pages; the next one to fetch (under lock) */
-	void **pages;               /* n answers, [0] unused */
-	int *rets;
-	struct cg_error *errs;
-	pthread_mutex_t lock;
-};
-
-static void *page_worker(void *arg)
-{
-	struct pages_job *j = arg;
-
-	for (;;) {
-		struct cg_op_args a = j->a;
-		size_t i;
-
-		pthread_mutex_lock(&j->lock);
-		i = j->next++;
-		pthread_mutex_unlock(&j->lock);
-		if (i >= j->n)
-			return NULL;
-		a.skip = (int64_t)i * PAGE;
-		j->rets[i] = cg_call(j->client, j->k->ep, &a, j->pages[i], &j->errs[i]);
-	}
-}
-
-/* Pages 1..n-1 of the list whose request is a, appended to acc in order:
- * 0, or the -errno of the first page (in list order) that failed. */
-static int fetch_rest(struct cgfs *fs, const struct kind *k, struct cg_op_args a, size_t n,
-		      struct page_layout *acc, struct cg_error *err)
-{
-	struct pages_job j = {
-		.client = fs->client, .k = k, .a = a, .n = n, .next = 1,
-		.pages = calloc(n, sizeof(void *)), .rets = calloc(n, sizeof(int)),
-		.errs = calloc(n, sizeof(struct cg_error)), .lock = PTHREAD_MUTEX_INITIALIZER,
-	};
-	pthread_t threads[PAGE_THREADS];
-	size_t started = 0, taken, sent;
-	int ret = j.pages && j.rets && j.errs ? 0 : -ENOMEM;
-
-	for (size_t i = 1; !ret && i < n; i++)
-		if (!(j.pages[i] = calloc(1, cg_answer_size(k->ep))))
-			ret = -ENOMEM;
-	for (; !ret && started < PAGE_THREADS && started + 1 < n; started++)
-		if (pthread_create(&threads[started], NULL, page_worker, &j))
-			break;
-	if (!ret && !started)
-		page_worker(&j);  /* no thread could start: this one does it all */
-	for (size_t t = 0; t < started; t++)
-		pthread_join(threads[t], NULL);
-	if (ret)
-		nomem(err);
-	for (size_t i = 1; i < n && j.pages; i++) {
-		struct page_layout *got = j.pages[i];
-
-		if (!got)
-			continue;
-		if (!ret && j.rets[i]) {
-			ret = j.rets[i];
-			if (err)
-				*err = j.errs[i];
-		}
-		if (!ret && gather(k, acc, got, &taken, &sent))
-			ret = nomem(err);
-		cg_answer_free(k->ep, got);
-		free(got);
-	}
-	free(j.pages);
-	free(j.rets);
-	free(j.errs);
-	pthread_mutex_destroy(&j.lock);
-	return ret;
-}
-
-/* Page after page, for a server that gives no total: until a short page,
- * or one that brings nothing new (a server that ignores skip cannot loop
- * us), or MAX_ITEMS. */
-static int fetch_serial(struct cgfs *fs, const struct kind *k, struct cg_op_args a,
-			struct page_layout *acc, struct cg_error *err)
-{
-	void *page = calloc(1, cg_answer_size(k->ep));
-	int ret = page ? 0 : nomem(err);
-
-	for (a.skip = PAGE; !ret && acc->n < MAX_ITEMS; a.skip += PAGE) {
-		struct page_layout *got = page;
-		size_t taken = 0, sent = 0;
-
-		memset(page, 0, cg_answer_size(k->ep));
-		ret = cg_call(fs->client, k->ep, &a, page, err);
-		if (ret)
-			break;
-		if (gather(k, acc, got, &taken, &sent))
-			ret = nomem(err);
-		cg_answer_free(k->ep, page);
-		if (sent < PAGE || !taken)
-			break;
-	}
-	free(page);
-	return ret;
-}
-
-/* Every page of a list, gathered into m as one page, all within deadline.
- * The first page gives the total; the others are then fetched in parallel,
- * at most MAX_ITEMS items whatever the total says. */
+/* Every page of a list, gathered into m as one page, all within deadline. */
 static int fetch_all_pages(struct cgfs *fs, const struct cgfs_ids *ids, enum cgfs_res kind,
 			   void *m, double deadline, struct cg_error *err)
 {
-	const struct kind *k = &kinds[kind];
-	struct page_layout *acc = m;
-	struct cg_op_args a = args_of(k, ids);
-	struct page_layout *first = calloc(1, cg_answer_size(k->ep));
-	int ret = first ? 0 : nomem(err);
-	size_t pages = 1, taken = 0, sent = 0;
-	int serial = 0;
+	struct cg_op_args a = args_of(&kinds[kind], ids);
 
 	a.deadline = deadline;
-	a.skip = 0;
-	a.limit = PAGE;
-	if (!ret)
-		ret = cg_call(fs->client, k->ep, &a, first, err);
-	if (!ret && gather(k, acc, first, &taken, &sent))
-		ret = nomem(err);
-	if (!ret && sent >= PAGE && first->meta.total == CG_NONE)
-		serial = 1;
-	else if (!ret && sent >= PAGE && first->meta.total > (int64_t)acc->n) {
-		int64_t total = first->meta.total < MAX_ITEMS ? first->meta.total : MAX_ITEMS;
-
-		pages = (size_t)((total + PAGE - 1) / PAGE);
-	}
-	if (first) {
-		cg_answer_free(k->ep, first);
-		free(first);
-	}
-	if (!ret && pages > 1)
-		ret = fetch_rest(fs, k, a, pages, acc, err);
-	if (!ret && serial)
-		ret = fetch_serial(fs, k, a, acc, err);
-	if (ret) {
-		cg_answer_free(k->ep, acc);
-		memset(acc, 0, sizeof(*acc));
-	}
-	return ret;
+	return cgfs_pages_whole_list(fs->client, kinds[kind].ep, kinds[kind].elem, MAX_ITEMS, a,
+				     m, err);
 }
 
 /* The kind's fetch: its own function, every page of a list, or one GET. */
@@ -558,7 +371,7 @@ static void left_out_line(struct fetch_arg *f, int *lines, const char *fmt, ...)
 static size_t left_out_of(enum cgfs_res kind, const void *m)
 {
 	if (kinds[kind].pages)
-		return ((const struct page_layout *)m)->meta.left_out;
+		return ((const struct cgfs_page_layout *)m)->meta.left_out;
 	switch (kind) {
 	case CGFS_RES_RUNS:
 	case CGFS_RES_USER_RUNS: return ((const struct cgfs_id_list *)m)->left_out;
@@ -629,7 +442,7 @@ static int fetch_box(void *arg, const struct cgfs_obj *prev, struct cgfs_obj **o
 /* The item with id in a whole list, or NULL. */
 static const void *find_item(enum cgfs_res list, const void *m, int64_t id)
 {
-	const struct page_layout *page = m;
+	const struct cgfs_page_layout *page = m;
 
 	for (size_t i = 0; i < page->n; i++) {
 		const char *item = (const char *)page->items + i * kinds[list].elem;
@@ -766,12 +579,12 @@ size_t cgfs_list_count(enum cgfs_res kind, const void *model)
 {
 	if (kind == CGFS_RES_RUNS || kind == CGFS_RES_USER_RUNS)
 		return ((const struct cgfs_id_list *)model)->n;
-	return ((const struct page_layout *)model)->n;
+	return ((const struct cgfs_page_layout *)model)->n;
 }
 
 int64_t cgfs_list_id(enum cgfs_res kind, const void *model, size_t i)
 {
-	const struct page_layout *page = model;
+	const struct cgfs_page_layout *page = model;
 
 	if (kind == CGFS_RES_RUNS || kind == CGFS_RES_USER_RUNS)
 		return ((const struct cgfs_id_list *)model)->ids[i];

@@ -8,16 +8,14 @@
 #include "runs.h"
 
 #include <errno.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cg_request.h"
 #include "disk.h"
+#include "pages.h"
 
 #define PAGE CGFS_PAGE
-/* Pages of a first listing fetched at once (each takes a rate-limit token). */
-#define PAGE_THREADS 4
 
 static int nomem(struct cg_error *err)
 {
@@ -182,80 +180,35 @@ static int take_page(struct cgfs *fs, int64_t org, const struct cgfs_id_list *pr
 /* How many runs the page at skip asks for. */
 static int64_t want_at(const struct cgfs *fs, int64_t skip)
 {
-	return fs->cfg.list_window - skip < PAGE ? fs->cfg.list_window - skip : PAGE;
-}
-
-/* Pages 1..n-1 of a first listing, fetched by up to PAGE_THREADS threads;
- * lock guards next, each thread writes only the slots of its pages. */
-struct window_job {
-	struct cgfs *fs;
-	struct cg_op_args a;
-	size_t n, next;
-	struct cg_run_page *pages;
-	int *rets;
-	struct cg_error *errs;
-	pthread_mutex_t lock;
-};
-
-static void *window_worker(void *arg)
-{
-	struct window_job *j = arg;
-
-	for (;;) {
-		struct cg_op_args a = j->a;
-		size_t i;
-
-		pthread_mutex_lock(&j->lock);
-		i = j->next++;
-		pthread_mutex_unlock(&j->lock);
-		if (i >= j->n)
-			return NULL;
-		a.skip = (int64_t)i * PAGE;
-		a.limit = want_at(j->fs, a.skip);
-		j->rets[i] = cg_call(j->fs->client, CG_EP_LIST_RUNS, &a, &j->pages[i], &j->errs[i]);
-	}
+	return cgfs_page_limit(skip, fs->cfg.list_window);
 }
 
 /* Pages 1..n-1 of the first listing whose request is a, fetched together
- * and taken in order up to the first short page: 0, or the -errno of the
- * first page (in list order) that failed. */
+ * (pages.h) and taken in order up to the first short page: 0, or the
+ * -errno of the first page (in list order) that failed. */
 static int fetch_window_rest(struct cgfs *fs, struct cg_op_args a, size_t n,
 			     struct cgfs_id_list *l, size_t *cap, struct cg_error *err)
 {
-	struct window_job j = {
-		.fs = fs, .a = a, .n = n, .next = 1,
-		.pages = calloc(n, sizeof(struct cg_run_page)), .rets = calloc(n, sizeof(int)),
-		.errs = calloc(n, sizeof(struct cg_error)), .lock = PTHREAD_MUTEX_INITIALIZER,
-	};
-	pthread_t threads[PAGE_THREADS];
-	size_t started = 0;
-	int ret = j.pages && j.rets && j.errs ? 0 : nomem(err), ended = 0, met_known = 0;
+	struct cgfs_pages p;
+	int ret = cgfs_pages_fetch(fs->client, CG_EP_LIST_RUNS, &a, n, fs->cfg.list_window, &p);
+	int ended = 0, met_known = 0;
 
-	for (; !ret && started < PAGE_THREADS && started + 1 < n; started++)
-		if (pthread_create(&threads[started], NULL, window_worker, &j))
-			break;
-	if (!ret && !started)
-		window_worker(&j);  /* no thread could start: this one does it all */
-	for (size_t t = 0; t < started; t++)
-		pthread_join(threads[t], NULL);
-	for (size_t i = 1; j.pages && j.rets && j.errs && i < n; i++) {
+	if (ret)
+		return nomem(err);
+	for (size_t i = 1; !ret && !ended && i < n; i++) {
+		struct cg_run_page *page = p.pages[i];
 		int64_t want = want_at(fs, (int64_t)i * PAGE);
 
-		if (!ret && !ended && j.rets[i]) {
-			ret = j.rets[i];
+		if (p.rets[i]) {
+			ret = p.rets[i];
 			if (err)
-				*err = j.errs[i];
-		}
-		if (!ret && !ended && take_page(fs, a.org_id, NULL, &j.pages[i], want, l, cap,
-						&met_known))
+				*err = p.errs[i];
+		} else if (take_page(fs, a.org_id, NULL, page, want, l, cap, &met_known)) {
 			ret = nomem(err);
-		ended |= (int64_t)(j.pages[i].n + j.pages[i].meta.left_out) < want;
-		cg_run_page_free(&j.pages[i]);
+		}
+		ended = (int64_t)(page->n + page->meta.left_out) < want;
 	}
-	free(j.pages);
-	free(j.rets);
-	free(j.errs);
-	pthread_mutex_destroy(&j.lock);
+	cgfs_pages_free(CG_EP_LIST_RUNS, &p);
 	return ret;
 }
 

@@ -66,7 +66,6 @@ static void fill_stat(const struct cgfs *fs, enum cgfs_node node, size_t size, t
 	st->st_atime = st->st_mtime = st->st_ctime = mtime;
 }
 
-
 /* The owner's rows are refused to every other uid (routes.h
  * cgfs_owner_check), here rather than by the kernel (default_permissions):
  * that holds whatever options the mount was given, for root too. */
@@ -613,31 +612,13 @@ static void cgfs_statfs(fuse_req_t req, fuse_ino_t ino)
 	fuse_reply_statfs(req, &st);
 }
 
-static void refuse_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
-{
-	(void)parent; (void)name; (void)mode;
-	fuse_reply_err(req, EROFS);
-}
-
-static void refuse_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
-{
-	(void)parent; (void)name;
-	fuse_reply_err(req, EPERM);
-}
-
-static void refuse_symlink(fuse_req_t req, const char *link, fuse_ino_t parent,
-			   const char *name)
-{
-	(void)link; (void)parent; (void)name;
-	fuse_reply_err(req, EROFS);
-}
-
-static void refuse_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent,
-			const char *newname)
-{
-	(void)ino; (void)newparent; (void)newname;
-	fuse_reply_err(req, EROFS);
-}
+/* The tree is the API's: no directory, symlink or hard link is made there. */
+#define REFUSE(fn, err, ...) \
+	static void fn(fuse_req_t req, __VA_ARGS__) { fuse_reply_err(req, err); }
+REFUSE(refuse_mkdir, EROFS, fuse_ino_t parent, const char *name, mode_t mode)
+REFUSE(refuse_rmdir, EPERM, fuse_ino_t parent, const char *name)
+REFUSE(refuse_symlink, EROFS, const char *link, fuse_ino_t parent, const char *name)
+REFUSE(refuse_link, EROFS, fuse_ino_t ino, fuse_ino_t newparent, const char *newname)
 
 static void cgfs_init(void *userdata, struct fuse_conn_info *conn)
 {

@@ -3,6 +3,7 @@
 #include "cache.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -43,6 +44,10 @@ struct cgfs_cache {
 	struct cgfs_cache_counters counters;
 	double (*clock)(void *arg);   /* monotonic seconds; tests inject one */
 	void *clock_arg;
+	/* Until then the server is in trouble (a fetch of any key failed on its
+	 * side): stale copies are served without asking.  Atomic: the logs
+	 * read it under their own lock. */
+	_Atomic double trouble_until;
 };
 
 static double real_clock(void *arg)
@@ -296,6 +301,14 @@ int cgfs_cache_get(struct cgfs_cache *c, const char *key, cgfs_fetch_fn fetch,
 			pthread_mutex_unlock(&c->lock);
 			return 0;
 		}
+		/* The server failed another fetch a moment ago: a stale copy now
+		 * beats waiting out a second deadline in the same `cat`. */
+		if (e->obj && !e->flight.loading && now < atomic_load(&c->trouble_until)) {
+			c->counters.stale_served++;
+			serve(c, e, out);
+			pthread_mutex_unlock(&c->lock);
+			return 0;
+		}
 		if (!e->obj && e->missing_until > now) {
 			c->counters.negative_hits++;
 			pthread_mutex_unlock(&c->lock);
@@ -360,6 +373,7 @@ int cgfs_cache_get(struct cgfs_cache *c, const char *key, cgfs_fetch_fn fetch,
 		e->missing_until = now + c->missing_ttl;
 	} else {
 		note_error(c, e, ctx, &err);
+		cgfs_cache_server_failed(c, ret);
 		if (prev) {
 			c->counters.stale_served++;
 			if (e->obj == prev) {
@@ -486,4 +500,19 @@ void cgfs_cache_usage(struct cgfs_cache *c, struct cgfs_cache_usage *out)
 	out->objects = c->objects;
 	out->evictions = c->evictions;
 	pthread_mutex_unlock(&c->lock);
+}
+
+int cgfs_cache_server_failed(struct cgfs_cache *c, int err)
+{
+	switch (-err) {
+	case ETIMEDOUT: case EIO: case ECONNRESET: case EHOSTUNREACH: case EAGAIN:
+		atomic_store(&c->trouble_until, c->clock(c->clock_arg) + CGFS_FAILURE_HOLDOFF);
+		return 1;
+	}
+	return 0;
+}
+
+int cgfs_cache_server_in_trouble(struct cgfs_cache *c)
+{
+	return c->clock(c->clock_arg) < atomic_load(&c->trouble_until);
 }

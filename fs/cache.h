@@ -108,6 +108,18 @@ void cgfs_cache_counters(struct cgfs_cache *c, struct cgfs_cache_counters *out);
 void cgfs_cache_note_error(struct cgfs_cache *c, const char *key, const struct cgfs_ctx *ctx,
 			   const struct cg_error *err);
 
+/* A fetch failed on the server's side (err: -ETIMEDOUT, -EIO, -ECONNRESET,
+ * -EHOSTUNREACH, -EAGAIN; others are about the request and are ignored):
+ * for CGFS_FAILURE_HOLDOFF seconds every get of a stale key serves its copy
+ * without asking, so that one syscall that met the failure is not followed
+ * by others that wait out their own deadline on the same server (`cat` of
+ * a live run's held logs: the run's refresh at open, the logs' at read).
+ * The cache notes its own fetches' failures; the logs note theirs.  1 when
+ * noted.  Thread-safe. */
+int cgfs_cache_server_failed(struct cgfs_cache *c, int err);
+/* 1 while such a failure holds requests for stale copies off. */
+int cgfs_cache_server_in_trouble(struct cgfs_cache *c);
+
 /* Replace the monotonic clock (tests). */
 void cgfs_cache_set_clock(struct cgfs_cache *c, double (*clock)(void *arg), void *arg);
 

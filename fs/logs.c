@@ -194,12 +194,16 @@ void cgfs_logs_reopen(struct cgfs *fs, int64_t org, int64_t run)
 	pthread_mutex_unlock(&fs->logs->lock);
 }
 
-static int needs_fetch(const struct run_logs *l, double now, double ttl)
+/* trouble: the server failed a fetch a moment ago (cache.h): held text
+ * is served without asking. */
+static int needs_fetch(const struct run_logs *l, double now, double ttl, int trouble)
 {
 	if (cgfs_flight_held_off(&l->flight, now))
 		return 0;
 	if (!l->loaded)
 		return 1;
+	if (trouble)
+		return 0;
 	if (l->complete)
 		return 0;
 	return (l->readers > 0 || l->flight.last_ret) && now - l->fetched_at >= ttl;
@@ -333,7 +337,8 @@ int cgfs_logs_sync(struct cgfs *fs, int64_t org, int64_t run, const struct cgfs_
 			ret = l->loaded ? 0 : l->flight.last_ret;
 			goto out_report;
 		}
-		if (!needs_fetch(l, cgfs_now(), fs->cfg.logs_ttl)) {
+		if (!needs_fetch(l, cgfs_now(), fs->cfg.logs_ttl,
+				 cgfs_cache_server_in_trouble(fs->cache))) {
 			ret = l->loaded ? 0 : l->flight.last_ret;
 			goto out_report;
 		}
@@ -403,6 +408,7 @@ int cgfs_logs_sync(struct cgfs *fs, int64_t org, int64_t run, const struct cgfs_
 			    : 0, &t->done);
 	if (ret) {
 		cgfs_errlog_add(fs->errors, ctx->op, ctx->path, &err);
+		cgfs_cache_server_failed(fs->cache, ret);
 		if (l->loaded)
 			ret = 0;
 	}

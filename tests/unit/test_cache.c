@@ -679,6 +679,51 @@ START_TEST(failure_serves_stale_copy)
 }
 END_TEST
 
+/* A failure of the server on one key holds off the refresh of every
+ * other stale key for the hold-off: their copies are served at once (one
+ * `cat` does not wait out a second deadline); keys with no copy, and a
+ * failure about the request (EINVAL), still ask. */
+START_TEST(server_trouble_serves_other_stale_copies)
+{
+	struct world w;
+	struct fetcher ok, bad;
+	struct cgfs_cache *c;
+	struct cgfs_obj *a, *o;
+
+	world_init(&w, 100);
+	fetcher_init(&ok, &w, 10);
+	fetcher_init(&bad, &w, 10);
+	c = cache_new(&w, 5, NULL);
+	ck_assert_int_eq(get(c, "run/11/789", &ok, &a), 0);
+	set_now(&w, 111);                       /* run/11/789 is stale */
+	bad.ret = -ETIMEDOUT;
+	ck_assert_int_eq(get(c, "logs/11/789", &bad, &o), -ETIMEDOUT);
+	ck_assert_int_eq(cgfs_cache_server_in_trouble(c), 1);
+	ok.value = 2;
+	ck_assert_int_eq(get(c, "run/11/789", &ok, &o), 0);
+	ck_assert_ptr_eq(o, a);                 /* the copy, without asking */
+	ck_assert_int_eq(calls(&ok), 1);
+	cgfs_obj_unref(o);
+	/* No copy: asked as ever. */
+	ck_assert_int_eq(get(c, "run/11/790", &ok, &o), 0);
+	ck_assert_int_eq(calls(&ok), 2);
+	cgfs_obj_unref(o);
+	/* After the hold-off the stale key is asked again. */
+	set_now(&w, 114.1);
+	ck_assert_int_eq(cgfs_cache_server_in_trouble(c), 0);
+	ck_assert_int_eq(get(c, "run/11/789", &ok, &o), 0);
+	ck_assert_int_eq(value_of(o), 2);
+	ck_assert_int_eq(calls(&ok), 3);
+	cgfs_obj_unref(o);
+	/* A refusal of the request is no trouble of the server's. */
+	ck_assert_int_eq(cgfs_cache_server_failed(c, -EINVAL), 0);
+	ck_assert_int_eq(cgfs_cache_server_in_trouble(c), 0);
+	cgfs_obj_unref(a);
+	cgfs_cache_free(c);
+	world_finish(&w);
+}
+END_TEST
+
 START_TEST(failure_without_copy)
 {
 	struct world w;
@@ -1499,6 +1544,7 @@ static Suite *cache_suite(void)
 	tc = tcase_create("failures");
 	tcase_add_test(tc, failure_serves_stale_copy);
 	tcase_add_test(tc, failure_without_copy);
+	tcase_add_test(tc, server_trouble_serves_other_stale_copies);
 	tcase_add_test(tc, failure_without_ctx_or_log);
 	suite_add_tcase(s, tc);
 

@@ -235,3 +235,9 @@ void cg_redact(char *text, size_t size, const char *secret)
 		from = hit + m;
 	}
 }
+
+int cg_error_nomem(struct cg_error *e)
+{
+	cg_error_set(e, 0, ENOMEM, "out of memory");
+	return -ENOMEM;
+}

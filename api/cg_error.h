@@ -33,6 +33,9 @@ int cg_errno_from_curl(int curl_code);
 const char *cg_errno_name(int err);
 
 /* Fill *e (if e is not NULL) with a status, errno and printf-style text. */
+/* Out of memory: set e (when not NULL) and return -ENOMEM. */
+int cg_error_nomem(struct cg_error *e);
+
 void cg_error_set(struct cg_error *e, long http_status, int err,
 		  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 

@@ -79,12 +79,6 @@ static const struct kind kinds[CGFS_RES_COUNT];
  * MAX_ITEMS / PAGE requests. */
 #define MAX_ITEMS 1000
 
-static int nomem(struct cg_error *err)
-{
-	cg_error_set(err, 0, ENOMEM, "out of memory");
-	return -ENOMEM;
-}
-
 static size_t model_size(enum cgfs_res kind)
 {
 	return kinds[kind].size ? kinds[kind].size : cg_answer_size(kinds[kind].ep);
@@ -426,7 +420,7 @@ static int fetch_box(void *arg, const struct cgfs_obj *prev, struct cgfs_obj **o
 	int ret;
 
 	if (!b)
-		return nomem(err);
+		return cg_error_nomem(err);
 	ret = fetch_model(f->fs, f->kind, f->ids, prev ? ((const struct box *)prev)->m : NULL,
 			  b->m, f->ctx ? f->ctx->deadline : 0, err);
 	if (ret) {

@@ -10,12 +10,6 @@
 
 #define PAGE CGFS_PAGE
 
-static int nomem(struct cg_error *err)
-{
-	cg_error_set(err, 0, ENOMEM, "out of memory");
-	return -ENOMEM;
-}
-
 int64_t cgfs_page_limit(int64_t skip, int64_t upto)
 {
 	return upto > 0 && upto - skip < PAGE ? upto - skip : PAGE;
@@ -154,14 +148,14 @@ static int fetch_rest(struct cg_client *c, enum cg_endpoint ep, struct cg_op_arg
 	int ret = cgfs_pages_fetch(c, ep, &a, n, 0, &p);
 
 	if (ret)
-		return nomem(err);
+		return cg_error_nomem(err);
 	for (size_t i = 1; !ret && i < n; i++) {
 		if (p.rets[i]) {
 			ret = p.rets[i];
 			if (err)
 				*err = p.errs[i];
 		} else if (gather(l, p.pages[i], &taken, &sent)) {
-			ret = nomem(err);
+			ret = cg_error_nomem(err);
 		}
 	}
 	cgfs_pages_free(ep, &p);
@@ -175,7 +169,7 @@ static int fetch_serial(struct cg_client *c, enum cg_endpoint ep, struct cg_op_a
 			struct list *l, struct cg_error *err)
 {
 	void *page = calloc(1, cg_answer_size(ep));
-	int ret = page ? 0 : nomem(err);
+	int ret = page ? 0 : cg_error_nomem(err);
 
 	for (a.skip = PAGE; !ret && l->acc->n < l->max; a.skip += PAGE) {
 		size_t taken = 0, sent = 0;
@@ -185,7 +179,7 @@ static int fetch_serial(struct cg_client *c, enum cg_endpoint ep, struct cg_op_a
 		if (ret)
 			break;
 		if (gather(l, page, &taken, &sent))
-			ret = nomem(err);
+			ret = cg_error_nomem(err);
 		cg_answer_free(ep, page);
 		if (sent < PAGE || !taken)
 			break;
@@ -199,7 +193,7 @@ int cgfs_pages_whole_list(struct cg_client *c, enum cg_endpoint ep, size_t elem,
 {
 	struct list l = { elem, max, acc };
 	struct cgfs_page_layout *first = calloc(1, cg_answer_size(ep));
-	int ret = first ? 0 : nomem(err), serial = 0;
+	int ret = first ? 0 : cg_error_nomem(err), serial = 0;
 	size_t pages = 1, taken = 0, sent = 0;
 
 	a.skip = 0;
@@ -207,7 +201,7 @@ int cgfs_pages_whole_list(struct cg_client *c, enum cg_endpoint ep, size_t elem,
 	if (!ret)
 		ret = cg_call(c, ep, &a, first, err);
 	if (!ret && gather(&l, first, &taken, &sent))
-		ret = nomem(err);
+		ret = cg_error_nomem(err);
 	if (!ret && sent >= PAGE && first->meta.total == CG_NONE) {
 		serial = 1;
 	} else if (!ret && sent >= PAGE && first->meta.total > (int64_t)l.acc->n) {

@@ -17,12 +17,6 @@
 
 #define PAGE CGFS_PAGE
 
-static int nomem(struct cg_error *err)
-{
-	cg_error_set(err, 0, ENOMEM, "out of memory");
-	return -ENOMEM;
-}
-
 /* Keep a finished run on disk, for the next mount. */
 static void persist_run(struct cgfs *fs, int64_t org, const struct cg_run *run)
 {
@@ -194,7 +188,7 @@ static int fetch_window_rest(struct cgfs *fs, struct cg_op_args a, size_t n,
 	int ended = 0, met_known = 0;
 
 	if (ret)
-		return nomem(err);
+		return cg_error_nomem(err);
 	for (size_t i = 1; !ret && !ended && i < n; i++) {
 		struct cg_run_page *page = p.pages[i];
 		int64_t want = want_at(fs, (int64_t)i * PAGE);
@@ -204,7 +198,7 @@ static int fetch_window_rest(struct cgfs *fs, struct cg_op_args a, size_t n,
 			if (err)
 				*err = p.errs[i];
 		} else if (take_page(fs, a.org_id, NULL, page, want, l, cap, &met_known)) {
-			ret = nomem(err);
+			ret = cg_error_nomem(err);
 		}
 		ended = (int64_t)(page->n + page->meta.left_out) < want;
 	}
@@ -244,7 +238,7 @@ int cgfs_fetch_run_list(struct cgfs *fs, const struct cgfs_ids *ids,
 		ret = take_page(fs, ids->org, prev, &page, a.limit, l, &cap, &met_known);
 		cg_run_page_free(&page);
 		if (ret) {
-			nomem(err);
+			cg_error_nomem(err);
 			goto out_free_ids;
 		}
 		if ((int64_t)got < a.limit)
@@ -263,7 +257,7 @@ int cgfs_fetch_run_list(struct cgfs *fs, const struct cgfs_ids *ids,
 	for (size_t i = 0; met_known && prev && i < prev->n &&
 	     (int64_t)l->n < fs->cfg.list_window; i++) {
 		if (push_id(l, &cap, prev->ids[i])) {
-			ret = nomem(err);
+			ret = cg_error_nomem(err);
 			goto out_free_ids;
 		}
 	}

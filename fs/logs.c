@@ -17,10 +17,13 @@
 #include "disk.h"
 #include "errlog.h"
 #include "flight.h"
+#include "objects.h"
+#include "pages.h"
 #include "render.h"
 
 #define NBUCKETS 1024
-#define PAGE 100
+#define PAGE CGFS_PAGE
+#define ROUND 16    /* log pages asked for together */
 
 struct run_logs {
 	struct run_logs *next;
@@ -255,42 +258,80 @@ static int logs_from_disk(struct cgfs *fs, int64_t org, int64_t run, struct batc
 	return 0;
 }
 
-/* Fetch entries from `skip` on, page by page, into b, every page within
- * deadline (cgfs_now seconds; 0: the client's own).  Stops at the first
- * failure, keeping what came before it. */
+/* Page `page` (the one at skip + b->count) into b: 0 and *more (it was
+ * full and the total, if said, is not reached), or -errno. */
+static int take_page(struct batch *b, int64_t skip, int64_t run, const struct cg_run_logs *page,
+		     int *more, struct cg_error *err)
+{
+	int ret = 0;
+
+	for (size_t i = 0; i < page->n_logs && !ret; i++) {
+		ret = cgfs_render_log_line(&b->text, &page->logs[i]);
+		if (!ret)
+			ret = cgfs_render_log_jsonl(&b->jsonl, &page->logs[i]);
+	}
+	if (ret) {
+		cg_error_set(err, 0, -ret, "cannot hold the logs of run %lld", (long long)run);
+		return ret;
+	}
+	b->count += (int64_t)page->n_logs;
+	b->finished = cg_run_state_of(page->run.status) == CG_RUN_FINISHED;
+	b->total = page->total_logs;
+	*more = page->n_logs >= PAGE && (b->total == CG_NONE || skip + b->count < b->total);
+	return 0;
+}
+
+/* The pages after what b holds, up to ROUND of them asked for together
+ * once a total is known (one at a time without it), taken in order up to
+ * the first short or failed one. */
+static int fetch_round(struct cgfs *fs, struct cg_op_args a, int64_t skip, struct batch *b,
+		       int *more, struct cg_error *err)
+{
+	int64_t next = skip + b->count, n = 1;
+	struct cgfs_pages p;
+	int ret;
+
+	if (b->total != CG_NONE) {
+		n = (b->total - next + PAGE - 1) / PAGE;
+		n = n < 1 ? 1 : n > ROUND ? ROUND : n;
+	}
+	a.skip = next - PAGE;   /* pages.h counts from page 1 */
+	if (cgfs_pages_fetch(fs->client, CG_EP_RUN_LOGS, &a, (size_t)n + 1, 0, &p))
+		return cg_error_nomem(err);
+	ret = 0;
+	for (size_t i = 1; !ret && *more && i <= (size_t)n; i++) {
+		if (p.rets[i]) {
+			ret = p.rets[i];
+			if (err)
+				*err = p.errs[i];
+		} else {
+			ret = take_page(b, skip, a.agent_run_id, p.pages[i], more, err);
+		}
+	}
+	cgfs_pages_free(CG_EP_RUN_LOGS, &p);
+	return ret;
+}
+
+/* Fetch entries from `skip` on into b, every page within deadline
+ * (cgfs_now seconds; 0: the client's own): the first page gives the
+ * total, the others then come ROUND at a time (pages.h), so a long log
+ * costs one deadline, not one per page.  Stops at the first failure,
+ * keeping every page before it. */
 static int fetch_from(struct cgfs *fs, int64_t org, int64_t run, int64_t skip,
 		      double deadline, struct batch *b, struct cg_error *err)
 {
-	for (;;) {
-		struct cg_run_logs page = { 0 };
-		size_t got;
-		int ret = cg_call(fs->client, CG_EP_RUN_LOGS,
-				  &(const struct cg_op_args){ .org_id = org, .agent_run_id = run,
-							      .skip = skip + b->count, .limit = PAGE,
-							      .deadline = deadline },
-				  &page, err);
+	struct cg_op_args a = { .org_id = org, .agent_run_id = run, .skip = skip, .limit = PAGE,
+				.deadline = deadline };
+	struct cg_run_logs first = { 0 };
+	int more = 0, ret = cg_call(fs->client, CG_EP_RUN_LOGS, &a, &first, err);
 
-		if (ret)
-			return ret;
-		for (size_t i = 0; i < page.n_logs && !ret; i++) {
-			ret = cgfs_render_log_line(&b->text, &page.logs[i]);
-			if (!ret)
-				ret = cgfs_render_log_jsonl(&b->jsonl, &page.logs[i]);
-		}
-		if (ret) {
-			cg_run_logs_free(&page);
-			cg_error_set(err, 0, -ret, "cannot hold the logs of run %lld",
-				     (long long)run);
-			return ret;
-		}
-		got = page.n_logs;
-		b->count += (int64_t)got;
-		b->finished = cg_run_state_of(page.run.status) == CG_RUN_FINISHED;
-		b->total = page.total_logs;
-		cg_run_logs_free(&page);
-		if (got < PAGE || (b->total != CG_NONE && skip + b->count >= b->total))
-			return 0;
-	}
+	if (ret)
+		return ret;
+	ret = take_page(b, skip, run, &first, &more, err);
+	cg_run_logs_free(&first);
+	while (!ret && more)
+		ret = fetch_round(fs, a, skip, b, &more, err);
+	return ret;
 }
 
 int cgfs_logs_peek(struct cgfs *fs, int64_t org, int64_t run, size_t *text_size,

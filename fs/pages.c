@@ -39,7 +39,7 @@ static void *worker(void *arg)
 		pthread_mutex_unlock(&j->lock);
 		if (i >= j->p->n)
 			return NULL;
-		a.skip = (int64_t)i * PAGE;
+		a.skip = j->a.skip + (int64_t)i * PAGE;
 		a.limit = cgfs_page_limit(a.skip, j->upto);
 		j->p->rets[i] = cg_call(j->client, j->ep, &a, j->p->pages[i], &j->p->errs[i]);
 	}

@@ -26,7 +26,7 @@ struct cgfs_page_layout {
 	size_t n;
 };
 
-/* Pages 1..n-1 of endpoint ep asked for with a (skip = i * CGFS_PAGE; limit
+/* Pages 1..n-1 of endpoint ep asked for with a (skip = a->skip + i * CGFS_PAGE; limit
  * CGFS_PAGE, or less for the page that reaches upto when upto > 0).  The
  * answers are ep's model; a failed page has rets[i] < 0 and errs[i]. */
 struct cgfs_pages {

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
@@ -84,9 +85,46 @@ const char *cg_client_base_url(const struct cg_client *c)
 	return c->base_url;
 }
 
+int cg_client_trust(const char *ca_file, struct cg_http_trust *trust, const char **from,
+		    char *why, size_t whylen)
+{
+	static const char *const vars[] = { "CURL_CA_BUNDLE", "SSL_CERT_FILE" };
+	const char *dir = getenv("SSL_CERT_DIR");
+
+	*trust = (struct cg_http_trust){ 0 };
+	*from = NULL;
+	if (ca_file && *ca_file) {
+		trust->ca_file = ca_file;
+		*from = "--ca-file";
+	}
+	for (size_t i = 0; !trust->ca_file && i < sizeof(vars) / sizeof(vars[0]); i++) {
+		const char *v = getenv(vars[i]);
+
+		if (v && *v) {
+			trust->ca_file = v;
+			*from = vars[i];
+		}
+	}
+	if (trust->ca_file && access(trust->ca_file, R_OK)) {
+		int e = errno;
+
+		snprintf(why, whylen, "cannot read the CA bundle %s (from %s): %s", trust->ca_file,
+			 *from, strerror(e));
+		return -e;
+	}
+	if (dir && *dir && (!*from || !strcmp(*from, "SSL_CERT_FILE"))) {
+		trust->ca_dir = dir;
+		if (!*from)
+			*from = "SSL_CERT_DIR";
+	}
+	return 0;
+}
+
 int cg_client_new(const struct cg_client_config *cfg, struct cg_client **out,
 		  struct cg_error *err)
 {
+	struct cg_http_trust trust;
+	const char *trust_from;
 	struct cg_client *c;
 	const char *base = cfg->base_url;
 	char why[256], ua[64];
@@ -98,6 +136,11 @@ int cg_client_new(const struct cg_client_config *cfg, struct cg_client **out,
 	if (!base || !*base)
 		base = CG_DEFAULT_BASE_URL;
 	ret = cg_token_check(cfg->token, why, sizeof(why));
+	if (ret) {
+		cg_error_set(err, 0, -ret, "%s", why);
+		return ret;
+	}
+	ret = cg_client_trust(cfg->ca_file, &trust, &trust_from, why, sizeof(why));
 	if (ret) {
 		cg_error_set(err, 0, -ret, "%s", why);
 		return ret;
@@ -115,7 +158,7 @@ int cg_client_new(const struct cg_client_config *cfg, struct cg_client **out,
 	len = strlen(cfg->token) + sizeof("Authorization: Bearer ");
 	c->auth_header = malloc(len);
 	snprintf(ua, sizeof(ua), "codegen-fs/%s", CGFS_VERSION);
-	c->http = cg_http_new(cfg->user_agent ? cfg->user_agent : ua);
+	c->http = cg_http_new(cfg->user_agent ? cfg->user_agent : ua, &trust);
 	if (!c->token || !c->auth_header || !c->http)
 		goto out_free_client;
 	snprintf(c->auth_header, len, "Authorization: Bearer %s", cfg->token);

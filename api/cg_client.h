@@ -46,6 +46,7 @@ struct cg_client_config {
 	double backoff_cap_s;       /* 0: 8 */
 	int max_retries;            /* 0: 10 (a bound besides the deadline) */
 	const char *user_agent;     /* NULL: "codegen-fs/<version>" */
+	const char *ca_file;        /* NULL: cg_client_trust's order */
 	cg_transport_fn transport;  /* NULL: libcurl (cg_http_perform) */
 	void *transport_arg;
 };
@@ -55,6 +56,15 @@ struct cg_client_config {
 int cg_client_new(const struct cg_client_config *cfg, struct cg_client **out,
 		  struct cg_error *err);
 void cg_client_free(struct cg_client *c);
+
+/* Whom TLS trusts, as the curl tool decides it: ca_file when given, else
+ * $CURL_CA_BUNDLE, else $SSL_CERT_FILE (and $SSL_CERT_DIR as the directory
+ * when no file was named by the first two), else the system's store.
+ * Fills *trust with pointers to ca_file or the environment and *from with
+ * where the file came from ("--ca-file", "CURL_CA_BUNDLE", ...; NULL: the
+ * system's).  A named file that cannot be read: -errno and why. */
+int cg_client_trust(const char *ca_file, struct cg_http_trust *trust, const char **from,
+		    char *why, size_t whylen);
 
 /* The base URL in use (no trailing slash). */
 const char *cg_client_base_url(const struct cg_client *c);

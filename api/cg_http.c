@@ -22,6 +22,7 @@ struct cg_http {
 	CURL **pool;
 	size_t npool, cap;
 	char *user_agent;
+	char *ca_file, *ca_dir;   /* NULL: the system's */
 };
 
 struct sink {
@@ -54,7 +55,46 @@ static void share_unlock(CURL *easy, curl_lock_data data, void *user)
 	pthread_mutex_unlock(&h->share_locks[data]);
 }
 
-struct cg_http *cg_http_new(const char *user_agent)
+static int copy_or_null(const char *s, char **out)
+{
+	*out = s && *s ? strdup(s) : NULL;
+	return s && *s && !*out ? -1 : 0;
+}
+
+/* A TLS failure's message: what was refused, in words, then libcurl's
+ * detail.  1 when rc is one (err set), else 0. */
+static int tls_failure(struct cg_error *err, CURLcode rc, const char *errbuf)
+{
+	const char *detail = errbuf[0] ? errbuf : curl_easy_strerror(rc);
+	const char *what;
+
+	switch (rc) {
+	case CURLE_PEER_FAILED_VERIFICATION:
+		what = strstr(detail, "expired") ? "the server's TLS certificate has expired"
+		     : strstr(detail, "name") ? "the server's TLS certificate is for another host"
+		     : "the server's TLS certificate is not trusted (a private CA: --ca-file or "
+		       "SSL_CERT_FILE)";
+		break;
+	case CURLE_SSL_CACERT_BADFILE:
+		what = "the CA bundle cannot be read";
+		break;
+	case CURLE_SSL_CONNECT_ERROR:
+		what = strstr(detail, "unsupported protocol") || strstr(detail, "version")
+		     ? "the server offers no TLS version this mount speaks (1.2 or later)"
+		     : "the TLS handshake failed";
+		break;
+	case CURLE_SSL_CIPHER:
+	case CURLE_SSL_CERTPROBLEM:
+		what = "the TLS handshake failed";
+		break;
+	default:
+		return 0;
+	}
+	cg_error_set(err, 0, EPROTO, "%s: %s", what, detail);
+	return 1;
+}
+
+struct cg_http *cg_http_new(const char *user_agent, const struct cg_http_trust *trust)
 {
 	struct cg_http *h;
 
@@ -66,8 +106,12 @@ struct cg_http *cg_http_new(const char *user_agent)
 		return NULL;
 	h->user_agent = strdup(user_agent ? user_agent : "codegen-fs");
 	h->share = curl_share_init();
-	if (!h->user_agent || !h->share) {
+	if (!h->user_agent || !h->share ||
+	    copy_or_null(trust ? trust->ca_file : NULL, &h->ca_file) ||
+	    copy_or_null(trust ? trust->ca_dir : NULL, &h->ca_dir)) {
 		free(h->user_agent);
+		free(h->ca_file);
+		free(h->ca_dir);
 		if (h->share)
 			curl_share_cleanup(h->share);
 		free(h);
@@ -97,6 +141,8 @@ void cg_http_free(struct cg_http *h)
 		pthread_mutex_destroy(&h->share_locks[i]);
 	pthread_mutex_destroy(&h->pool_lock);
 	free(h->user_agent);
+	free(h->ca_file);
+	free(h->ca_dir);
 	free(h);
 }
 
@@ -227,6 +273,11 @@ int cg_http_perform(struct cg_http *h, const struct cg_http_request *req,
 	}
 	curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 2L);
+	curl_easy_setopt(easy, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+	if (h->ca_file)
+		curl_easy_setopt(easy, CURLOPT_CAINFO, h->ca_file);
+	if (h->ca_dir)
+		curl_easy_setopt(easy, CURLOPT_CAPATH, h->ca_dir);
 	curl_easy_setopt(easy, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
 	curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);
 	curl_easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, "");
@@ -269,6 +320,8 @@ int cg_http_perform(struct cg_http *h, const struct cg_http_request *req,
 			cg_error_set(err, 407, -ret,
 				     "the proxy asks for authentication (407): %s",
 				     errbuf[0] ? errbuf : curl_easy_strerror(rc));
+		} else if (tls_failure(err, rc, errbuf)) {
+			/* err says what TLS refused */
 		} else if (-ret == EFBIG)
 			cg_error_set(err, status, EFBIG,
 				     "response larger than the %zu-byte cap", req->max_body);

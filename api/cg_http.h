@@ -9,6 +9,9 @@
  * https are spoken.  Plain http never goes through a proxy (the token would
  * be in clear there); https honours the environment's HTTPS_PROXY,
  * ALL_PROXY and NO_PROXY, as libcurl reads them (a CONNECT tunnel).
+ * TLS is 1.2 or later; the certificates trusted are the system's, or the
+ * CA bundle (and directory) named in cg_http_trust.  A TLS failure gets a
+ * message that says what was refused (cg_http_perform).
  */
 #ifndef CG_HTTP_H
 #define CG_HTTP_H
@@ -38,8 +41,15 @@ struct cg_http_response {
 	double retry_after;       /* seconds from Retry-After, -1 if absent */
 };
 
-/* NULL on allocation failure.  user_agent is copied. */
-struct cg_http *cg_http_new(const char *user_agent);
+/* Whom TLS trusts: NULL members are the system's defaults. */
+struct cg_http_trust {
+	const char *ca_file;      /* a PEM bundle (CURLOPT_CAINFO) */
+	const char *ca_dir;       /* a hashed certificate directory (CURLOPT_CAPATH) */
+};
+
+/* NULL on allocation failure.  user_agent and trust's strings are copied;
+ * trust may be NULL. */
+struct cg_http *cg_http_new(const char *user_agent, const struct cg_http_trust *trust);
 void cg_http_free(struct cg_http *h);
 
 /* Perform one exchange.  Returns 0 when an HTTP answer arrived (whatever

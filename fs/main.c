@@ -40,6 +40,7 @@
 /* The command-line options; the numbers start at their defaults (usage()). */
 struct options {
 	char *token_file;
+	char *ca_file;
 	double list_window;
 	double run_ttl, logs_ttl, list_ttl, meta_ttl, missing_ttl;
 	double deadline;
@@ -65,6 +66,7 @@ struct options {
  * a number too and truncated, as it always was. */
 static const struct fuse_opt option_spec[] = {
 	OPT("--token-file=%s", token_file),
+	OPT("--ca-file=%s", ca_file),
 	NUM("--list-window", list_window, 0),
 	NUM("--run-ttl", run_ttl, 1),
 	NUM("--logs-ttl", logs_ttl, 2),
@@ -105,6 +107,8 @@ static void usage(const char *prog)
 	       "\n"
 	       "codegen-fs options:\n"
 	       "    --token-file=FILE      read the API token from FILE (mode 600)\n"
+	       "    --ca-file=FILE         trust the CAs of this PEM bundle for TLS (default:\n"
+	       "                           $CURL_CA_BUNDLE, $SSL_CERT_FILE, the system's)\n"
 	       "    --list-window=N        runs listed in runs/ (default 500)\n"
 	       "    --run-ttl=S            seconds an unfinished run stays fresh (default 3)\n"
 	       "    --logs-ttl=S           seconds between log fetches of a live run being\n"
@@ -183,6 +187,7 @@ static int connect_api(const struct options *o, double deadline, double scale,
 		return -1;
 	}
 	cc.token = token;
+	cc.ca_file = o->ca_file;
 	cc.deadline_ms = (long)(deadline * 1000);
 	cc.connect_timeout_ms = deadline < 10 ? (long)(deadline * 1000) : 10000;
 	cc.rate_time_scale = scale;
@@ -419,6 +424,7 @@ out_free_fs:
 out_free_args:
 	free(cmd.mountpoint);
 	free(opts.token_file);
+	free(opts.ca_file);
 	for (size_t i = 0; i < sizeof(opts.text) / sizeof(opts.text[0]); i++)
 		free(opts.text[i]);
 	fuse_opt_free_args(&args);

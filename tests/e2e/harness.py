@@ -463,11 +463,12 @@ class Mount:
         raise MountError(f"{self.mnt} was not mounted within {MOUNT_WAIT} s; stderr: {err!r}")
 
     def stderr_tail(self, size=3000):
+        """The end of the daemon's stderr (kept past stop())."""
         try:
             with open(self.stderr_path, "rb") as f:
                 data = f.read()
         except (OSError, AttributeError):
-            return ""
+            data = getattr(self, "_kept_stderr", b"")
         return data[-size:].decode("utf-8", "replace")
 
     def alive(self):
@@ -524,6 +525,7 @@ class Mount:
         if not mounted(self.mnt):
             _MOUNTS.discard(self)
             if not os.environ.get("CGFS_E2E_KEEP_LOGS"):
+                self._kept_stderr = self.stderr_tail(1 << 20).encode()
                 shutil.rmtree(self.dir, ignore_errors=True)
         return problem
 

@@ -12,7 +12,10 @@ Nothing here runs on import; each test file ends with main().
     python3 tests/e2e/test_<section>.py [-k pattern] [TestClass.test_name ...]
 
 Environment: CGFS_BIN (default build/fs/codegen-fs), CG_FAKE_API (default
-scripts/fake-codegen-api).  main() exits 77 (meson's skip) when FUSE is unavailable.
+scripts/fake-codegen-api).  CGFS_E2E_TLS=1 puts nginx (tls.py) in front of each
+class's fake: every mount that names no base URL of its own then speaks HTTP/2
+over TLS to it, trusting the throwaway CA through --ca-file, and every request
+nginx served during a test must have been HTTP/2 (the suite's TLS runs).  main() exits 77 (meson's skip) when FUSE is unavailable.
 """
 
 import os
@@ -34,6 +37,7 @@ RUNS = f"orgs/{ORG}/runs"
 RUN_PATH = f"/v1/organizations/{ORG}/agent/run/"       # + id: GET run
 LIST_PATH = f"/v1/organizations/{ORG}/agent/runs"
 LOGS_PATH = f"/v1/alpha/organizations/{ORG}/agent/run/"  # + id + /logs
+TLS = os.environ.get("CGFS_E2E_TLS") == "1"
 FAST_LIMITER = "--rate-time-scale=0.01"   # the mount's token buckets out of the way
 QUICK_FAKE = ("--rate-limits", "off")
 
@@ -100,9 +104,31 @@ class MountTest(unittest.TestCase):
     def setUpClass(cls):
         cls.fake = Fake(*cls.FAKE_FLAGS)
         cls.addClassCleanup(cls.fake.stop)
+        cls.tls_front = None
+        if TLS:
+            import tls
+            cls.tls_front = tls.TlsFront(cls.fake)
+            cls.addClassCleanup(cls.tls_front.stop)
+            cls.addClassCleanup(cls._assert_tls_served)
+
+    @classmethod
+    def _assert_tls_served(cls):
+        if not cls.tls_front.log():
+            raise AssertionError(f"{cls.__name__}: a TLS run in which nginx served nothing")
+
+    @classmethod
+    def _through_tls(cls, opts, kwargs):
+        """In a TLS run, a mount with no base URL of its own goes through nginx."""
+        if cls.tls_front is None or kwargs.get("base_url"):
+            return opts
+        kwargs["base_url"] = cls.tls_front.url()
+        env = {"HTTPS_PROXY": "", "https_proxy": "", "ALL_PROXY": "", "all_proxy": ""}
+        kwargs["env"] = {**env, **(kwargs.get("env") or {})}
+        return [f"--ca-file={cls.tls_front.ca_file}", *opts]
 
     @classmethod
     def class_mount(cls, *opts, **kwargs):
+        opts = cls._through_tls(list(opts), kwargs)
         mount = Mount(cls.fake, *cls._opts(opts), **kwargs)
 
         def stop():
@@ -123,8 +149,16 @@ class MountTest(unittest.TestCase):
         if not self.fake.alive():
             self.fake.restart()
         self.fake.reset()
+        if self.tls_front is not None:
+            since = self.tls_front.mark()
+            self.addCleanup(self._assert_http2, since)
+
+    def _assert_http2(self, since):
+        spoken = {row[1] for row in self.tls_front.log(since)}
+        self.assertLessEqual(spoken, {"HTTP/2.0"}, "nginx served other than HTTP/2")
 
     def mount(self, *opts, **kwargs):
+        opts = self._through_tls(list(opts), kwargs)
         mount = Mount(self.fake, *self._opts(opts), **kwargs)
         self.addCleanup(self._stop_mount, mount)
         return mount.start()

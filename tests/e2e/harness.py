@@ -20,6 +20,7 @@ import json
 import os
 import re
 import select
+import socket
 import shutil
 import signal
 import subprocess
@@ -135,6 +136,14 @@ def read_timed_syscalls(path):
 
 
 _STUCK = []     # processes that did not die when killed (blocked in the mount)
+
+
+def loopback_listener():
+    """A TCP socket listening on a free loopback port; -> (socket, its http:// URL)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(16)
+    return sock, f"http://127.0.0.1:{sock.getsockname()[1]}"
 
 
 def sh(cmd, timeout=30.0, env=None, cwd=None):

@@ -26,7 +26,7 @@ import time
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from harness import TOKEN, Mount, MountError  # noqa: E402
+from harness import TOKEN, Mount, MountError, loopback_listener  # noqa: E402
 from mountcase import MountTest, main  # noqa: E402
 
 CORE_PATTERN = "/proc/sys/kernel/core_pattern"
@@ -106,10 +106,7 @@ class Listener:
     first bytes and answers 502 (a CONNECT: 403), so nothing is tunnelled."""
 
     def __init__(self):
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(16)
-        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+        self.sock, self.url = loopback_listener()
         self.lock = threading.Lock()
         self.received = []
         self.thread = threading.Thread(target=self._serve, daemon=True)

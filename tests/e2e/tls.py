@@ -23,6 +23,8 @@ import tempfile
 import threading
 import time
 
+from harness import loopback_listener
+
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 KINDS = ("good", "expired", "wronghost", "tls10")
 HOSTS = "DNS:localhost,DNS:api.codegen.test,IP:127.0.0.1"
@@ -193,10 +195,7 @@ class ConnectProxy:
 
     def __init__(self, target_port):
         self.target_port = target_port
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(16)
-        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+        self.sock, self.url = loopback_listener()
         self.lock = threading.Lock()
         self.connects = []
         self.relayed = bytearray()

@@ -167,7 +167,9 @@ static int sequenced(void *arg, const struct cg_http_request *req,
 		return -q->steps[i].err;
 	}
 	resp->status = q->steps[i].status;
-	resp->body = strdup("{\"id\": 7, \"status\": \"COMPLETE\"}");
+	/* A run, and a page of none: an answer to both operations used. */
+	resp->body = strdup("{\"id\": 7, \"status\": \"COMPLETE\", \"items\": [], "
+			    "\"total\": 0, \"page\": 1, \"size\": 50, \"pages\": 0}");
 	resp->len = strlen(resp->body);
 	resp->retry_after = -1;
 	return 0;

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 
 #define LOG_IDENT "codegen-fs"
@@ -27,6 +28,7 @@
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static int to_syslog;
 static int syslog_fd = -1;
+static int stderr_known, stderr_journal;
 
 /* Connect to the log socket; the caller holds lock.  Quietly nothing when
  * none listens: there is nowhere to say so. */
@@ -47,6 +49,26 @@ static void syslog_connect(void)
 		close(syslog_fd);
 		syslog_fd = -1;
 	}
+}
+
+/* Is stderr the journal's stream (systemd names it in $JOURNAL_STREAM as
+ * "<device>:<inode>")?  Then a line starts with its level, "<4>", which
+ * the journal takes as the priority, and without the name, which the
+ * journal shows anyway.  The caller holds lock. */
+static int stderr_is_journal(void)
+{
+	const char *v = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+	char end;
+
+	if (!stderr_known) {
+		stderr_known = 1;
+		stderr_journal = v && sscanf(v, "%llu:%llu%c", &dev, &ino, &end) == 2 &&
+				 fstat(2, &st) == 0 && (unsigned long long)st.st_dev == dev &&
+				 (unsigned long long)st.st_ino == ino;
+	}
+	return stderr_journal;
 }
 
 void cgfs_log_to_syslog(void)
@@ -114,7 +136,10 @@ void cgfs_log(enum cgfs_log_level level, const char *fmt, ...)
 		syslog_send(msg, len);
 	} else {
 		/* One write per line: lines of several threads never mix. */
-		len = (size_t)snprintf(msg, sizeof(msg), LOG_IDENT ": %s\n", text);
+		if (stderr_is_journal())
+			len = (size_t)snprintf(msg, sizeof(msg), "<%d>%s\n", (int)level, text);
+		else
+			len = (size_t)snprintf(msg, sizeof(msg), LOG_IDENT ": %s\n", text);
 		fwrite(msg, 1, len < sizeof(msg) ? len : sizeof(msg) - 1, stderr);
 	}
 	pthread_mutex_unlock(&lock);

@@ -3,7 +3,9 @@
  * The mount's failures (each line of `/errors`), the daemon's own trouble
  * and, with -o debug_api, every API request are logged here.  Until
  * cgfs_log_to_syslog() a message goes to stderr as one line
- * "codegen-fs: <text>".  After it (the daemon in the background, where
+ * "codegen-fs: <text>", or "<LEVEL><text>" when stderr is the journal's
+ * stream ($JOURNAL_STREAM: a unit's -f daemon), whose priority the journal
+ * reads from that prefix.  After it (the daemon in the background, where
  * fuse_daemonize has pointed stderr at /dev/null) each message is one
  * datagram to the system log socket, /dev/log (the journal's where systemd
  * runs), in the format syslog(3) sends:

@@ -257,6 +257,27 @@ class ForegroundLogTest(ServiceTest):
         self.assertEqual(logged, [without_time(line) for line in errors],
                          "each /errors line, without its time, on stderr")
 
+    def test_on_the_journal_stream_lines_carry_their_level(self):
+        """A unit's -f daemon: stderr is the journal's stream ($JOURNAL_STREAM
+        names its device and inode), and each line starts with its priority."""
+        m = Mount(self.fake, *self._opts(("-o", "debug_api")), deadline=3)
+        self.addCleanup(m.stop)
+        with open(os.path.join(m.dir, "stderr"), "wb"):
+            pass
+        st = os.stat(os.path.join(m.dir, "stderr"))
+        m.extra_env["JOURNAL_STREAM"] = f"{st.st_dev}:{st.st_ino}"
+        m.start()
+        self.fake.fault("status", status=500, count=None, path=f"/v1/organizations/{ORG}/agent/run/791")
+        self.assertErrnoOf(m, f"{RUNS}/791/status")
+        errors = m.read("errors").decode().splitlines()
+        time.sleep(0.3)
+        lines = m.stderr_tail(1 << 20).splitlines()
+        self.assertEqual([line for line in lines if line.startswith("<4>")],
+                         ["<4>" + without_time(line) for line in errors])
+        self.assertRegex(lines[0], r"^<7>api GET /v1/users/me 200 \d+ms$")
+        self.assertEqual([line for line in lines if not re.match(r"<[47]>", line)], [],
+                         "every line carries its level")
+
 
 # --------------------------------------------------------------------------
 # In the background: the system log

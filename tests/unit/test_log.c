@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 
 static void format(char *buf, size_t size, const char *method, const char *target,
@@ -87,6 +88,56 @@ START_TEST(stderr_gets_one_line_per_message)
 	buf[n] = '\0';
 	ck_assert_str_eq(buf, "codegen-fs: read /orgs/11/x 500 EIO two lines and [1m\n"
 			      "codegen-fs: api GET /v1/users/me 200 3ms\n");
+}
+END_TEST
+
+/* A unit's -f daemon writes to the journal's stream: each line starts with
+ * its level, which the journal takes as the priority. */
+START_TEST(the_journal_stream_gets_levels)
+{
+	int fds[2], saved = dup(2);
+	char buf[512], stream[64];
+	struct stat st;
+	ssize_t n;
+
+	ck_assert_int_eq(pipe(fds), 0);
+	ck_assert_int_eq(fstat(fds[1], &st), 0);
+	snprintf(stream, sizeof(stream), "%llu:%llu", (unsigned long long)st.st_dev,
+		 (unsigned long long)st.st_ino);
+	setenv("JOURNAL_STREAM", stream, 1);
+	dup2(fds[1], 2);
+	cgfs_log(CGFS_LOG_WARNING, "read /orgs/11/x 500 EIO boom");
+	cgfs_log(CGFS_LOG_DEBUG, "api GET /v1/users/me 200 3ms");
+	cgfs_log(CGFS_LOG_ERR, "cannot");
+	fflush(stderr);
+	dup2(saved, 2);
+	close(fds[1]);
+	n = read(fds[0], buf, sizeof(buf) - 1);
+	ck_assert_int_gt(n, 0);
+	buf[n] = '\0';
+	ck_assert_str_eq(buf, "<4>read /orgs/11/x 500 EIO boom\n<7>api GET /v1/users/me 200 3ms\n"
+			      "<3>cannot\n");
+}
+END_TEST
+
+/* Another stream named: stderr is not the journal's. */
+START_TEST(another_journal_stream_is_not_stderr)
+{
+	int fds[2], saved = dup(2);
+	char buf[512];
+	ssize_t n;
+
+	setenv("JOURNAL_STREAM", "1:2", 1);
+	ck_assert_int_eq(pipe(fds), 0);
+	dup2(fds[1], 2);
+	cgfs_log(CGFS_LOG_WARNING, "boom");
+	fflush(stderr);
+	dup2(saved, 2);
+	close(fds[1]);
+	n = read(fds[0], buf, sizeof(buf) - 1);
+	ck_assert_int_gt(n, 0);
+	buf[n] = '\0';
+	ck_assert_str_eq(buf, "codegen-fs: boom\n");
 }
 END_TEST
 
@@ -167,6 +218,8 @@ int main(void)
 	tcase_add_test(tc, a_syslog_datagram_is_what_syslog_3_sends);
 	tcase_add_test(tc, stderr_gets_one_line_per_message);
 	tcase_add_test(tc, syslog_gets_one_datagram_per_message);
+	tcase_add_test(tc, the_journal_stream_gets_levels);
+	tcase_add_test(tc, another_journal_stream_is_not_stderr);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -24,9 +24,10 @@
 #define SYSLOG_PATH "/dev/log"
 
 /* lock guards everything below it: whether the system log is the sink,
- * and its socket (-1 when not connected). */
+ * its address and its socket (-1 when not connected), what stderr is. */
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static int to_syslog;
+static struct sockaddr_un syslog_addr;
 static int syslog_fd = -1;
 static int stderr_known, stderr_journal;
 
@@ -34,18 +35,12 @@ static int stderr_known, stderr_journal;
  * none listens: there is nowhere to say so. */
 static void syslog_connect(void)
 {
-	const char *path = getenv("CODEGEN_FS_SYSLOG_SOCKET");
-	struct sockaddr_un addr = { .sun_family = AF_UNIX };
-
-	if (!path || !*path)
-		path = SYSLOG_PATH;
-	if (strlen(path) >= sizeof(addr.sun_path))
+	if (!syslog_addr.sun_path[0])
 		return;
-	memcpy(addr.sun_path, path, strlen(path) + 1);
 	syslog_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (syslog_fd < 0)
 		return;
-	if (connect(syslog_fd, (const struct sockaddr *)&addr, sizeof(addr)) < 0) {
+	if (connect(syslog_fd, (const struct sockaddr *)&syslog_addr, sizeof(syslog_addr)) < 0) {
 		close(syslog_fd);
 		syslog_fd = -1;
 	}
@@ -58,14 +53,19 @@ static void syslog_connect(void)
 static int stderr_is_journal(void)
 {
 	const char *v = getenv("JOURNAL_STREAM");
-	unsigned long long dev, ino;
+	unsigned long long dev = 0, ino = 0;
+	char *colon = NULL, *end = NULL;
 	struct stat st;
-	char end;
 
 	if (!stderr_known) {
 		stderr_known = 1;
-		stderr_journal = v && sscanf(v, "%llu:%llu%c", &dev, &ino, &end) == 2 &&
-				 fstat(2, &st) == 0 && (unsigned long long)st.st_dev == dev &&
+		errno = 0;
+		if (v && *v >= '0' && *v <= '9')
+			dev = strtoull(v, &colon, 10);
+		if (colon && *colon == ':' && colon[1] >= '0' && colon[1] <= '9')
+			ino = strtoull(colon + 1, &end, 10);
+		stderr_journal = end && !*end && !errno && fstat(2, &st) == 0 &&
+				 (unsigned long long)st.st_dev == dev &&
 				 (unsigned long long)st.st_ino == ino;
 	}
 	return stderr_journal;
@@ -73,8 +73,16 @@ static int stderr_is_journal(void)
 
 void cgfs_log_to_syslog(void)
 {
+	const char *path = getenv("CODEGEN_FS_SYSLOG_SOCKET");
+
+	if (!path || !*path)
+		path = SYSLOG_PATH;
 	pthread_mutex_lock(&lock);
 	to_syslog = 1;
+	syslog_addr.sun_family = AF_UNIX;
+	/* Too long a name is no socket: messages are dropped. */
+	if (strlen(path) < sizeof(syslog_addr.sun_path))
+		memcpy(syslog_addr.sun_path, path, strlen(path) + 1);
 	if (syslog_fd < 0)
 		syslog_connect();
 	pthread_mutex_unlock(&lock);

@@ -44,6 +44,8 @@ struct cg_client {
 	struct cg_http *http;
 	cg_transport_fn transport;  /* NULL: http */
 	void *transport_arg;
+	cg_request_log_fn log;      /* NULL: no request log */
+	void *log_arg;
 	struct cg_ratelimit *rl;    /* NULL when rate limiting is off */
 	long connect_timeout_ms;
 	long deadline_ms;
@@ -164,6 +166,8 @@ int cg_client_new(const struct cg_client_config *cfg, struct cg_client **out,
 	snprintf(c->auth_header, len, "Authorization: Bearer %s", cfg->token);
 	c->transport = cfg->transport;
 	c->transport_arg = cfg->transport_arg;
+	c->log = cfg->log;
+	c->log_arg = cfg->log_arg;
 	if (!cfg->no_rate_limit) {
 		c->rl = cg_ratelimit_new(cfg->rate_time_scale > 0 ? cfg->rate_time_scale : 1.0);
 		if (!c->rl)
@@ -235,10 +239,37 @@ static int worth_retrying(int ret, long http_status)
 	return http_status >= 200 && http_status < 300;
 }
 
-/* One attempt: a rate-limit token, the exchange, the status.  On a 2xx
- * with a JSON body returns 0 and *out. */
+/* The path and query of a URL made by cg_request_build (scheme://host[:port]/...). */
+static const char *url_target(const char *url)
+{
+	const char *p = strstr(url, "://");
+	const char *slash = p ? strchr(p + 3, '/') : NULL;
+
+	return slash ? slash : "/";
+}
+
+/* Tell the request log how one exchange ended (ret: the transport's). */
+static void log_exchange(struct cg_client *c, enum cg_endpoint ep, const char *method,
+			 const char *url, int n, double started, int ret,
+			 const struct cg_http_response *resp)
+{
+	struct cg_request_record rec = {
+		.ep = ep,
+		.method = method,
+		.target = url_target(url),
+		.status = ret ? 0 : resp->status,
+		.err = ret < 0 ? -ret : 0,
+		.ms = lround((cg_monotonic() - started) * 1000),
+		.attempt = n,
+	};
+
+	c->log(c->log_arg, &rec);
+}
+
+/* One attempt (the n-th of its call): a rate-limit token, the exchange,
+ * the status.  On a 2xx with a JSON body returns 0 and *out. */
 static int attempt(struct cg_client *c, enum cg_endpoint ep, const char *url,
-		   const char *body, double deadline, cJSON **out,
+		   const char *body, double deadline, int n, cJSON **out,
 		   double *retry_after, struct cg_error *err)
 {
 	const struct cg_endpoint_info *info = cg_endpoint_info(ep);
@@ -254,7 +285,7 @@ static int attempt(struct cg_client *c, enum cg_endpoint ep, const char *url,
 	};
 	struct cg_http_response resp;
 	int slot = -1, waited = 0, ret;
-	double left;
+	double left, started;
 
 	*retry_after = -1;
 	if (c->rl) {
@@ -282,8 +313,11 @@ static int attempt(struct cg_client *c, enum cg_endpoint ep, const char *url,
 	count(c, ep, ST_BYTES_OUT, req.body_len);
 	memset(&resp, 0, sizeof(resp));
 	resp.retry_after = -1;
+	started = cg_monotonic();
 	ret = c->transport ? c->transport(c->transport_arg, &req, &resp, err)
 			   : cg_http_perform(c->http, &req, &resp, err);
+	if (c->log)
+		log_exchange(c, ep, req.method, url, n, started, ret, &resp);
 	if (c->rl)
 		cg_ratelimit_release(c->rl, info->rl_class, slot);
 	if (ret)
@@ -343,7 +377,7 @@ static int call(struct cg_client *c, enum cg_endpoint ep, const char *url,
 	if (caller_deadline > 0 && caller_deadline < deadline)
 		deadline = caller_deadline;
 	for (int n = 1;; n++) {
-		ret = attempt(c, ep, url, body_text, deadline, out, &retry_after, &last);
+		ret = attempt(c, ep, url, body_text, deadline, n, out, &retry_after, &last);
 		if (!ret || !info->retry || !worth_retrying(ret, last.http_status) ||
 		    n > c->max_retries)
 			break;

@@ -34,6 +34,22 @@ struct cg_op_args;          /* cg_request.h */
 typedef int (*cg_transport_fn)(void *arg, const struct cg_http_request *req,
 			       struct cg_http_response *resp, struct cg_error *err);
 
+/* One HTTP exchange as the client saw it, for a request log: what was
+ * asked and how it ended.  It holds no header, no body and no token. */
+struct cg_request_record {
+	enum cg_endpoint ep;
+	const char *method;         /* "GET", "POST", ... */
+	const char *target;         /* the URL's path and query: "/v1/users/me" */
+	long status;                /* the HTTP status; 0 when no answer came */
+	int err;                    /* 0, or the errno of a transport failure (status 0) */
+	long ms;                    /* the exchange alone: no rate-limit wait, no backoff */
+	int attempt;                /* 1, then 2, 3... for retries of the same call */
+};
+
+/* Called after every exchange (each attempt of a call), from the thread
+ * that made it: several at once when the client is shared. */
+typedef void (*cg_request_log_fn)(void *arg, const struct cg_request_record *rec);
+
 struct cg_client_config {
 	const char *base_url;       /* NULL: $CODEGEN_API_BASE_URL, else https://api.codegen.com */
 	const char *token;          /* required; copied (and wiped on free) */
@@ -49,6 +65,8 @@ struct cg_client_config {
 	const char *ca_file;        /* NULL: cg_client_trust's order */
 	cg_transport_fn transport;  /* NULL: libcurl (cg_http_perform) */
 	void *transport_arg;
+	cg_request_log_fn log;      /* NULL: no request log */
+	void *log_arg;
 };
 
 /* Create a client.  Refuses (-EINVAL, reason in err) a bad token or a base

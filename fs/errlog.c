@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
+
 /* lock guards everything below it. */
 struct cgfs_errlog {
 	pthread_mutex_t lock;
@@ -44,6 +46,10 @@ void cgfs_errlog_add(struct cgfs_errlog *l, const char *op, const char *path,
 	if (cgfs_render_error_line(&line, now, op, path, err->http_status, err->err,
 				   err->message))
 		return;
+	/* The line outlives the mount in the log: all but its time, which
+	 * the log has its own of. */
+	cgfs_log(CGFS_LOG_WARNING, "%s", strchr(line.data, ' ') ? strchr(line.data, ' ') + 1
+								 : line.data);
 	pthread_mutex_lock(&l->lock);
 	if (l->count == CGFS_ERRLOG_LINES) {
 		l->bytes -= strlen(l->lines[l->head]);

@@ -4,6 +4,8 @@
  *   <time> <op> <path> <http status> <ERRNO> <message>
  * The newest CGFS_ERRLOG_LINES lines are kept; older ones drop off the
  * front (the file then shrinks, which `tail -f` reports as truncation).
+ * Each line also goes to the daemon's log (log.h) without its time, so
+ * that failures outlive the mount.
  */
 #ifndef CGFS_ERRLOG_H
 #define CGFS_ERRLOG_H

@@ -1,7 +1,8 @@
 /* fs.h - the state of one mount, shared by every FUSE handler.
  *
  * One struct cgfs is the FUSE session's userdata; it owns
- * the API client and the caches.  Nothing else in fs/ is global.
+ * the API client and the caches.  Nothing else in fs/ is global but the
+ * log's sink (log.h), which is the process's, as syslog(3)'s is.
  */
 #ifndef CGFS_FS_H
 #define CGFS_FS_H
@@ -20,6 +21,7 @@ struct cgfs_cache;
 struct cgfs_logs_table;
 struct cgfs_errlog;
 struct cgfs_answers;
+struct cgfs_notify;
 
 struct cgfs_config {
 	int64_t list_window;     /* runs listed by runs/ */
@@ -47,6 +49,7 @@ struct cgfs {
 	gid_t gid;
 	int shared;                     /* -o allow_other: other uids reach the mount */
 	time_t mounted_at;
+	struct cgfs_notify *notify;     /* the service manager, or NULL; read-only */
 };
 
 /* Where a failure happened, for the `errors` file. */

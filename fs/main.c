@@ -31,8 +31,10 @@
 #include "errlog.h"
 #include "files.h"
 #include "fs.h"
+#include "log.h"
 #include "logs.h"
 #include "nodes.h"
+#include "notify.h"
 #include "ops.h"
 #include "outbox.h"
 #include "spool.h"
@@ -50,6 +52,7 @@ struct options {
 	 * non-digit: "3x" must be refused, not read as 3). */
 	char *text[9];
 	int allow_other;     /* -o allow_other (libfuse acts on it too) */
+	int debug_api;       /* issue 12, logs: -o debug_api, every request to the log */
 };
 
 #define OPTIONS_DEFAULT { \
@@ -79,6 +82,8 @@ static const struct fuse_opt option_spec[] = {
 	/* Noted, and kept for libfuse. */
 	{ "allow_other", offsetof(struct options, allow_other), 1 },
 	FUSE_OPT_KEY("allow_other", FUSE_OPT_KEY_KEEP),
+	/* issue 12, logs (move into the option table): -o debug_api */
+	{ "debug_api", offsetof(struct options, debug_api), 1 },
 	FUSE_OPT_END
 };
 
@@ -130,6 +135,8 @@ static void usage(const char *prog)
 	       "FUSE options:\n", prog);
 	fuse_cmdline_help();
 	printf("    -o allow_other         let other users in (default: only you)\n");
+	/* issue 12, logs (move into the option table): */
+	printf("    -o debug_api           log every API request: method, path, status, ms\n");
 }
 
 /* Check every number against its range and hand them out; 0, or -1 with
@@ -191,6 +198,8 @@ static int connect_api(const struct options *o, double deadline, double scale,
 	cc.deadline_ms = (long)(deadline * 1000);
 	cc.connect_timeout_ms = deadline < 10 ? (long)(deadline * 1000) : 10000;
 	cc.rate_time_scale = scale;
+	if (o->debug_api)
+		cc.log = cgfs_log_request;
 	ret = cg_client_new(&cc, client, &err);
 	cg_token_free(token);
 	if (ret) {
@@ -267,6 +276,17 @@ out:
 	return s;
 }
 
+/* fuse_daemonize, and once in the background (stderr is /dev/null then)
+ * the log goes to the system log.  0 or -1. */
+static int daemonize(const struct fuse_cmdline_opts *cmd)
+{
+	if (fuse_daemonize(cmd->foreground))
+		return -1;
+	if (!cmd->foreground)
+		cgfs_log_to_syslog();
+	return 0;
+}
+
 static int run_loop(struct fuse_session *se, const struct fuse_cmdline_opts *cmd)
 {
 	struct fuse_loop_config *lc;
@@ -321,6 +341,8 @@ int main(int argc, char **argv)
 	 * docs/BENCHMARKS.md); malloc is not where this daemon's time goes. */
 	mallopt(M_ARENA_MAX, 1);
 	keep_out_of_cores();
+	/* Before any thread: it unsets NOTIFY_SOCKET. */
+	fs.notify = cgfs_notify_from_env();
 
 	/* Handlers wait on the network: allow many at once (a later
 	 * -o max_threads=N from the user wins).  Also keeps libfuse 3.14 from
@@ -392,16 +414,20 @@ int main(int argc, char **argv)
 		goto out_destroy;
 	if (fuse_session_mount(se, cmd.mountpoint))
 		goto out_signals;
-	if (fuse_daemonize(cmd.foreground))
+	if (daemonize(&cmd))
 		goto out_unmount;
 	/* After fuse_daemonize: threads do not survive its fork. */
 	fs.se = se;
 	if (cgfs_logs_follow_start(&fs, cgfs_logs_grew))
-		fprintf(stderr, "codegen-fs: cannot start the log follower; tail -f will lag\n");
+		cgfs_log(CGFS_LOG_ERR, "cannot start the log follower; tail -f will lag");
 	ret = run_loop(se, &cmd);
+	cgfs_notify_send(fs.notify, "STOPPING=1");
 	/* libfuse reports the signal that ended the loop: that is a clean
 	 * unmount, not a failure. */
 	status = ret == 0 || ret == SIGINT || ret == SIGTERM || ret == SIGHUP ? 0 : 1;
+	if (status)
+		cgfs_log(CGFS_LOG_ERR, "the mount ended in a failure: %s",
+			 strerror(ret < 0 ? -ret : EIO));
 	cgfs_logs_follow_stop(&fs);
 out_unmount:
 	fuse_session_unmount(se);
@@ -422,6 +448,7 @@ out_free_fs:
 	if (lock_fd >= 0)
 		close(lock_fd);
 out_free_args:
+	cgfs_notify_free(fs.notify);
 	free(cmd.mountpoint);
 	free(opts.token_file);
 	free(opts.ca_file);

@@ -24,6 +24,7 @@
 #include "handle.h"
 #include "names.h"
 #include "nodes.h"
+#include "notify.h"
 #include "routes.h"
 
 /* About a second of kernel caching: `ls -l` and repeated stats stay cheap,
@@ -622,7 +623,11 @@ REFUSE(refuse_link, EROFS, fuse_ino_t ino, fuse_ino_t newparent, const char *new
 
 static void cgfs_init(void *userdata, struct fuse_conn_info *conn)
 {
-	(void)userdata;
+	struct cgfs *fs = userdata;
+
+	/* The kernel's INIT is answered as this returns: a service waiting
+	 * for the mount may go on now (notify.h). */
+	cgfs_notify_send(fs->notify, "READY=1");
 	/* Our files change behind the kernel's back: no write-back caching. */
 	conn->want &= ~FUSE_CAP_WRITEBACK_CACHE;
 	if (conn->capable & FUSE_CAP_READDIRPLUS)

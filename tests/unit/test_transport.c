@@ -146,6 +146,117 @@ START_TEST(token_reflected_anywhere_is_redacted_whole)
 }
 END_TEST
 
+/* ---- the request log (cg_client_config.log) -------------------------------- */
+
+/* A transport that answers from a list of outcomes, one per exchange: an
+ * HTTP status, or (status 0) a transport failure of errno err. */
+struct sequence {
+	int calls;
+	struct { long status; int err; } steps[4];
+};
+
+static int sequenced(void *arg, const struct cg_http_request *req,
+		     struct cg_http_response *resp, struct cg_error *err)
+{
+	struct sequence *q = arg;
+	int i = q->calls++;
+
+	(void)req;
+	if (!q->steps[i].status) {
+		cg_error_set(err, 0, q->steps[i].err, "scripted failure");
+		return -q->steps[i].err;
+	}
+	resp->status = q->steps[i].status;
+	/* A run, and a page of none: an answer to both operations used. */
+	resp->body = strdup("{\"id\": 7, \"status\": \"COMPLETE\", \"items\": [], "
+			    "\"total\": 0, \"page\": 1, \"size\": 50, \"pages\": 0}");
+	resp->len = strlen(resp->body);
+	resp->retry_after = -1;
+	return 0;
+}
+
+struct log_lines {
+	int n;
+	char line[8][200];
+};
+
+static void record(void *arg, const struct cg_request_record *r)
+{
+	struct log_lines *l = arg;
+
+	ck_assert_int_lt(l->n, 8);
+	ck_assert_int_ge(r->ms, 0);
+	snprintf(l->line[l->n++], sizeof(l->line[0]), "%d %s %s %ld %s #%d",
+		 (int)r->ep, r->method, r->target, r->status,
+		 r->err ? cg_errno_name(r->err) : "-", r->attempt);
+}
+
+static struct cg_client *logged_client(struct sequence *q, struct log_lines *l,
+				       const char *base)
+{
+	struct cg_client_config cfg = {
+		.base_url = base, .token = "t0ken-secret", .no_rate_limit = 1,
+		.max_retries = 3, .backoff_base_s = 0.001, .backoff_cap_s = 0.001,
+		.transport = sequenced, .transport_arg = q, .log = record, .log_arg = l,
+	};
+	struct cg_client *c = NULL;
+	struct cg_error err;
+
+	ck_assert_int_eq(cg_client_new(&cfg, &c, &err), 0);
+	return c;
+}
+
+/* Every attempt is one record, retries included: the URL's path and query
+ * (the base URL's own path too), the status or the transport's errno. */
+START_TEST(every_exchange_is_logged_with_its_outcome)
+{
+	struct sequence q = { .steps = { { 503, 0 }, { 0, ECONNRESET }, { 200, 0 } } };
+	struct log_lines l = { 0 };
+	struct cg_client *c = logged_client(&q, &l, "http://127.0.0.1:1/prefix");
+	struct cg_run_page page;
+	char want[3][200];
+	struct cg_error err;
+
+	ck_assert_int_eq(cg_list_runs(c, 11, NULL, 100, 50, &page, &err), 0);
+	cg_run_page_free(&page);
+	ck_assert_int_eq(l.n, 3);
+	for (int i = 0; i < 3; i++)
+		snprintf(want[i], sizeof(want[i]),
+			 "%d GET /prefix/v1/organizations/11/agent/runs?skip=100&limit=50 %s #%d",
+			 (int)CG_EP_LIST_RUNS, i == 0 ? "503 -" : i == 1 ? "0 ECONNRESET" : "200 -",
+			 i + 1);
+	ck_assert_str_eq(l.line[0], want[0]);
+	ck_assert_str_eq(l.line[1], want[1]);
+	ck_assert_str_eq(l.line[2], want[2]);
+	cg_client_free(c);
+}
+END_TEST
+
+/* A POST is sent once and logged once; what was refused before sending
+ * (a bad argument) is no exchange and not logged. */
+START_TEST(a_post_is_logged_once_and_a_refusal_not_at_all)
+{
+	struct sequence q = { .steps = { { 500, 0 }, { 200, 0 } } };
+	struct log_lines l = { 0 };
+	struct cg_client *c = logged_client(&q, &l, "http://127.0.0.1:1");
+	struct cg_create_run_req req = { .prompt = "secret prompt", .repo_id = CG_NONE };
+	struct cg_create_run_req bad = { .prompt = "p", .metadata_json = "[1]",
+					 .repo_id = CG_NONE };
+	struct cg_error err;
+	struct cg_run run;
+	char want[200];
+
+	ck_assert_int_eq(cg_create_run(c, 11, &bad, &run, &err), -EINVAL);
+	ck_assert_int_eq(l.n, 0);
+	ck_assert_int_eq(cg_create_run(c, 11, &req, &run, &err), -EIO);
+	ck_assert_int_eq(l.n, 1);
+	snprintf(want, sizeof(want), "%d POST /v1/organizations/11/agent/run 500 - #1",
+		 (int)CG_EP_CREATE_RUN);
+	ck_assert_str_eq(l.line[0], want);
+	cg_client_free(c);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("transport");
@@ -156,6 +267,8 @@ int main(void)
 	tcase_add_test(tc, get_me_goes_through_the_transport);
 	tcase_add_test(tc, statuses_map_to_errno);
 	tcase_add_test(tc, token_reflected_anywhere_is_redacted_whole);
+	tcase_add_test(tc, every_exchange_is_logged_with_its_outcome);
+	tcase_add_test(tc, a_post_is_logged_once_and_a_refusal_not_at_all);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

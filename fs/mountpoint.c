@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 /* Undo mountinfo's octal escapes (\040 for a space) in place. */
@@ -84,11 +85,13 @@ static int mounted_at(const char *real, char *type, size_t type_size, char *sour
 }
 
 /* path failed with ENOTCONN: the dead mount is the topmost directory on the
- * way to it that fails so too (its parent is a live filesystem). */
+ * way to it that fails so too (its parent is a live filesystem).  statfs,
+ * not stat: the kernel may still answer stat from attributes it holds,
+ * while statfs always asks the (dead) daemon. */
 static void report_dead_mount(const char *path)
 {
 	char abs[PATH_MAX], dead[PATH_MAX], *slash;
-	struct stat st;
+	struct statfs sfs;
 
 	if (path[0] == '/' || !getcwd(abs, sizeof(abs)))
 		snprintf(abs, sizeof(abs), "%s", path);
@@ -97,7 +100,7 @@ static void report_dead_mount(const char *path)
 	snprintf(dead, sizeof(dead), "%s", abs);
 	while ((slash = strrchr(abs, '/')) && slash != abs) {
 		*slash = '\0';
-		if (stat(abs, &st) == 0 || errno != ENOTCONN)
+		if (statfs(abs, &sfs) == 0 || errno != ENOTCONN)
 			break;
 		snprintf(dead, sizeof(dead), "%s", abs);
 	}
@@ -108,13 +111,14 @@ static void report_dead_mount(const char *path)
 char *cgfs_mountpoint_check(const char *path)
 {
 	char type[64], source[256], *real;
+	struct statfs sfs;
 	struct stat st;
 	int fd;
 	char end;
 
 	if (sscanf(path, "/dev/fd/%d%c", &fd, &end) == 1 && fd >= 0)
 		return strdup(path);
-	if (stat(path, &st)) {
+	if (stat(path, &st) || statfs(path, &sfs)) {
 		if (errno == ENOTCONN)
 			report_dead_mount(path);
 		else if (errno == ENOENT)

@@ -249,6 +249,9 @@ int cgfs_options_check_fuse(struct fuse_args *args)
 	if (se) {
 		fuse_session_destroy(se);
 		ret = 0;
+	} else {
+		fprintf(stderr, "codegen-fs: neither codegen-fs nor libfuse takes that "
+			"(see --help)\n");
 	}
 out:
 	fuse_opt_free_args(&copy);

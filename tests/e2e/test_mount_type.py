@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""End-to-end tests of docs/SEMANTICS.md "mount -t, fstab and mount options":
+"""End-to-end tests of docs/SEMANTICS.md "Options, mount -t, fstab, the mount point":
 codegen-fs mounted by mount(8) as type fuse.codegen-fs (mount.fuse3 runs
 `codegen-fs SOURCE MOUNTPOINT -o OPTIONS`), from the command line and from an
 fstab line (mount -T FILE MOUNTPOINT), with the program's options given as

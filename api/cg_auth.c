@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -181,11 +182,26 @@ static int token_from_value(const char *value, enum cg_token_source src,
 	return 0;
 }
 
+char *cg_home_dir(void)
+{
+	const char *home = getenv("HOME");
+	struct passwd pw, *found = NULL;
+	char buf[4096];
+
+	if (home && home[0] == '/')
+		return strdup(home);
+	/* A mount at boot (fstab, a system unit) runs with no HOME. */
+	if (getpwuid_r(getuid(), &pw, buf, sizeof(buf), &found) || !found ||
+	    !found->pw_dir || found->pw_dir[0] != '/')
+		return NULL;
+	return strdup(found->pw_dir);
+}
+
 int cg_token_find(const struct cg_token_query *q, char **token,
 		  enum cg_token_source *source, char *why, size_t why_size)
 {
 	struct cg_token_query look = *q;
-	char path[4096];
+	char path[4096], *home = NULL;
 	int ret;
 
 	if (look.use_environment) {
@@ -194,31 +210,33 @@ int cg_token_find(const struct cg_token_query *q, char **token,
 		if (!look.env_user_token)
 			look.env_user_token = getenv("CODEGEN_USER_ACCESS_TOKEN");
 		if (!look.home)
-			look.home = getenv("HOME");
+			look.home = home = cg_home_dir();
 	}
 	if (look.token_file) {
 		ret = cg_token_read_file(look.token_file, 0, token, why, why_size);
 		if (!ret && source)
 			*source = CG_TOKEN_FROM_FILE;
-		return ret;
+	} else if (look.env_api_token && *look.env_api_token) {
+		ret = token_from_value(look.env_api_token, CG_TOKEN_FROM_ENV_API,
+				       token, source, why, why_size);
+	} else if (look.env_user_token && *look.env_user_token) {
+		ret = token_from_value(look.env_user_token, CG_TOKEN_FROM_ENV_USER,
+				       token, source, why, why_size);
+	} else {
+		ret = -ENOENT;
+		if (look.home && *look.home) {
+			snprintf(path, sizeof(path), "%s/.codegen/auth.json", look.home);
+			ret = cg_token_read_file(path, 1, token, why, why_size);
+			if (!ret && source)
+				*source = CG_TOKEN_FROM_CLI_AUTH;
+		}
+		if (ret == -ENOENT)
+			ret = fail(why, why_size, ENOENT,
+				   "no API token: set CODEGEN_API_TOKEN, pass --token-file, "
+				   "or log in with the Codegen CLI (~/.codegen/auth.json)%s", NULL);
 	}
-	if (look.env_api_token && *look.env_api_token)
-		return token_from_value(look.env_api_token, CG_TOKEN_FROM_ENV_API,
-					token, source, why, why_size);
-	if (look.env_user_token && *look.env_user_token)
-		return token_from_value(look.env_user_token, CG_TOKEN_FROM_ENV_USER,
-					token, source, why, why_size);
-	if (look.home && *look.home) {
-		snprintf(path, sizeof(path), "%s/.codegen/auth.json", look.home);
-		ret = cg_token_read_file(path, 1, token, why, why_size);
-		if (!ret && source)
-			*source = CG_TOKEN_FROM_CLI_AUTH;
-		if (ret != -ENOENT)
-			return ret;
-	}
-	return fail(why, why_size, ENOENT,
-		    "no API token: set CODEGEN_API_TOKEN, pass --token-file, "
-		    "or log in with the Codegen CLI (~/.codegen/auth.json)%s", NULL);
+	free(home);
+	return ret;
 }
 
 static int host_is_loopback(const char *host)

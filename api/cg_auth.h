@@ -24,12 +24,18 @@ struct cg_token_query {
 	const char *token_file;    /* explicit file: wins over everything */
 	const char *env_api_token; /* value of CODEGEN_API_TOKEN */
 	const char *env_user_token;/* value of CODEGEN_USER_ACCESS_TOKEN */
-	const char *home;          /* for ~/.codegen/auth.json */
+	const char *home;          /* for ~/.codegen/auth.json (else cg_home_dir()) */
 	int use_environment;       /* 1: fill NULL fields from getenv() */
 };
 
+/* The user's home: $HOME when it is set and absolute, else the home
+ * directory of the real uid in the password database (a mount made at
+ * boot, from fstab, has no HOME).  malloc'd (the caller frees), or NULL. */
+char *cg_home_dir(void);
+
 /* Find the token: token_file, then CODEGEN_API_TOKEN, then
- * CODEGEN_USER_ACCESS_TOKEN, then $HOME/.codegen/auth.json ({"token": ...}).
+ * CODEGEN_USER_ACCESS_TOKEN, then ~/.codegen/auth.json ({"token": ...}),
+ * ~ from cg_home_dir() when q->home is NULL and use_environment is set.
  * A file must be a regular file not readable by group or others.
  * On success *token is malloc'd (free with cg_token_free) and *source says
  * where it came from.  Errors (message in why, never containing the token):

@@ -8,11 +8,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cg_auth.h"
+
 char *cgfs_private_xdg_dir(const char *xdg_var, const char *home_sub)
 {
 	const char *xdg = getenv(xdg_var);
-	const char *home = getenv("HOME");
-	char *dir;
+	char *home, *dir;
 	size_t size;
 
 	if (xdg && xdg[0] == '/') {
@@ -22,12 +23,14 @@ char *cgfs_private_xdg_dir(const char *xdg_var, const char *home_sub)
 			snprintf(dir, size, "%s/codegen-fs", xdg);
 		return dir;
 	}
-	if (!home || home[0] != '/')
+	home = cg_home_dir();
+	if (!home)
 		return NULL;
 	size = strlen(home) + 1 + strlen(home_sub) + sizeof("/codegen-fs");
 	dir = malloc(size);
 	if (dir)
 		snprintf(dir, size, "%s/%s/codegen-fs", home, home_sub);
+	free(home);
 	return dir;
 }
 

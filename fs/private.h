@@ -14,8 +14,9 @@
 
 /* "$<xdg_var>/codegen-fs" when that variable is set and absolute (the XDG
  * spec says a relative value is invalid and must be ignored), else
- * "$HOME/<home_sub>/codegen-fs" when HOME is absolute; malloc'd (the
- * caller frees), or NULL (no usable directory, or out of memory).
+ * "~/<home_sub>/codegen-fs" (~ from cg_home_dir(): $HOME, else the
+ * password database); malloc'd (the caller frees), or NULL (no usable
+ * directory, or out of memory).
  * E.g. ("XDG_CACHE_HOME", ".cache"). */
 char *cgfs_private_xdg_dir(const char *xdg_var, const char *home_sub);
 

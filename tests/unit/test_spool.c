@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -155,11 +156,25 @@ START_TEST(default_dir_home)
 }
 END_TEST
 
-START_TEST(default_dir_none)
+/* No HOME (a mount made at boot): the home of the uid in the password
+ * database; a relative HOME is ignored the same way. */
+START_TEST(default_dir_no_home_uses_passwd)
 {
+	struct passwd *pw = getpwuid(getuid());
+	char want[1024];
+	char *d;
+
+	ck_assert_ptr_nonnull(pw);
+	snprintf(want, sizeof(want), "%s/.local/state/codegen-fs", pw->pw_dir);
 	unsetenv("XDG_STATE_HOME");
 	unsetenv("HOME");
-	ck_assert_ptr_null(cgfs_spool_default_dir());
+	d = cgfs_spool_default_dir();
+	ck_assert_str_eq(d, want);
+	free(d);
+	setenv("HOME", "relative/home", 1);
+	d = cgfs_spool_default_dir();
+	ck_assert_str_eq(d, want);
+	free(d);
 }
 END_TEST
 
@@ -1037,7 +1052,7 @@ static Suite *spool_suite(void)
 	tcase_add_test(tc, default_dir_xdg);
 	tcase_add_test(tc, default_dir_relative_xdg_ignored);
 	tcase_add_test(tc, default_dir_home);
-	tcase_add_test(tc, default_dir_none);
+	tcase_add_test(tc, default_dir_no_home_uses_passwd);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("open");

@@ -63,6 +63,7 @@ static int connect_api(const struct cgfs_options *o, struct cg_client **client,
 		return -1;
 	}
 	cc.token = token;
+	cc.base_url = o->text[CGFS_OPT_BASE_URL];
 	cc.ca_file = o->text[CGFS_OPT_CA_FILE];
 	cc.deadline_ms = (long)(deadline * 1000);
 	cc.connect_timeout_ms = deadline < 10 ? (long)(deadline * 1000) : 10000;

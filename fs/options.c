@@ -13,6 +13,7 @@
 enum option_kind {
 	OPT_NUMBER,        /* ours: a number within [min, max] */
 	OPT_PATH,          /* ours: a path (absolute when .absolute) */
+	OPT_TEXT,          /* ours: any text but empty (checked where it is used) */
 	OPT_FLAG,          /* ours: on when given (--name, -o name) */
 	OPT_FUSE_FLAG,     /* libfuse's -o flag: noted, and left for libfuse */
 	OPT_FUSE_NUMBER,   /* libfuse's -o name=N: checked, then handed on once */
@@ -35,6 +36,9 @@ struct option_row {
 static const struct option_row rows[CGFS_OPT_COUNT] = {
 	[CGFS_OPT_TOKEN_FILE] = { "--token-file", "token_file", "FILE", OPT_PATH,
 		.help = "read the API token from FILE (mode 600)" },
+	[CGFS_OPT_BASE_URL] = { "--base-url", "base_url", "URL", OPT_TEXT,
+		.def = "$CODEGEN_API_BASE_URL, else https://api.codegen.com",
+		.help = "the API's address (https://, or http:// on loopback only)" },
 	[CGFS_OPT_CA_FILE] = { "--ca-file", "ca_file", "FILE", OPT_PATH,
 		.def = "$CURL_CA_BUNDLE, else $SSL_CERT_FILE, else the system's",
 		.help = "trust the CAs of this PEM bundle for TLS" },
@@ -146,6 +150,14 @@ static int check_row(struct cgfs_options *o, int i)
 	char name[64], *end = NULL;
 	double v;
 
+	if (r->kind == OPT_TEXT) {
+		if (o->text[i] && !*text) {
+			fprintf(stderr, "codegen-fs: %s must not be empty\n",
+				spelling(o, i, name, sizeof(name)));
+			return -1;
+		}
+		return 0;
+	}
 	if (r->kind == OPT_PATH) {
 		if (!o->text[i])
 			return 0;

@@ -21,6 +21,7 @@
 /* The rows of the table, in the order --help lists them. */
 enum cgfs_option_id {
 	CGFS_OPT_TOKEN_FILE,
+	CGFS_OPT_BASE_URL,
 	CGFS_OPT_CA_FILE,
 	CGFS_OPT_LIST_WINDOW,
 	CGFS_OPT_RUN_TTL,

@@ -108,9 +108,12 @@ class MountTypeTest(MountTest):
         if mounted(mnt):
             sh(["umount", "-l", mnt], timeout=10)
 
-    def environment(self):
+    def environment(self, base_url=True):
+        """mount(8)'s environment; base_url=False: none of the user's, as at boot."""
         env = {k: v for k, v in os.environ.items() if not k.startswith("CODEGEN_")}
-        env.update(CODEGEN_API_BASE_URL=self.fake.url, PATH="/usr/bin:/bin:/usr/sbin:/sbin")
+        env.update(PATH="/usr/bin:/bin:/usr/sbin:/sbin")
+        if base_url:
+            env.update(CODEGEN_API_BASE_URL=self.fake.url)
         return env
 
     def assertMountedAndRead(self, mnt, source, window):
@@ -152,8 +155,10 @@ class MountTypeTest(MountTest):
             f.write("# an fstab of the test\n"
                     f"codegen-fstab  {mnt}  fuse.codegen-fs  noauto,_netdev,nofail,"
                     f"token_file={self.token_file},list_window=7,run_ttl=2,"
-                    "rate_time_scale=0.01  0  0\n")
-        rc, out, err = sh(["mount", "-T", fstab, mnt], timeout=30, env=self.environment())
+                    f"base_url={self.fake.url},rate_time_scale=0.01  0  0\n")
+        # The base URL from the line alone, as at boot.
+        rc, out, err = sh(["mount", "-T", fstab, mnt], timeout=30,
+                          env=self.environment(base_url=False))
         self.assertEqual(rc, 0, f"mount -T {fstab} {mnt}: {out} {err}")
         self.assertMountedAndRead(mnt, "codegen-fstab", 7)
         self.assertUnmounts(mnt)

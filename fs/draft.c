@@ -15,24 +15,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cjson/cJSON.h>
-
+#include "draft_yaml.h"
 #include "render.h"
 
 #define IMAGE_MAX	((off_t)10 << 20)
-#define KEY_SHOWN	64	/* bytes of an unknown key quoted in a reason */
-#define KNOWN_KEYS	"repo, model, agent_type, metadata, image"
-
-enum fm_key { KEY_REPO, KEY_MODEL, KEY_AGENT_TYPE, KEY_METADATA, KEY_IMAGE, KEY_COUNT };
-
-static const char *const key_names[KEY_COUNT] = {
-	[KEY_REPO] = "repo",
-	[KEY_MODEL] = "model",
-	[KEY_AGENT_TYPE] = "agent_type",
-	[KEY_METADATA] = "metadata",
-	[KEY_IMAGE] = "image",
-};
-
 static int is_blank(char c)
 {
 	return c == ' ' || c == '\t';
@@ -45,15 +31,6 @@ static size_t rtrim(const char *p, size_t n)
 	while (n && (is_blank(p[n - 1]) || p[n - 1] == '\r'))
 		n--;
 	return n;
-}
-
-static const char *ltrim(const char *p, size_t *n)
-{
-	while (*n && is_blank(*p)) {
-		p++;
-		(*n)--;
-	}
-	return p;
 }
 
 static int is_fence(const char *p, size_t n)
@@ -94,143 +71,6 @@ static int only_space(const char *p, size_t n)
 	return 1;
 }
 
-/* Compact JSON of the object at the start of value (NUL-terminated), which
- * may be followed by blanks and a comment; NULL with the reason in why. */
-static char *metadata_json(const char *value, unsigned lineno, char *why, size_t why_size)
-{
-	const char *end = NULL, *rest;
-	cJSON *json;
-	char *text = NULL;
-
-	json = cJSON_ParseWithOpts(value, &end, 0);
-	if (!json) {
-		cgfs_set_why(why, why_size, "front matter line %u: metadata is not JSON", lineno);
-		return NULL;
-	}
-	if (!cJSON_IsObject(json)) {
-		cgfs_set_why(why, why_size, "front matter line %u: metadata is not a JSON object",
-			lineno);
-		goto out_delete;
-	}
-	for (rest = end; is_blank(*rest); rest++)
-		;
-	if (*rest && !(*rest == '#' && rest > end)) {
-		cgfs_set_why(why, why_size,
-			"front matter line %u: unexpected text after the metadata JSON", lineno);
-		goto out_delete;
-	}
-	text = cJSON_PrintUnformatted(json);
-	if (!text)
-		cgfs_set_why(why, why_size, "out of memory");
-out_delete:
-	cJSON_Delete(json);
-	return text;
-}
-
-/* One line of front matter (without its '\n') into d.  0 or -errno. */
-static int fm_line(struct cgfs_draft *d, const char *p, size_t n, unsigned lineno,
-		   char *why, size_t why_size)
-{
-	const char *colon, *key, *v;
-	size_t key_len, vn, i;
-	char **slot = NULL, **images, *value;
-	int k;
-
-	n = rtrim(p, n);
-	p = ltrim(p, &n);
-	if (!n || p[0] == '#')
-		return 0;
-	if (memchr(p, '\0', n)) {
-		cgfs_set_why(why, why_size, "front matter line %u: NUL byte", lineno);
-		return -EINVAL;
-	}
-	colon = memchr(p, ':', n);
-	key = p;
-	key_len = colon ? rtrim(p, (size_t)(colon - p)) : 0;
-	if (!key_len) {
-		cgfs_set_why(why, why_size, "front matter line %u: expected 'key: value'", lineno);
-		return -EINVAL;
-	}
-	for (k = 0; k < KEY_COUNT; k++)
-		if (strlen(key_names[k]) == key_len && !memcmp(key_names[k], key, key_len))
-			break;
-	if (k == KEY_COUNT) {
-		cgfs_set_why(why, why_size, "front matter line %u: unknown key '%.*s' (known: %s)",
-			lineno, (int)(key_len < KEY_SHOWN ? key_len : KEY_SHOWN), key,
-			KNOWN_KEYS);
-		return -EINVAL;
-	}
-
-	v = colon + 1;
-	vn = n - (size_t)(v - p);
-	if (k != KEY_METADATA) {
-		/* '#' starts a comment only after a blank, so "a#b" stays a value */
-		for (i = 1; i < vn; i++) {
-			if (v[i] == '#' && is_blank(v[i - 1])) {
-				vn = i;
-				break;
-			}
-		}
-	}
-	v = ltrim(v, &vn);
-	vn = rtrim(v, vn);
-	if (!vn || (k == KEY_METADATA && v[0] == '#')) {
-		cgfs_set_why(why, why_size, "front matter line %u: empty value for '%s'", lineno,
-			key_names[k]);
-		return -EINVAL;
-	}
-
-	switch (k) {
-	case KEY_REPO:
-		slot = &d->repo;
-		break;
-	case KEY_MODEL:
-		slot = &d->model;
-		break;
-	case KEY_AGENT_TYPE:
-		slot = &d->agent_type;
-		break;
-	case KEY_METADATA:
-		slot = &d->metadata;
-		break;
-	default:
-		break;
-	}
-	if (slot && *slot) {
-		cgfs_set_why(why, why_size, "front matter line %u: duplicate key '%s'", lineno,
-			key_names[k]);
-		return -EINVAL;
-	}
-
-	value = dup_bytes(v, vn);
-	if (!value)
-		goto out_nomem;
-	if (k == KEY_METADATA) {
-		char *json = metadata_json(value, lineno, why, why_size);
-
-		free(value);
-		if (!json)
-			return -EINVAL;
-		value = json;
-	}
-	if (slot) {
-		*slot = value;
-		return 0;
-	}
-	images = realloc(d->images, (d->n_images + 1) * sizeof(*images));
-	if (!images) {
-		free(value);
-		goto out_nomem;
-	}
-	d->images = images;
-	d->images[d->n_images++] = value;
-	return 0;
-
-out_nomem:
-	cgfs_set_why(why, why_size, "out of memory");
-	return -ENOMEM;
-}
-
 /* The front matter whose first line starts at start, into d; *prompt is
  * the offset after its closing line.  The closing line is looked for
  * first, so a forgotten one is named as such rather than as a bad line of
@@ -239,7 +79,6 @@ static int front_matter(struct cgfs_draft *d, const char *text, size_t len, size
 			size_t *prompt, char *why, size_t why_size)
 {
 	size_t off, next, n, end = len;
-	unsigned lineno;
 	int ret;
 
 	for (off = start; off < len; off = next) {
@@ -253,12 +92,9 @@ static int front_matter(struct cgfs_draft *d, const char *text, size_t len, size
 		cgfs_set_why(why, why_size, "front matter: no closing '---' line");
 		return -EINVAL;
 	}
-	for (off = start, lineno = 2; off < end; off = next, lineno++) {
-		n = line_at(text, len, off, &next);
-		ret = fm_line(d, text + off, n, lineno, why, why_size);
-		if (ret)
-			return ret;
-	}
+	ret = cgfs_draft_yaml(d, text + start, end - start, 2, why, why_size);
+	if (ret)
+		return ret;
 	line_at(text, len, end, prompt);
 	return 0;
 }

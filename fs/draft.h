@@ -9,7 +9,7 @@
  *     model: claude-sonnet-4
  *     agent_type: claude_code
  *     metadata: {"ticket": "PAY-12"}
- *     image: /home/me/screenshot.png    # repeatable
+ *     image: /home/me/screenshot.png    # a path or a list; repeatable
  *     ---
  *     Add retries to the payment client.
  *
@@ -35,12 +35,10 @@ struct cgfs_draft {
  *   - Front matter exists only when the text starts with a line "---"
  *     (trailing spaces/CR allowed) and a later line "---" closes it;
  *     without a closing line the text is refused (-EINVAL).
- *   - Lines inside: "key: value", blank lines, "# comment" lines; a value
- *     may end with a comment that starts with whitespace then '#'
- *     (metadata: after the JSON value).  Keys: repo, model, agent_type,
- *     metadata (a JSON object), image (repeatable); a key other than image
- *     given twice, an unknown key, an empty value, or metadata that is not
- *     one JSON object gives -EINVAL.
+ *   - The lines inside are YAML, read by cgfs_draft_yaml (draft_yaml.h):
+ *     one mapping of repo, model, agent_type (single values), metadata (a
+ *     mapping) and image (a path or a list; the key may repeat); quotes
+ *     are YAML's; anything else gives -EINVAL with the line it is on.
  *   - The prompt is every byte after the closing line (or the whole text),
  *     kept exactly; a prompt of only white space gives -ENODATA (an empty
  *     draft is never sent), one holding a NUL byte -EINVAL (it would be

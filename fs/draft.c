@@ -9,6 +9,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -121,7 +122,8 @@ int cgfs_draft_parse(const char *text, size_t len, struct cgfs_draft *out,
 	}
 
 	if (only_space(text + off, len - off)) {
-		cgfs_set_why(why, why_size, "the prompt is empty");
+		cgfs_set_why(why, why_size, off ? "no prompt after the front matter"
+					       : "the prompt is empty");
 		ret = -ENODATA;
 		goto out_free;
 	}
@@ -170,7 +172,7 @@ static int ends_with(const char *s, size_t n, const char *suffix)
 
 int cgfs_draft_is_scratch(const char *name)
 {
-	size_t n, i;
+	size_t n;
 
 	/* nothing nameless is a draft */
 	if (!name || !name[0])
@@ -182,12 +184,17 @@ int cgfs_draft_is_scratch(const char *name)
 		return 1;
 	if (n >= 4 && !memcmp(name + n - 4, ".sw", 3))
 		return 1;
-	if (ends_with(name, n, ".tmp") || ends_with(name, n, ".vsctmp"))
-		return 1;
-	for (i = 0; i < n; i++)
-		if (!isdigit((unsigned char)name[i]))
-			return 0;
-	return 1;
+	/* VS Code's atomic save; JetBrains' "safe write" */
+	return ends_with(name, n, ".vsctmp") || ends_with(name, n, "___jb_tmp___") ||
+	       ends_with(name, n, "___jb_old___");
+}
+
+int cgfs_draft_is_held(const char *name)
+{
+	size_t n = name ? strlen(name) : 0;
+
+	return n > strlen(CGFS_DRAFT_HELD_SUFFIX) && ends_with(name, n, CGFS_DRAFT_HELD_SUFFIX) &&
+	       !cgfs_draft_is_scratch(name);
 }
 
 static const char *image_type(const unsigned char *b, size_t n)
@@ -243,7 +250,48 @@ static void why_errno(char *why, size_t why_size, const char *path, int err)
 	cgfs_set_why(why, why_size, "image '%s': %s", path, strerror_r(err, buf, sizeof(buf)));
 }
 
-int cgfs_image_data_uri(const char *path, char **uri, char *why, size_t why_size)
+/* Open the image path names, a relative one in dir: fd, or -errno with
+ * why.  The daemon's own rights apply, as for an absolute path. */
+static int open_in(const char *dir, const char *path, char *why, size_t why_size)
+{
+	char full[PATH_MAX];
+	const char *name = path;
+	int fd;
+
+	if (path[0] != '/') {
+		if (!dir) {
+			cgfs_set_why(why, why_size, "image '%s': a relative path, and the working "
+				     "directory of the process that wrote the draft is not known "
+				     "(write the draft again, or give an absolute path)", path);
+			return -EINVAL;
+		}
+		if ((size_t)snprintf(full, sizeof(full), "%s/%s", dir, path) >= sizeof(full)) {
+			why_errno(why, why_size, path, ENAMETOOLONG);
+			return -ENAMETOOLONG;
+		}
+		name = full;
+	}
+	/* O_NONBLOCK: a FIFO given as an image must be refused, not block
+	 * the FUSE thread in open() */
+	fd = open(name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0) {
+		int err = errno;
+
+		if (name == path) {
+			why_errno(why, why_size, path, err);
+		} else {
+			char buf[128];
+
+			cgfs_set_why(why, why_size, "image '%s' (in %s): %s", path, dir,
+				     strerror_r(err, buf, sizeof(buf)));
+		}
+		return -err;
+	}
+	return fd;
+}
+
+int cgfs_image_data_uri(const char *dir, const char *path, char **uri, char *why,
+			size_t why_size)
 {
 	unsigned char *data;
 	const char *type;
@@ -253,14 +301,9 @@ int cgfs_image_data_uri(const char *path, char **uri, char *why, size_t why_size
 	char *s;
 	int fd, ret;
 
-	/* O_NONBLOCK: a FIFO given as an image must be refused, not block
-	 * the FUSE thread in open() */
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0) {
-		ret = -errno;
-		why_errno(why, why_size, path, -ret);
-		return ret;
-	}
+	fd = open_in(dir, path, why, why_size);
+	if (fd < 0)
+		return fd;
 	if (fstat(fd, &st)) {
 		ret = -errno;
 		why_errno(why, why_size, path, -ret);

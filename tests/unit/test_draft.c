@@ -491,8 +491,8 @@ END_TEST
 
 START_TEST(front_matter_then_whitespace)
 {
-	FAIL_WITH("---\nrepo: 456\n---\n  \r\n\n", -ENODATA, "the prompt is empty");
-	FAIL_WITH("---\nrepo: 456\n---", -ENODATA, "the prompt is empty");
+	FAIL_WITH("---\nrepo: 456\n---\n  \r\n\n", -ENODATA, "no prompt after the front matter");
+	FAIL_WITH("---\nrepo: 456\n---", -ENODATA, "no prompt after the front matter");
 }
 END_TEST
 
@@ -514,17 +514,29 @@ START_TEST(scratch_names)
 {
 	static const char *const scratch[] = {
 		".x", ".a.swp", ".draft.md.swx", "a~", "#a#", "a.swp", "a.swo", "a.swx",
-		"a.tmp", "a.vsctmp", "4913", "123", "0",
+		"a.vsctmp", "a.md___jb_tmp___", "a.md___jb_old___", ".x.draft", "a.draft~",
 	};
+	/* all-digit names (a ticket number) and *.tmp are sent: vim's 4913
+	 * probe is never written, and an empty draft is never sent */
 	static const char *const plain[] = {
 		"a", "retries", "a.md", "4913x", "x4913", "#a", "a#", "sw", "a.sw",
-		"a.swpx", "a.tmpx", "tmp", "a~b", "#",
+		"a.swpx", "a.tmpx", "tmp", "a~b", "#", "4913", "4521", "0", "a.tmp",
+		"a.draft", "idea.md.draft",
+	};
+	static const char *const held[] = { "a.draft", "idea.md.draft", "4913.draft" };
+	static const char *const not_held[] = {
+		"draft", ".draft", ".x.draft", "a.drafts", "a.draft~", "a.draft.swp", "adraft", "",
 	};
 
 	for (size_t i = 0; i < sizeof(scratch) / sizeof(scratch[0]); i++)
 		ck_assert_msg(cgfs_draft_is_scratch(scratch[i]) == 1, "%s", scratch[i]);
 	for (size_t i = 0; i < sizeof(plain) / sizeof(plain[0]); i++)
 		ck_assert_msg(cgfs_draft_is_scratch(plain[i]) == 0, "%s", plain[i]);
+	for (size_t i = 0; i < sizeof(held) / sizeof(held[0]); i++)
+		ck_assert_msg(cgfs_draft_is_held(held[i]) == 1, "%s", held[i]);
+	for (size_t i = 0; i < sizeof(not_held) / sizeof(not_held[0]); i++)
+		ck_assert_msg(cgfs_draft_is_held(not_held[i]) == 0, "%s", not_held[i]);
+	ck_assert_int_eq(cgfs_draft_is_held(NULL), 0);
 }
 END_TEST
 
@@ -575,7 +587,7 @@ static void expect_uri(const char *name, const void *bytes, size_t n, const char
 
 	path_in_tmp(path, sizeof(path), name);
 	write_file(path, bytes, n);
-	ck_assert_msg(cgfs_image_data_uri(path, &uri, why, sizeof(why)) == 0, "%s", why);
+	ck_assert_msg(cgfs_image_data_uri(NULL, path, &uri, why, sizeof(why)) == 0, "%s", why);
 	ck_assert_str_eq(uri, want);
 	free(uri);
 }
@@ -586,7 +598,7 @@ static void expect_image_fail(const char *path, int want, const char *want_why_t
 	char sentinel, *uri = &sentinel, why[WHY_SIZE] = "", want_why[WHY_SIZE];
 
 	snprintf(want_why, sizeof(want_why), "image '%s': %s", path, want_why_tail);
-	ck_assert_int_eq(cgfs_image_data_uri(path, &uri, why, sizeof(why)), want);
+	ck_assert_int_eq(cgfs_image_data_uri(NULL, path, &uri, why, sizeof(why)), want);
 	ck_assert_str_eq(why, want_why);
 	ck_assert_ptr_eq(uri, &sentinel);
 }
@@ -638,7 +650,7 @@ START_TEST(image_all_byte_values)
 		bytes[3 + i] = (unsigned char)i;
 	path_in_tmp(path, sizeof(path), "all.jpg");
 	write_file(path, bytes, sizeof(bytes));
-	ck_assert_int_eq(cgfs_image_data_uri(path, &uri, why, sizeof(why)), 0);
+	ck_assert_int_eq(cgfs_image_data_uri(NULL, path, &uri, why, sizeof(why)), 0);
 	/* 259 bytes: 86 full groups and one byte, padded; python3 base64.b64encode */
 	ck_assert_uint_eq(strlen(uri), strlen("data:image/jpeg;base64,") + 4 * 87);
 	ck_assert_str_eq(uri + strlen(uri) - 12, "+fr7/P3+/w==");
@@ -659,6 +671,35 @@ START_TEST(image_text_file)
 	path_in_tmp(path, sizeof(path), "short.webp");
 	write_file(path, "RIFF\0\0\0\0WEB", 11);
 	expect_image_fail(path, -EINVAL, "not a PNG, JPEG, GIF or WEBP file");
+}
+END_TEST
+
+START_TEST(image_relative_to_the_writers_directory)
+{
+	static const unsigned char gif[] = "GIF89a";
+	char path[128], why[WHY_SIZE] = "", want[WHY_SIZE];
+	char sentinel, *uri = NULL;
+
+	path_in_tmp(path, sizeof(path), "rel.gif");
+	write_file(path, gif, 6);
+	ck_assert_msg(cgfs_image_data_uri(tmpdir, "rel.gif", &uri, why, sizeof(why)) == 0,
+		      "%s", why);
+	ck_assert_str_eq(uri, "data:image/gif;base64,R0lGODlh");
+	free(uri);
+	/* an absolute path ignores the directory */
+	ck_assert_int_eq(cgfs_image_data_uri("/nonexistent", path, &uri, why, sizeof(why)), 0);
+	free(uri);
+	uri = &sentinel;
+	ck_assert_int_eq(cgfs_image_data_uri(tmpdir, "nope.gif", &uri, why, sizeof(why)),
+			 -ENOENT);
+	snprintf(want, sizeof(want), "image 'nope.gif' (in %s): No such file or directory",
+		 tmpdir);
+	ck_assert_str_eq(why, want);
+	ck_assert_int_eq(cgfs_image_data_uri(NULL, "rel.gif", &uri, why, sizeof(why)), -EINVAL);
+	ck_assert_str_eq(why, "image 'rel.gif': a relative path, and the working directory of "
+			 "the process that wrote the draft is not known (write the draft "
+			 "again, or give an absolute path)");
+	ck_assert_ptr_eq(uri, &sentinel);
 }
 END_TEST
 
@@ -699,7 +740,7 @@ START_TEST(image_too_big)
 	/* exactly 10 MiB is still allowed */
 	ck_assert_int_eq(ftruncate(fd, (off_t)10 << 20), 0);
 	ck_assert_int_eq(close(fd), 0);
-	ck_assert_int_eq(cgfs_image_data_uri(path, &uri, why, sizeof(why)), 0);
+	ck_assert_int_eq(cgfs_image_data_uri(NULL, path, &uri, why, sizeof(why)), 0);
 	ck_assert_uint_eq(strlen(uri),
 			  strlen("data:image/png;base64,") + 4 * (((10u << 20) + 2) / 3));
 	ck_assert_int_eq(strncmp(uri, "data:image/png;base64,iVBORw0KGgoAAAAA", 38), 0);
@@ -770,6 +811,7 @@ static Suite *draft_suite(void)
 	tcase_add_test(tc, image_webp);
 	tcase_add_test(tc, image_all_byte_values);
 	tcase_add_test(tc, image_text_file);
+	tcase_add_test(tc, image_relative_to_the_writers_directory);
 	tcase_add_test(tc, image_missing);
 	tcase_add_test(tc, image_directory_and_fifo);
 	tcase_add_test(tc, image_too_big);

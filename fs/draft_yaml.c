@@ -141,14 +141,23 @@ static unsigned ev_line(const struct fm *p)
 	return line_of(p, &p->ev.start_mark);
 }
 
-/* The scalar in hand: its text and length; a NUL inside is refused (the
- * value would be cut at it). */
+/* The scalar in hand: its text and length.  A NUL inside is refused (the
+ * value would be cut at it), and so is a tag but !!str: a value is text. */
 static int scalar_text(struct fm *p, const char **text, size_t *len)
 {
+	const char *tag = (const char *)p->ev.data.scalar.tag;
+
 	*text = (const char *)p->ev.data.scalar.value;
 	*len = p->ev.data.scalar.length;
 	if (memchr(*text, '\0', *len))
 		return fail(p, ev_line(p), "a NUL byte in a value");
+	if (tag && strcmp(tag, TAG_STR) && strcmp(tag, "!")) {
+		char what[128];
+
+		snprintf(what, sizeof(what), "tag '%.*s' is not supported (only !!str)", SHOWN,
+			 tag);
+		return fail(p, ev_line(p), what);
+	}
 	return 0;
 }
 
@@ -211,17 +220,14 @@ static int is_decimal(const char *s)
 /* 0o17, 0x1F: -1 when text is neither, else 0 with *v (-EINVAL: too big). */
 static int based(const char *text, double *v)
 {
+	const char *digits = text[1] == 'o' ? "01234567" : "0123456789abcdefABCDEF";
 	unsigned long long n;
-	int base;
-	char *end;
 
-	if (text[0] != '0' || (text[1] != 'o' && text[1] != 'x') || !text[2])
+	if (text[0] != '0' || (text[1] != 'o' && text[1] != 'x') || !text[2] ||
+	    text[2 + strspn(text + 2, digits)])
 		return -1;
-	base = text[1] == 'o' ? 8 : 16;
 	errno = 0;
-	n = strtoull(text + 2, &end, base);
-	if (*end || text[2] == '-' || text[2] == '+' || text[2] == ' ')
-		return -1;
+	n = strtoull(text + 2, NULL, text[1] == 'o' ? 8 : 16);
 	if (errno)
 		return -EINVAL;
 	*v = (double)n;
@@ -235,7 +241,6 @@ static int scalar_json(struct fm *p, cJSON **out)
 	static const char *const no[] = { "false", "False", "FALSE" };
 	static const char *const odd[] = { ".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF",
 					   "-.inf", "-.Inf", "-.INF", ".nan", ".NaN", ".NAN" };
-	const char *tag = (const char *)p->ev.data.scalar.tag;
 	const char *text;
 	size_t len;
 	double v;
@@ -243,13 +248,6 @@ static int scalar_json(struct fm *p, cJSON **out)
 
 	if (ret)
 		return ret;
-	if (tag && strcmp(tag, TAG_STR) && strcmp(tag, "!")) {
-		char what[128];
-
-		snprintf(what, sizeof(what), "tag '%.*s' is not supported (only !!str)", SHOWN,
-			 tag);
-		return fail(p, ev_line(p), what);
-	}
 	if (!plain(p))
 		*out = cJSON_CreateString(text);
 	else if (is_null(text))
@@ -418,8 +416,12 @@ static int add_image(struct fm *p, struct cgfs_draft *d)
 		return ret;
 	if (empty_scalar(p))
 		return empty_value(p, ev_line(p), KEY_IMAGE);
-	if (d->n_images == CGFS_DRAFT_IMAGES_MAX)
-		return fail(p, ev_line(p), "more than 16 images");
+	if (d->n_images == CGFS_DRAFT_IMAGES_MAX) {
+		char what[32];
+
+		snprintf(what, sizeof(what), "more than %d images", CGFS_DRAFT_IMAGES_MAX);
+		return fail(p, ev_line(p), what);
+	}
 	path = strdup(text);
 	images = path ? realloc(d->images, (d->n_images + 1) * sizeof(*images)) : NULL;
 	if (!images) {

@@ -281,6 +281,11 @@ START_TEST(block_mapping_metadata_typed_as_json)
 	parse_ok("---\nmetadata: {ticket: PAY-12, n: [1, 2]}\n---\nx\n", &d);
 	ck_assert_str_eq(d.metadata, "{\"ticket\":\"PAY-12\",\"n\":[1,2]}");
 	cgfs_draft_free(&d);
+	parse_ok("---\nmetadata: {a: 0x, b: 0x1G, c: 0o8, d: 0o17, e: !!str 3, f: 1.,"
+		 " g: +.5, h: 1e3, i: 1e, j: 0x-1}\n---\nx\n", &d);
+	ck_assert_str_eq(d.metadata, "{\"a\":\"0x\",\"b\":\"0x1G\",\"c\":\"0o8\",\"d\":15,"
+			 "\"e\":\"3\",\"f\":1,\"g\":0.5,\"h\":1000,\"i\":\"1e\",\"j\":\"0x-1\"}");
+	cgfs_draft_free(&d);
 	parse_ok("---\nmetadata: {}\n---\nx\n", &d);
 	ck_assert_str_eq(d.metadata, "{}");
 	cgfs_draft_free(&d);
@@ -427,6 +432,9 @@ START_TEST(yaml_features_refused)
 		  "front matter line 2: aliases (*x) are not supported");
 	FAIL_WITH("---\nmetadata: {a: !!binary aGk=}\n---\nhi\n", -EINVAL,
 		  "front matter line 2: tag 'tag:yaml.org,2002:binary' is not supported "
+		  "(only !!str)");
+	FAIL_WITH("---\nmodel: !!int 4\n---\nhi\n", -EINVAL,
+		  "front matter line 2: tag 'tag:yaml.org,2002:int' is not supported "
 		  "(only !!str)");
 	FAIL_WITH("---\nmetadata: {a: .inf}\n---\nhi\n", -EINVAL,
 		  "front matter line 2: metadata: infinity and NaN have no JSON form");

@@ -164,6 +164,18 @@ class ManySavesTest(DraftTest):
         self.assertReceipt(m, f"{NEW}/idea", prompt, "mv idea.draft idea")
         self.assertEqual(sorted(self.listing(m)), ["idea"])
 
+    def test_the_readmes_vim_recipe_sends_once(self):
+        """`:w | !mv % %:r` from inside vim (README)."""
+        m = self.mount_outbox()
+        home = self.tmpdir()
+        seq = self.fake.mark()
+        rc, out = self.vim(m, "plan.draft", "normal! iStep one.", "w", "normal! oStep two.",
+                           "w | !mv % %:r", "q!", home=home)
+        self.assertEqual(rc, 0, f"vim with :w | !mv % %:r: {out!r}")
+        self.assertSentOnce(seq, "Step one.\nStep two.\n", "the README's recipe")
+        self.assertReceipt(m, f"{NEW}/plan", "Step one.\nStep two.\n", "plan")
+        self.assertEqual(sorted(self.listing(m)), ["plan"])
+
     def test_vim_second_save_of_a_sent_name_sends_nothing_more(self):
         m = self.mount_outbox()
         home = self.tmpdir()

@@ -72,16 +72,16 @@ static int marked_metadata(const char *metadata, const char *marker, char **out,
 
 /* The create request of a parsed draft: repo, images, metadata.  0, or
  * -EINVAL (-errno of a repos fetch) with why. */
-static int build_request(struct cgfs_req *r, const struct cgfs_draft *d, const char *marker,
-			 struct cg_create_run_req *req, char **uris, char **meta, char *why,
-			 size_t why_size)
+static int build_request(struct cgfs_req *r, const struct cgfs_draft *d,
+			 const struct cgfs_ob_attempt *at, struct cg_create_run_req *req,
+			 char **uris, char **meta, char *why, size_t why_size)
 {
 	int ret;
 
 	req->prompt = d->prompt;
 	req->model = d->model;
 	req->agent_type = d->agent_type;
-	ret = marked_metadata(d->metadata, marker, meta, why, why_size);
+	ret = marked_metadata(d->metadata, at->marker, meta, why, why_size);
 	if (ret)
 		return ret;
 	req->metadata_json = *meta;
@@ -101,7 +101,8 @@ static int build_request(struct cgfs_req *r, const struct cgfs_draft *d, const c
 	for (size_t i = 0; !ret && i < d->n_images; i++) {
 		char reason[400];
 
-		ret = cgfs_image_data_uri(d->images[i], &uris[i], reason, sizeof(reason));
+		ret = cgfs_image_data_uri(at->cwd, d->images[i], &uris[i], reason,
+					  sizeof(reason));
 		if (ret) {
 			snprintf(why, why_size, "front matter: image: %s", reason);
 			ret = -EINVAL;
@@ -141,7 +142,7 @@ static int send(struct cgfs_req *r, const struct cgfs_draft *d, struct cgfs_ob_a
 	struct cg_create_run_req req = { 0 };
 	char **uris = calloc(d->n_images + 1, sizeof(*uris));
 	char *meta = NULL;
-	int ret = uris ? build_request(r, d, at->marker, &req, uris, &meta, why, why_size)
+	int ret = uris ? build_request(r, d, at, &req, uris, &meta, why, why_size)
 		       : -ENOMEM;
 
 	if (!ret) {

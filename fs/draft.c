@@ -9,30 +9,17 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cjson/cJSON.h>
-
+#include "draft_yaml.h"
 #include "render.h"
 
 #define IMAGE_MAX	((off_t)10 << 20)
-#define KEY_SHOWN	64	/* bytes of an unknown key quoted in a reason */
-#define KNOWN_KEYS	"repo, model, agent_type, metadata, image"
-
-enum fm_key { KEY_REPO, KEY_MODEL, KEY_AGENT_TYPE, KEY_METADATA, KEY_IMAGE, KEY_COUNT };
-
-static const char *const key_names[KEY_COUNT] = {
-	[KEY_REPO] = "repo",
-	[KEY_MODEL] = "model",
-	[KEY_AGENT_TYPE] = "agent_type",
-	[KEY_METADATA] = "metadata",
-	[KEY_IMAGE] = "image",
-};
-
 static int is_blank(char c)
 {
 	return c == ' ' || c == '\t';
@@ -45,15 +32,6 @@ static size_t rtrim(const char *p, size_t n)
 	while (n && (is_blank(p[n - 1]) || p[n - 1] == '\r'))
 		n--;
 	return n;
-}
-
-static const char *ltrim(const char *p, size_t *n)
-{
-	while (*n && is_blank(*p)) {
-		p++;
-		(*n)--;
-	}
-	return p;
 }
 
 static int is_fence(const char *p, size_t n)
@@ -94,143 +72,6 @@ static int only_space(const char *p, size_t n)
 	return 1;
 }
 
-/* Compact JSON of the object at the start of value (NUL-terminated), which
- * may be followed by blanks and a comment; NULL with the reason in why. */
-static char *metadata_json(const char *value, unsigned lineno, char *why, size_t why_size)
-{
-	const char *end = NULL, *rest;
-	cJSON *json;
-	char *text = NULL;
-
-	json = cJSON_ParseWithOpts(value, &end, 0);
-	if (!json) {
-		cgfs_set_why(why, why_size, "front matter line %u: metadata is not JSON", lineno);
-		return NULL;
-	}
-	if (!cJSON_IsObject(json)) {
-		cgfs_set_why(why, why_size, "front matter line %u: metadata is not a JSON object",
-			lineno);
-		goto out_delete;
-	}
-	for (rest = end; is_blank(*rest); rest++)
-		;
-	if (*rest && !(*rest == '#' && rest > end)) {
-		cgfs_set_why(why, why_size,
-			"front matter line %u: unexpected text after the metadata JSON", lineno);
-		goto out_delete;
-	}
-	text = cJSON_PrintUnformatted(json);
-	if (!text)
-		cgfs_set_why(why, why_size, "out of memory");
-out_delete:
-	cJSON_Delete(json);
-	return text;
-}
-
-/* One line of front matter (without its '\n') into d.  0 or -errno. */
-static int fm_line(struct cgfs_draft *d, const char *p, size_t n, unsigned lineno,
-		   char *why, size_t why_size)
-{
-	const char *colon, *key, *v;
-	size_t key_len, vn, i;
-	char **slot = NULL, **images, *value;
-	int k;
-
-	n = rtrim(p, n);
-	p = ltrim(p, &n);
-	if (!n || p[0] == '#')
-		return 0;
-	if (memchr(p, '\0', n)) {
-		cgfs_set_why(why, why_size, "front matter line %u: NUL byte", lineno);
-		return -EINVAL;
-	}
-	colon = memchr(p, ':', n);
-	key = p;
-	key_len = colon ? rtrim(p, (size_t)(colon - p)) : 0;
-	if (!key_len) {
-		cgfs_set_why(why, why_size, "front matter line %u: expected 'key: value'", lineno);
-		return -EINVAL;
-	}
-	for (k = 0; k < KEY_COUNT; k++)
-		if (strlen(key_names[k]) == key_len && !memcmp(key_names[k], key, key_len))
-			break;
-	if (k == KEY_COUNT) {
-		cgfs_set_why(why, why_size, "front matter line %u: unknown key '%.*s' (known: %s)",
-			lineno, (int)(key_len < KEY_SHOWN ? key_len : KEY_SHOWN), key,
-			KNOWN_KEYS);
-		return -EINVAL;
-	}
-
-	v = colon + 1;
-	vn = n - (size_t)(v - p);
-	if (k != KEY_METADATA) {
-		/* '#' starts a comment only after a blank, so "a#b" stays a value */
-		for (i = 1; i < vn; i++) {
-			if (v[i] == '#' && is_blank(v[i - 1])) {
-				vn = i;
-				break;
-			}
-		}
-	}
-	v = ltrim(v, &vn);
-	vn = rtrim(v, vn);
-	if (!vn || (k == KEY_METADATA && v[0] == '#')) {
-		cgfs_set_why(why, why_size, "front matter line %u: empty value for '%s'", lineno,
-			key_names[k]);
-		return -EINVAL;
-	}
-
-	switch (k) {
-	case KEY_REPO:
-		slot = &d->repo;
-		break;
-	case KEY_MODEL:
-		slot = &d->model;
-		break;
-	case KEY_AGENT_TYPE:
-		slot = &d->agent_type;
-		break;
-	case KEY_METADATA:
-		slot = &d->metadata;
-		break;
-	default:
-		break;
-	}
-	if (slot && *slot) {
-		cgfs_set_why(why, why_size, "front matter line %u: duplicate key '%s'", lineno,
-			key_names[k]);
-		return -EINVAL;
-	}
-
-	value = dup_bytes(v, vn);
-	if (!value)
-		goto out_nomem;
-	if (k == KEY_METADATA) {
-		char *json = metadata_json(value, lineno, why, why_size);
-
-		free(value);
-		if (!json)
-			return -EINVAL;
-		value = json;
-	}
-	if (slot) {
-		*slot = value;
-		return 0;
-	}
-	images = realloc(d->images, (d->n_images + 1) * sizeof(*images));
-	if (!images) {
-		free(value);
-		goto out_nomem;
-	}
-	d->images = images;
-	d->images[d->n_images++] = value;
-	return 0;
-
-out_nomem:
-	cgfs_set_why(why, why_size, "out of memory");
-	return -ENOMEM;
-}
-
 /* The front matter whose first line starts at start, into d; *prompt is
  * the offset after its closing line.  The closing line is looked for
  * first, so a forgotten one is named as such rather than as a bad line of
@@ -239,7 +80,6 @@ static int front_matter(struct cgfs_draft *d, const char *text, size_t len, size
 			size_t *prompt, char *why, size_t why_size)
 {
 	size_t off, next, n, end = len;
-	unsigned lineno;
 	int ret;
 
 	for (off = start; off < len; off = next) {
@@ -253,12 +93,9 @@ static int front_matter(struct cgfs_draft *d, const char *text, size_t len, size
 		cgfs_set_why(why, why_size, "front matter: no closing '---' line");
 		return -EINVAL;
 	}
-	for (off = start, lineno = 2; off < end; off = next, lineno++) {
-		n = line_at(text, len, off, &next);
-		ret = fm_line(d, text + off, n, lineno, why, why_size);
-		if (ret)
-			return ret;
-	}
+	ret = cgfs_draft_yaml(d, text + start, end - start, 2, why, why_size);
+	if (ret)
+		return ret;
 	line_at(text, len, end, prompt);
 	return 0;
 }
@@ -285,7 +122,8 @@ int cgfs_draft_parse(const char *text, size_t len, struct cgfs_draft *out,
 	}
 
 	if (only_space(text + off, len - off)) {
-		cgfs_set_why(why, why_size, "the prompt is empty");
+		cgfs_set_why(why, why_size, off ? "no prompt after the front matter"
+					       : "the prompt is empty");
 		ret = -ENODATA;
 		goto out_free;
 	}
@@ -334,7 +172,7 @@ static int ends_with(const char *s, size_t n, const char *suffix)
 
 int cgfs_draft_is_scratch(const char *name)
 {
-	size_t n, i;
+	size_t n;
 
 	/* nothing nameless is a draft */
 	if (!name || !name[0])
@@ -346,12 +184,17 @@ int cgfs_draft_is_scratch(const char *name)
 		return 1;
 	if (n >= 4 && !memcmp(name + n - 4, ".sw", 3))
 		return 1;
-	if (ends_with(name, n, ".tmp") || ends_with(name, n, ".vsctmp"))
-		return 1;
-	for (i = 0; i < n; i++)
-		if (!isdigit((unsigned char)name[i]))
-			return 0;
-	return 1;
+	/* VS Code's atomic save; JetBrains' "safe write" */
+	return ends_with(name, n, ".vsctmp") || ends_with(name, n, "___jb_tmp___") ||
+	       ends_with(name, n, "___jb_old___");
+}
+
+int cgfs_draft_is_held(const char *name)
+{
+	size_t n = name ? strlen(name) : 0;
+
+	return n > strlen(CGFS_DRAFT_HELD_SUFFIX) && ends_with(name, n, CGFS_DRAFT_HELD_SUFFIX) &&
+	       !cgfs_draft_is_scratch(name);
 }
 
 static const char *image_type(const unsigned char *b, size_t n)
@@ -407,7 +250,48 @@ static void why_errno(char *why, size_t why_size, const char *path, int err)
 	cgfs_set_why(why, why_size, "image '%s': %s", path, strerror_r(err, buf, sizeof(buf)));
 }
 
-int cgfs_image_data_uri(const char *path, char **uri, char *why, size_t why_size)
+/* Open the image path names, a relative one in dir: fd, or -errno with
+ * why.  The daemon's own rights apply, as for an absolute path. */
+static int open_in(const char *dir, const char *path, char *why, size_t why_size)
+{
+	char full[PATH_MAX];
+	const char *name = path;
+	int fd;
+
+	if (path[0] != '/') {
+		if (!dir) {
+			cgfs_set_why(why, why_size, "image '%s': a relative path, and the working "
+				     "directory of the process that wrote the draft is not known "
+				     "(write the draft again, or give an absolute path)", path);
+			return -EINVAL;
+		}
+		if ((size_t)snprintf(full, sizeof(full), "%s/%s", dir, path) >= sizeof(full)) {
+			why_errno(why, why_size, path, ENAMETOOLONG);
+			return -ENAMETOOLONG;
+		}
+		name = full;
+	}
+	/* O_NONBLOCK: a FIFO given as an image must be refused, not block
+	 * the FUSE thread in open() */
+	fd = open(name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0) {
+		int err = errno;
+
+		if (name == path) {
+			why_errno(why, why_size, path, err);
+		} else {
+			char buf[128];
+
+			cgfs_set_why(why, why_size, "image '%s' (in %s): %s", path, dir,
+				     strerror_r(err, buf, sizeof(buf)));
+		}
+		return -err;
+	}
+	return fd;
+}
+
+int cgfs_image_data_uri(const char *dir, const char *path, char **uri, char *why,
+			size_t why_size)
 {
 	unsigned char *data;
 	const char *type;
@@ -417,14 +301,9 @@ int cgfs_image_data_uri(const char *path, char **uri, char *why, size_t why_size
 	char *s;
 	int fd, ret;
 
-	/* O_NONBLOCK: a FIFO given as an image must be refused, not block
-	 * the FUSE thread in open() */
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0) {
-		ret = -errno;
-		why_errno(why, why_size, path, -ret);
-		return ret;
-	}
+	fd = open_in(dir, path, why, why_size);
+	if (fd < 0)
+		return fd;
 	if (fstat(fd, &st)) {
 		ret = -errno;
 		why_errno(why, why_size, path, -ret);

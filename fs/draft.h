@@ -9,7 +9,7 @@
  *     model: claude-sonnet-4
  *     agent_type: claude_code
  *     metadata: {"ticket": "PAY-12"}
- *     image: /home/me/screenshot.png    # repeatable
+ *     image: /home/me/screenshot.png    # a path or a list; repeatable
  *     ---
  *     Add retries to the payment client.
  *
@@ -35,12 +35,10 @@ struct cgfs_draft {
  *   - Front matter exists only when the text starts with a line "---"
  *     (trailing spaces/CR allowed) and a later line "---" closes it;
  *     without a closing line the text is refused (-EINVAL).
- *   - Lines inside: "key: value", blank lines, "# comment" lines; a value
- *     may end with a comment that starts with whitespace then '#'
- *     (metadata: after the JSON value).  Keys: repo, model, agent_type,
- *     metadata (a JSON object), image (repeatable); a key other than image
- *     given twice, an unknown key, an empty value, or metadata that is not
- *     one JSON object gives -EINVAL.
+ *   - The lines inside are YAML, read by cgfs_draft_yaml (draft_yaml.h):
+ *     one mapping of repo, model, agent_type (single values), metadata (a
+ *     mapping) and image (a path or a list; the key may repeat); quotes
+ *     are YAML's; anything else gives -EINVAL with the line it is on.
  *   - The prompt is every byte after the closing line (or the whole text),
  *     kept exactly; a prompt of only white space gives -ENODATA (an empty
  *     draft is never sent), one holding a NUL byte -EINVAL (it would be
@@ -54,15 +52,27 @@ int cgfs_draft_parse(const char *text, size_t len, struct cgfs_draft *out,
 void cgfs_draft_free(struct cgfs_draft *d);
 
 /* 1 when name is an editor's scratch file that must never be sent:
- * dotfiles (".x", ".x.swp"), "x~", "#x#", "*.swp"/"*.swo"/... ("*.sw?"),
- * "*.tmp", "*.vsctmp", and all-digit names (vim's "4913" probe); else 0. */
+ * dotfiles (".x", ".x.swp", gedit's ".goutputstream-*"), "x~", "#x#",
+ * "*.swp"/"*.swo"/... ("*.sw?"), "*.vsctmp", "*___jb_tmp___" and
+ * "*___jb_old___"; else 0.  vim's "4913" probe needs no rule: vim never
+ * writes it, and an empty draft is never sent. */
 int cgfs_draft_is_scratch(const char *name);
+
+/* A held draft is kept and saved as often as one likes, and sent only when
+ * renamed onto a plain name (`mv new/x.draft new/x`). */
+#define CGFS_DRAFT_HELD_SUFFIX ".draft"
+
+/* 1 when name is a held draft's: "<something>.draft" that is not a
+ * scratch name; else 0. */
+int cgfs_draft_is_held(const char *name);
 
 /* Read an image file (at most 10 MiB) and make a data URI
  * "data:image/<png|jpeg|gif|webp>;base64,<...>", the type told by the
- * file's magic bytes.  On success *uri is malloc'd.  -ENOENT/-EACCES (cannot
- * read), -EFBIG (too large), -EINVAL (not a known image type), with the
- * reason in why. */
-int cgfs_image_data_uri(const char *path, char **uri, char *why, size_t why_size);
+ * file's magic bytes.  A relative path is taken in directory dir (the
+ * writer's working directory; NULL when unknown gives -EINVAL).  On
+ * success *uri is malloc'd.  -ENOENT/-EACCES (cannot read), -EFBIG (too
+ * large), -EINVAL (not a known image type), with the reason in why. */
+int cgfs_image_data_uri(const char *dir, const char *path, char **uri, char *why,
+			size_t why_size);
 
 #endif

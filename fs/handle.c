@@ -8,10 +8,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "commands.h"
 #include "create.h"
@@ -33,6 +35,7 @@ struct cgfs_handle {
 	struct cgfs_ob_entry *entry;
 	int wrote;                  /* written since the last commit */
 	pid_t writer;               /* who wrote last */
+	pid_t cwd_of;               /* whose working directory the draft holds */
 };
 
 struct kind {
@@ -245,8 +248,14 @@ static void draft_names_changed(struct cgfs_handle *h)
 
 static int open_draft(struct cgfs_handle *h)
 {
-	return cgfs_outbox_open(h->req.fs->outbox, h->req.org, h->req.repo, h->req.name,
-				h->flags, &h->entry);
+	int ret = cgfs_outbox_open(h->req.fs->outbox, h->req.org, h->req.repo, h->req.name,
+				   h->flags, &h->entry);
+
+	/* The kernel follows a receipt's link itself and answers EISDIR;
+	 * an open that reaches here raced with the send. */
+	if (ret == -EISDIR && (h->flags & O_ACCMODE) != O_RDONLY)
+		cgfs_names_sent_already(h->req.fs, &h->req, "open");
+	return ret;
 }
 
 static ssize_t read_draft(struct cgfs_handle *h, char *buf, size_t size, off_t off,
@@ -257,12 +266,33 @@ static ssize_t read_draft(struct cgfs_handle *h, char *buf, size_t size, off_t o
 	return cgfs_outbox_read(h->entry, buf, size, off);
 }
 
+/* Relative `image:` paths are the writer's, not the daemon's (whose
+ * directory is /): the draft keeps the working directory of the process
+ * that writes it, read once per open and writer.  A process gone, or not
+ * ours to look at, leaves it unknown. */
+static void note_writer_cwd(struct cgfs_handle *h)
+{
+	char link[32], dir[PATH_MAX];
+	ssize_t n;
+
+	if (h->writer <= 0 || h->cwd_of == h->writer)
+		return;
+	h->cwd_of = h->writer;
+	snprintf(link, sizeof(link), "/proc/%d/cwd", (int)h->writer);
+	n = readlink(link, dir, sizeof(dir) - 1);
+	if (n > 0)
+		dir[n] = '\0';
+	cgfs_outbox_set_cwd(h->entry, n > 0 ? dir : NULL);
+}
+
 static ssize_t write_draft(struct cgfs_handle *h, const char *buf, size_t size, off_t off)
 {
 	ssize_t ret = cgfs_outbox_write(h->entry, buf, size, off);
 
-	if (ret >= 0)
+	if (ret >= 0) {
 		h->wrote = 1;
+		note_writer_cwd(h);
+	}
 	return ret;
 }
 

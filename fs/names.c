@@ -3,10 +3,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <sys/stat.h>
 
 #include "create.h"
+#include "errlog.h"
 #include "nodes.h"
 #include "ops.h"
 #include "outbox.h"
@@ -83,6 +85,8 @@ int cgfs_names_rename(struct cgfs *fs, const struct cgfs_qid *dir, const char *n
 	}
 	if (!ret)
 		ret = cgfs_outbox_rename(fs->outbox, from.org, from.repo, from.name, to.name, flags);
+	if (ret == -EISDIR)
+		cgfs_names_sent_already(fs, &to, "rename");
 	if (!ret) {
 		cgfs_req_qid(&from, &fq);
 		cgfs_nodes_rename(fs->nodes, &fq, target);
@@ -93,6 +97,22 @@ int cgfs_names_rename(struct cgfs *fs, const struct cgfs_qid *dir, const char *n
 			ret = 0;
 	}
 	return ret;
+}
+
+void cgfs_names_sent_already(struct cgfs *fs, const struct cgfs_req *r, const char *op)
+{
+	struct cg_error err = { 0 };
+	struct cgfs_ob_stat st;
+
+	if (cgfs_outbox_stat(fs->outbox, r->org, r->repo, r->name, &st) ||
+	    st.kind != CGFS_OB_RECEIPT)
+		return;
+	err.err = EISDIR;
+	snprintf(err.message, sizeof(err.message),
+		 "not saved: '%s' was already sent, as run %" PRId64 " (the name is a link "
+		 "to its directory now); save under a new name, or rm the link first",
+		 r->name, st.run);
+	cgfs_errlog_add(fs->errors, op, r->ctx.path, &err);
 }
 
 void cgfs_names_changed(struct cgfs *fs, const struct cgfs_qid *entry)

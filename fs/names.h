@@ -27,6 +27,11 @@ int cgfs_names_rename(struct cgfs *fs, const struct cgfs_qid *dir, const char *n
 		      const struct cgfs_qid *newdir, const char *newname, unsigned flags,
 		      int *changed, struct cgfs_qid *target);
 
+/* A save onto r's name failed with EISDIR because it is a receipt: the
+ * `/errors` line that says the run was already sent (the errno alone, "Is
+ * a directory", does not).  Nothing when the name is not a receipt. */
+void cgfs_names_sent_already(struct cgfs *fs, const struct cgfs_req *r, const char *op);
+
 /* The names of an outbox entry changed behind the kernel's back (a draft
  * became its receipt link, or its .error file came or went): make the
  * kernel forget both names now, so the next lookup sees what is there.

@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "cg_models.h"
+#include "draft.h"
 #include "spool.h"
 
 struct cgfs_outbox *cgfs_outbox_new(struct cgfs_spool *spool)
@@ -446,6 +447,12 @@ static int move_spool(struct cgfs_outbox *o, struct cgfs_ob_box *b,
 	return 0;
 }
 
+/* Whether a commit point may send a draft of this name. */
+static int sendable(const char *name)
+{
+	return !cgfs_draft_is_scratch(name) && !cgfs_draft_is_held(name);
+}
+
 static int rename_locked(struct cgfs_outbox *o, struct cgfs_ob_box *b, const char *from,
 			 const char *to, unsigned flags)
 {
@@ -464,6 +471,10 @@ static int rename_locked(struct cgfs_outbox *o, struct cgfs_ob_box *b, const cha
 			return 0;
 		if (dst && (flags & RENAME_NOREPLACE))
 			return -EEXIST;
+		/* A save onto a sent name: it is a run directory now, and
+		 * the new text would be a second run under the same name. */
+		if (dst && dst->kind == CGFS_OB_RECEIPT && src->kind == CGFS_OB_DRAFT)
+			return -EISDIR;
 		if (!src->busy && !(dst && dst->busy))
 			break;
 		pthread_cond_wait(&o->idle, &o->lock);
@@ -478,6 +489,10 @@ static int rename_locked(struct cgfs_outbox *o, struct cgfs_ob_box *b, const cha
 	}
 	if (dst)
 		cgfs_ob_detach(dst);
+	/* Out of a name never sent onto one that is: the user's "send it",
+	 * even for a draft restored clean from the spool. */
+	if (src->kind == CGFS_OB_DRAFT && !sendable(src->name) && sendable(name))
+		src->dirty = 1;
 	free(src->name);
 	src->name = name;
 	return 0;

@@ -81,13 +81,16 @@ struct cgfs_ob_attempt {
 	const char *marker;     /* in: this create's marker */
 	int resolve;            /* in: an earlier attempt with this marker may have
 				 * created a run: look for it before sending */
+	const char *cwd;        /* in: the working directory of the draft's last
+				 * writer (relative image: paths), or NULL */
 	int unknown;            /* out, on failure: whether a run may have been
 				 * created (no definite answer came) */
 };
 
 /* The send function: create a run from the text of draft `name`, or (when
  * at->resolve) find the run an earlier attempt made.  0 with *run set;
- * -ENODATA when the text holds no prompt (nothing is sent, no error); or
+ * -ENODATA when the text holds no prompt (nothing is sent; the error file
+ * says "not sent: " and why, the commit returns 0); or
  * -errno with a one-line reason in why (the server's message), which
  * becomes the error file's text, and at->unknown set when the outcome is
  * not known. */
@@ -122,6 +125,11 @@ int cgfs_outbox_close(struct cgfs_ob_entry *e, cgfs_ob_send_fn send, void *arg);
 /* The entry's kind now (a draft may have turned into a receipt). */
 enum cgfs_ob_kind cgfs_outbox_kind(struct cgfs_ob_entry *e);
 
+/* Record the working directory of the process that writes the draft
+ * (cwd may be NULL: unknown); the send gets it in at->cwd.  Kept in memory
+ * only, across renames.  0 or -ENOMEM. */
+int cgfs_outbox_set_cwd(struct cgfs_ob_entry *e, const char *cwd);
+
 /* Read a draft's text or an error file's text at off: bytes copied, or
  * -EISDIR (a receipt), -EINVAL (off < 0). */
 ssize_t cgfs_outbox_read(struct cgfs_ob_entry *e, char *buf, size_t size, off_t off);
@@ -144,15 +152,19 @@ int cgfs_outbox_unlink(struct cgfs_outbox *o, int64_t org, int64_t repo, const c
 
 /* Rename within one outbox; flags as renameat2(2): RENAME_NOREPLACE gives
  * -EEXIST when to exists, RENAME_EXCHANGE is refused (-EINVAL).  An entry
- * at to is replaced.  Error files cannot be renamed or renamed onto
- * (-EACCES), and to may not end in ".error" (-EINVAL).  0 or -errno.  The
- * caller commits to afterwards when it is a plain name. */
+ * at to is replaced, except that a draft cannot replace a receipt
+ * (-EISDIR: that name was sent).  Error files cannot be renamed or renamed
+ * onto (-EACCES), and to may not end in ".error" (-EINVAL).  A draft moved
+ * from a name never sent (scratch or held, draft.h) onto one that is
+ * becomes dirty.  0 or -errno.  The caller commits to afterwards when it is
+ * a plain name. */
 int cgfs_outbox_rename(struct cgfs_outbox *o, int64_t org, int64_t repo, const char *from,
 		       const char *to, unsigned flags);
 
 /* A commit point.  When e is a draft that is dirty (written since its last
- * send attempt) or in flight and asked to resolve, not removed, whose name is not an editor's scratch name
- * (cgfs_draft_is_scratch) and whose text is not empty or only white space:
+ * send attempt) or in flight and asked to resolve, not removed, whose name
+ * is not an editor's scratch name nor a held draft's (cgfs_draft_is_scratch,
+ * cgfs_draft_is_held) and whose text is not empty or only white space:
  * send it, once.  Another commit of the same entry meanwhile waits for the
  * first and then finds nothing to do.  After the attempt the draft is no
  * longer dirty (nothing is retried by itself); on success it becomes a

@@ -20,6 +20,7 @@ void cgfs_ob_entry_free(struct cgfs_ob_entry *e)
 	free(e->name);
 	cg_buf_free(&e->text);
 	free(e->error);
+	free(e->cwd);
 	free(e);
 }
 
@@ -331,6 +332,19 @@ enum cgfs_ob_kind cgfs_outbox_kind(struct cgfs_ob_entry *e)
 	kind = e->kind;
 	pthread_mutex_unlock(&e->o->lock);
 	return kind;
+}
+
+int cgfs_outbox_set_cwd(struct cgfs_ob_entry *e, const char *cwd)
+{
+	char *copy = cwd ? strdup(cwd) : NULL;
+
+	if (cwd && !copy)
+		return -ENOMEM;
+	pthread_mutex_lock(&e->o->lock);
+	free(e->cwd);
+	e->cwd = copy;
+	pthread_mutex_unlock(&e->o->lock);
+	return 0;
 }
 
 /* ---- restore ------------------------------------------------------------ */

@@ -53,6 +53,7 @@ struct cgfs_ob_entry {
 					 * attempt is under way: marker is set */
 	char marker[CGFS_OUTBOX_MARKER_SIZE];   /* the create's marker, or "" */
 	int resolve_tried;              /* cgfs_outbox_resolve has committed it */
+	char *cwd;                      /* the last writer's working directory, or NULL */
 };
 
 /* One outbox; never freed before the whole cgfs_outbox, so entries may

@@ -29,7 +29,7 @@ static int blank(const char *text, size_t len)
 static int wants_send(const struct cgfs_ob_entry *e, int resolve)
 {
 	return e->kind == CGFS_OB_DRAFT && (e->dirty || (resolve && e->inflight)) &&
-	       !e->detached && !cgfs_draft_is_scratch(e->name) &&
+	       !e->detached && !cgfs_draft_is_scratch(e->name) && !cgfs_draft_is_held(e->name) &&
 	       !blank(e->text.data, e->text.len);
 }
 
@@ -103,8 +103,12 @@ static void settle(struct cgfs_ob_entry *e, int ret, int64_t run, const char *wh
 {
 	e->dirty = 0;
 	if (ret == -ENODATA) {
-		/* The last attempt found no prompt: nothing failed. */
-		cgfs_ob_clear_error(e);
+		/* Text, but no prompt in it (front matter alone): nothing
+		 * failed, and nothing was sent; the error file says so. */
+		char note[WHY_SIZE + 16];
+
+		snprintf(note, sizeof(note), "not sent: %s", why[0] ? why : "no prompt");
+		set_error(e, ret, note);
 	} else if (ret) {
 		set_error(e, ret, why);
 	} else {
@@ -122,7 +126,7 @@ static int commit(struct cgfs_ob_entry *e, cgfs_ob_send_fn send, void *arg, int 
 {
 	struct cgfs_outbox *o = e->o;
 	struct cgfs_ob_attempt at = { 0 };
-	char why[WHY_SIZE] = "";
+	char why[WHY_SIZE] = "", *cwd;
 	int64_t run = 0;
 	int ret, still;
 
@@ -137,6 +141,9 @@ static int commit(struct cgfs_ob_entry *e, cgfs_ob_send_fn send, void *arg, int 
 	/* Busy keeps text, len, name and marker still while the lock is
 	 * dropped. */
 	at.resolve = e->inflight;
+	/* A copy: a write meanwhile may set another. */
+	cwd = e->cwd ? strdup(e->cwd) : NULL;
+	at.cwd = cwd;
 	still = e->inflight;
 	cgfs_ob_begin_busy(e);
 	ret = begin_flight(e, why, sizeof(why));
@@ -162,6 +169,7 @@ static int commit(struct cgfs_ob_entry *e, cgfs_ob_send_fn send, void *arg, int 
 	e->inflight = still;
 	settle(e, ret, run, why);
 	pthread_mutex_unlock(&o->lock);
+	free(cwd);
 	return ret == -ENODATA ? 0 : ret;
 }
 

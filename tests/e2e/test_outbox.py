@@ -577,7 +577,7 @@ class OutboxFrontMatterTest(OutboxTest):
         m = self.mount_outbox()
         cases = (
             ("badkey", "---\nmodle: claude-sonnet-4\n---\nhi\n", "modle"),
-            ("badmeta", "---\nmetadata: {ticket: PAY-12}\n---\nhi\n", "metadata"),
+            ("badmeta", "---\nmetadata: [PAY-12]\n---\nhi\n", "metadata is not a mapping"),
             ("badimage", "---\nimage: /nonexistent-e2e/shot.png\n---\nhi\n",
              "/nonexistent-e2e/shot.png"),
             ("badrepo", "---\nrepo: no-such-repo\n---\nhi\n", "no-such-repo"),
@@ -748,8 +748,8 @@ class OutboxScratchTest(OutboxTest):
 
     def test_scratch_names_are_never_sent(self):
         m = self.m
-        names = (".scr", ".scr.swp", "scr~", "#scr#", "scr.swp", "scr.swo", "scr.tmp",
-                 "scr.vsctmp", "4913", "20251122")
+        names = (".scr", ".scr.swp", "scr~", "#scr#", "scr.swp", "scr.swo", "scr.vsctmp",
+                 "scr___jb_tmp___", "scr___jb_old___")
         seq = self.fake.mark()
         for name in names:
             with self.subTest(name=name):

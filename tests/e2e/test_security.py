@@ -265,9 +265,9 @@ class AllowOtherTest(MountTest):
     def test_others_read_runs_but_cannot_act_or_see_the_owners_files(self):
         m = self.shared_mount()
         new = "orgs/11/new"
-        # The owner: a draft kept unsent (a scratch name), an answer in
+        # The owner: a draft kept unsent (a held name), an answer in
         # ctl.out, everything the other user will try looked up once.
-        with open(m.path(new, "notes.tmp"), "w") as f:
+        with open(m.path(new, "notes.draft"), "w") as f:
             f.write("the owner's secret prompt\n")
         with open(m.path("orgs/11/ctl"), "w") as f:
             f.write("slack-connect\n")
@@ -290,13 +290,13 @@ class AllowOtherTest(MountTest):
             ("ctl.out", "read", "orgs/11/ctl.out"),
             ("errors", "read", "errors"),
             ("ls new", "list", new),
-            ("read draft", "read", f"{new}/notes.tmp"),
-            ("stat draft", "stat", f"{new}/notes.tmp"),
-            ("overwrite draft", "write", f"{new}/notes.tmp", "mine now\n"),
-            ("rm draft", "unlink", f"{new}/notes.tmp"),
-            ("mv draft", "rename", f"{new}/notes.tmp", f"{new}/sent"),
+            ("read draft", "read", f"{new}/notes.draft"),
+            ("stat draft", "stat", f"{new}/notes.draft"),
+            ("overwrite draft", "write", f"{new}/notes.draft", "mine now\n"),
+            ("rm draft", "unlink", f"{new}/notes.draft"),
+            ("mv draft", "rename", f"{new}/notes.draft", f"{new}/sent"),
             ("mknod", "mknod", f"{new}/z"),
-            ("draft error", "read", f"{new}/notes.tmp.error"),
+            ("draft error", "read", f"{new}/notes.draft.error"),
             ("truncate ctl", "truncate", f"{RUN}/ctl"),
         ])
         self.assertEqual(refused, {name: "EACCES" for name in refused}, refused)
@@ -318,8 +318,8 @@ class AllowOtherTest(MountTest):
         for name, mode in modes.items():
             self.assertEqual(allowed[name], "ok:%o" % mode, name)
         # The owner's things are as the owner left them.
-        self.assertEqual(m.read(new, "notes.tmp"), b"the owner's secret prompt\n")
-        self.assertEqual(sorted(os.listdir(m.path(new))), ["notes.tmp"])
+        self.assertEqual(m.read(new, "notes.draft"), b"the owner's secret prompt\n")
+        self.assertEqual(sorted(os.listdir(m.path(new))), ["notes.draft"])
         self.assertEqual(m.read("orgs/11/ctl.out"), answer)
         self.assertEqual([e for e in self.fake.requests(since) if e["method"] != "GET"], [])
 

@@ -5,7 +5,7 @@
  * success the prompt is a suffix of the input and metadata, when set, is
  * one JSON object; the reason written on failure is NUL-terminated inside
  * its buffer.  The input, as a name, also goes through
- * cgfs_draft_is_scratch.
+ * cgfs_draft_is_scratch and cgfs_draft_is_held (never both).
  */
 #include <errno.h>
 #include <string.h>
@@ -49,6 +49,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *name = fuzz_strdup(data, size);
 	int scratch = cgfs_draft_is_scratch(name);
 	FUZZ_ASSERT(scratch == 0 || scratch == 1);
+	FUZZ_ASSERT(!(scratch && cgfs_draft_is_held(name)));
 	free(name);
 	return 0;
 }

@@ -179,12 +179,12 @@ START_TEST(comments_and_blank_lines)
 		 "\n"
 		 "   \t\n"
 		 "  # indented comment\n"
-		 "agent_type: codex   # inline\n"
+		 "agent_type: codegen   # inline\n"
 		 "metadata: {\"a\": [1, 2], \"b\": \"#x\"}\t# note\n"
 		 "model: a#b\n"
 		 "---\n"
 		 "\n# not a comment here\n", &d);
-	ck_assert_str_eq(d.agent_type, "codex");
+	ck_assert_str_eq(d.agent_type, "codegen");
 	ck_assert_str_eq(d.metadata, "{\"a\":[1,2],\"b\":\"#x\"}");
 	ck_assert_str_eq(d.model, "a#b");
 	ck_assert_ptr_null(d.repo);
@@ -222,6 +222,105 @@ START_TEST(empty_front_matter)
 	ck_assert_str_eq(d.prompt, "only prompt");
 	ck_assert_ptr_null(d.repo);
 	ck_assert_uint_eq(d.n_images, 0);
+	cgfs_draft_free(&d);
+}
+END_TEST
+
+/* ---- YAML as users write it ------------------------------------------------- */
+
+START_TEST(quoted_values_lose_their_quotes)
+{
+	struct cgfs_draft d;
+
+	parse_ok("---\nmodel: \"claude-sonnet-4\"\nrepo: 'acme/payments'\n"
+		 "agent_type: \"claude_code\"   # quoted\nimage: \"/tmp/a b.png\"\n---\nx\n", &d);
+	ck_assert_str_eq(d.model, "claude-sonnet-4");
+	ck_assert_str_eq(d.repo, "acme/payments");
+	ck_assert_str_eq(d.agent_type, "claude_code");
+	ck_assert_uint_eq(d.n_images, 1);
+	ck_assert_str_eq(d.images[0], "/tmp/a b.png");
+	cgfs_draft_free(&d);
+	parse_ok("---\nrepo: \"456\"\nmodel: \"a # not a comment\"\n---\nx\n", &d);
+	ck_assert_str_eq(d.repo, "456");
+	ck_assert_str_eq(d.model, "a # not a comment");
+	cgfs_draft_free(&d);
+}
+END_TEST
+
+START_TEST(block_mapping_metadata_typed_as_json)
+{
+	struct cgfs_draft d;
+
+	parse_ok("---\n"
+		 "metadata:\n"
+		 "  ticket: PAY-12\n"
+		 "  n: 3\n"
+		 "  ratio: -0.5e1\n"
+		 "  hex: 0x1F\n"
+		 "  ok: true\n"
+		 "  off: False\n"
+		 "  none: ~\n"
+		 "  quoted: \"3\"\n"
+		 "  yes: yes      # YAML 1.2: a string\n"
+		 "  labels: [api, \"retries\"]\n"
+		 "  steps:\n"
+		 "    - x: 1\n"
+		 "    - text: |\n"
+		 "        two\n"
+		 "        lines\n"
+		 "model: m\n"
+		 "---\n"
+		 "x\n", &d);
+	ck_assert_str_eq(d.metadata,
+			 "{\"ticket\":\"PAY-12\",\"n\":3,\"ratio\":-5,\"hex\":31,\"ok\":true,"
+			 "\"off\":false,\"none\":null,\"quoted\":\"3\",\"yes\":\"yes\","
+			 "\"labels\":[\"api\",\"retries\"],"
+			 "\"steps\":[{\"x\":1},{\"text\":\"two\\nlines\\n\"}]}");
+	ck_assert_str_eq(d.model, "m");
+	cgfs_draft_free(&d);
+	parse_ok("---\nmetadata: {ticket: PAY-12, n: [1, 2]}\n---\nx\n", &d);
+	ck_assert_str_eq(d.metadata, "{\"ticket\":\"PAY-12\",\"n\":[1,2]}");
+	cgfs_draft_free(&d);
+	parse_ok("---\nmetadata: {a: 0x, b: 0x1G, c: 0o8, d: 0o17, e: !!str 3, f: 1.,"
+		 " g: +.5, h: 1e3, i: 1e, j: 0x-1}\n---\nx\n", &d);
+	ck_assert_str_eq(d.metadata, "{\"a\":\"0x\",\"b\":\"0x1G\",\"c\":\"0o8\",\"d\":15,"
+			 "\"e\":\"3\",\"f\":1,\"g\":0.5,\"h\":1000,\"i\":\"1e\",\"j\":\"0x-1\"}");
+	cgfs_draft_free(&d);
+	parse_ok("---\nmetadata: {}\n---\nx\n", &d);
+	ck_assert_str_eq(d.metadata, "{}");
+	cgfs_draft_free(&d);
+}
+END_TEST
+
+START_TEST(image_lists)
+{
+	struct cgfs_draft d;
+
+	parse_ok("---\nimage: [a.png, \"b c.png\"]\nimage:\n  - /abs/d.png\n  - e.png\n"
+		 "image: f.png\n---\nx\n", &d);
+	ck_assert_uint_eq(d.n_images, 5);
+	ck_assert_str_eq(d.images[0], "a.png");
+	ck_assert_str_eq(d.images[1], "b c.png");
+	ck_assert_str_eq(d.images[2], "/abs/d.png");
+	ck_assert_str_eq(d.images[3], "e.png");
+	ck_assert_str_eq(d.images[4], "f.png");
+	cgfs_draft_free(&d);
+}
+END_TEST
+
+START_TEST(flow_mapping_and_document_end)
+{
+	struct cgfs_draft d;
+
+	parse_ok("---\n{model: m, repo: 7}\n---\nx\n", &d);
+	ck_assert_str_eq(d.model, "m");
+	ck_assert_str_eq(d.repo, "7");
+	cgfs_draft_free(&d);
+	parse_ok("---\nmodel: m\n...\n---\nx\n", &d);
+	ck_assert_str_eq(d.model, "m");
+	cgfs_draft_free(&d);
+	parse_ok("---\n# only a comment\n\t\n---\nx\n", &d);
+	ck_assert_ptr_null(d.model);
 	cgfs_draft_free(&d);
 }
 END_TEST
@@ -271,30 +370,109 @@ START_TEST(empty_value)
 }
 END_TEST
 
-START_TEST(metadata_not_json)
+START_TEST(metadata_not_yaml)
 {
-	FAIL_WITH("---\nmetadata: {ticket: PAY-12}\n---\nhi\n", -EINVAL,
-		  "front matter line 2: metadata is not JSON");
+	FAIL_WITH("---\nmetadata: {\"a\": 1\n---\nhi\n", -EINVAL,
+		  "front matter line 3: not YAML: did not find expected ',' or '}' "
+		  "(while parsing a flow mapping)");
 }
 END_TEST
 
 START_TEST(metadata_not_object)
 {
 	FAIL_WITH("---\nmetadata: [1, 2]\n---\nhi\n", -EINVAL,
-		  "front matter line 2: metadata is not a JSON object");
+		  "front matter line 2: metadata is not a mapping (a JSON object)");
 	FAIL_WITH("---\nmetadata: \"s\"  # a string\n---\nhi\n", -EINVAL,
-		  "front matter line 2: metadata is not a JSON object");
+		  "front matter line 2: metadata is not a mapping (a JSON object)");
 }
 END_TEST
 
 START_TEST(metadata_followed_by_junk)
 {
 	FAIL_WITH("---\nmetadata: {\"a\": 1} x\n---\nhi\n", -EINVAL,
-		  "front matter line 2: unexpected text after the metadata JSON");
+		  "front matter line 2: not YAML: did not find expected key "
+		  "(while parsing a block mapping)");
 	FAIL_WITH("---\nmetadata: {\"a\": 1}{\"b\": 2}\n---\nhi\n", -EINVAL,
-		  "front matter line 2: unexpected text after the metadata JSON");
-	FAIL_WITH("---\nmetadata: {\"a\": 1}# no blank before\n---\nhi\n", -EINVAL,
-		  "front matter line 2: unexpected text after the metadata JSON");
+		  "front matter line 2: not YAML: did not find expected key "
+		  "(while parsing a block mapping)");
+}
+END_TEST
+
+START_TEST(one_value_keys_take_one_value)
+{
+	FAIL_WITH("---\nmodel: [a, b]\n---\nhi\n", -EINVAL,
+		  "front matter line 2: 'model' takes one value, not a list or a mapping");
+	FAIL_WITH("---\nrepo:\n  id: 4\n---\nhi\n", -EINVAL,
+		  "front matter line 3: 'repo' takes one value, not a list or a mapping");
+	FAIL_WITH("---\nagent_type: codex\n---\nhi\n", -EINVAL,
+		  "front matter line 2: agent_type 'codex' is not one of: codegen, claude_code");
+	FAIL_WITH("---\nmodel: \"\"\n---\nhi\n", -EINVAL,
+		  "front matter line 2: empty value for 'model'");
+	FAIL_WITH("---\nmodel: null\n---\nhi\n", -EINVAL,
+		  "front matter line 2: empty value for 'model'");
+}
+END_TEST
+
+START_TEST(image_values)
+{
+	FAIL_WITH("---\nimage: []\n---\nhi\n", -EINVAL,
+		  "front matter line 2: empty value for 'image'");
+	FAIL_WITH("---\nimage:\n  - a.png\n  - [b.png]\n---\nhi\n", -EINVAL,
+		  "front matter line 4: image: a list of paths, one per item");
+	FAIL_WITH("---\nimage: {a: b}\n---\nhi\n", -EINVAL,
+		  "front matter line 2: image: a path or a list of paths");
+	FAIL_WITH("---\nimage: [a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p, q]\n---\nhi\n",
+		  -EINVAL, "front matter line 2: more than 16 images");
+}
+END_TEST
+
+START_TEST(yaml_features_refused)
+{
+	FAIL_WITH("---\nmetadata: {a: &x [1], b: *x}\n---\nhi\n", -EINVAL,
+		  "front matter line 2: aliases (*x) are not supported");
+	FAIL_WITH("---\nmetadata: {a: !!binary aGk=}\n---\nhi\n", -EINVAL,
+		  "front matter line 2: tag 'tag:yaml.org,2002:binary' is not supported "
+		  "(only !!str)");
+	FAIL_WITH("---\nmodel: !!int 4\n---\nhi\n", -EINVAL,
+		  "front matter line 2: tag 'tag:yaml.org,2002:int' is not supported "
+		  "(only !!str)");
+	FAIL_WITH("---\nmetadata: {a: .inf}\n---\nhi\n", -EINVAL,
+		  "front matter line 2: metadata: infinity and NaN have no JSON form");
+	FAIL_WITH("---\nmetadata:\n  a: 1\n  a: 2\n---\nhi\n", -EINVAL,
+		  "front matter line 4: metadata: duplicate key 'a'");
+	FAIL_WITH("---\nmetadata: {[a]: 1}\n---\nhi\n", -EINVAL,
+		  "front matter line 2: metadata: a key must be a single value");
+	FAIL_WITH("---\nmodel: \"a\\0b\"\n---\nhi\n", -EINVAL,
+		  "front matter line 2: a NUL byte in a value");
+	FAIL_WITH("---\n- model: m\n---\nhi\n", -EINVAL,
+		  "front matter line 2: expected 'key: value'");
+	FAIL_WITH("---\nmodel: m\n...\nrepo: 1\n---\nhi\n", -EINVAL,
+		  "front matter line 4: not YAML: did not find expected <document start>");
+}
+END_TEST
+
+START_TEST(tabs_and_deep_metadata)
+{
+	char text[400] = "---\nmetadata: ";
+	size_t n = strlen(text);
+
+	FAIL_WITH("---\nmetadata:\n\tticket: x\n---\nhi\n", -EINVAL,
+		  "front matter line 3: not YAML: found character that cannot start any token "
+		  "(while scanning for the next token); YAML indents with spaces, not tabs");
+	for (int i = 0; i < 40; i++)
+		text[n++] = '[';
+	text[n] = '\0';
+	strcat(text, "\n---\nhi\n");
+	FAIL_WITH(text, -EINVAL, "front matter line 2: metadata is not a mapping (a JSON object)");
+	memcpy(text + strlen("---\nmetadata: "), "{a: ", 4);
+	FAIL_WITH(text, -EINVAL, "front matter line 2: metadata nested deeper than 32 levels");
+}
+END_TEST
+
+START_TEST(invalid_utf8)
+{
+	FAIL_WITH("---\nmodel: m\nrepo: \xff\n---\nhi\n", -EINVAL,
+		  "front matter line 3: not YAML: invalid leading UTF-8 octet");
 }
 END_TEST
 
@@ -321,8 +499,8 @@ END_TEST
 
 START_TEST(front_matter_then_whitespace)
 {
-	FAIL_WITH("---\nrepo: 456\n---\n  \r\n\n", -ENODATA, "the prompt is empty");
-	FAIL_WITH("---\nrepo: 456\n---", -ENODATA, "the prompt is empty");
+	FAIL_WITH("---\nrepo: 456\n---\n  \r\n\n", -ENODATA, "no prompt after the front matter");
+	FAIL_WITH("---\nrepo: 456\n---", -ENODATA, "no prompt after the front matter");
 }
 END_TEST
 
@@ -344,17 +522,29 @@ START_TEST(scratch_names)
 {
 	static const char *const scratch[] = {
 		".x", ".a.swp", ".draft.md.swx", "a~", "#a#", "a.swp", "a.swo", "a.swx",
-		"a.tmp", "a.vsctmp", "4913", "123", "0",
+		"a.vsctmp", "a.md___jb_tmp___", "a.md___jb_old___", ".x.draft", "a.draft~",
 	};
+	/* all-digit names (a ticket number) and *.tmp are sent: vim's 4913
+	 * probe is never written, and an empty draft is never sent */
 	static const char *const plain[] = {
 		"a", "retries", "a.md", "4913x", "x4913", "#a", "a#", "sw", "a.sw",
-		"a.swpx", "a.tmpx", "tmp", "a~b", "#",
+		"a.swpx", "a.tmpx", "tmp", "a~b", "#", "4913", "4521", "0", "a.tmp",
+		"a.draft", "idea.md.draft",
+	};
+	static const char *const held[] = { "a.draft", "idea.md.draft", "4913.draft" };
+	static const char *const not_held[] = {
+		"draft", ".draft", ".x.draft", "a.drafts", "a.draft~", "a.draft.swp", "adraft", "",
 	};
 
 	for (size_t i = 0; i < sizeof(scratch) / sizeof(scratch[0]); i++)
 		ck_assert_msg(cgfs_draft_is_scratch(scratch[i]) == 1, "%s", scratch[i]);
 	for (size_t i = 0; i < sizeof(plain) / sizeof(plain[0]); i++)
 		ck_assert_msg(cgfs_draft_is_scratch(plain[i]) == 0, "%s", plain[i]);
+	for (size_t i = 0; i < sizeof(held) / sizeof(held[0]); i++)
+		ck_assert_msg(cgfs_draft_is_held(held[i]) == 1, "%s", held[i]);
+	for (size_t i = 0; i < sizeof(not_held) / sizeof(not_held[0]); i++)
+		ck_assert_msg(cgfs_draft_is_held(not_held[i]) == 0, "%s", not_held[i]);
+	ck_assert_int_eq(cgfs_draft_is_held(NULL), 0);
 }
 END_TEST
 
@@ -405,7 +595,7 @@ static void expect_uri(const char *name, const void *bytes, size_t n, const char
 
 	path_in_tmp(path, sizeof(path), name);
 	write_file(path, bytes, n);
-	ck_assert_msg(cgfs_image_data_uri(path, &uri, why, sizeof(why)) == 0, "%s", why);
+	ck_assert_msg(cgfs_image_data_uri(NULL, path, &uri, why, sizeof(why)) == 0, "%s", why);
 	ck_assert_str_eq(uri, want);
 	free(uri);
 }
@@ -416,7 +606,7 @@ static void expect_image_fail(const char *path, int want, const char *want_why_t
 	char sentinel, *uri = &sentinel, why[WHY_SIZE] = "", want_why[WHY_SIZE];
 
 	snprintf(want_why, sizeof(want_why), "image '%s': %s", path, want_why_tail);
-	ck_assert_int_eq(cgfs_image_data_uri(path, &uri, why, sizeof(why)), want);
+	ck_assert_int_eq(cgfs_image_data_uri(NULL, path, &uri, why, sizeof(why)), want);
 	ck_assert_str_eq(why, want_why);
 	ck_assert_ptr_eq(uri, &sentinel);
 }
@@ -468,7 +658,7 @@ START_TEST(image_all_byte_values)
 		bytes[3 + i] = (unsigned char)i;
 	path_in_tmp(path, sizeof(path), "all.jpg");
 	write_file(path, bytes, sizeof(bytes));
-	ck_assert_int_eq(cgfs_image_data_uri(path, &uri, why, sizeof(why)), 0);
+	ck_assert_int_eq(cgfs_image_data_uri(NULL, path, &uri, why, sizeof(why)), 0);
 	/* 259 bytes: 86 full groups and one byte, padded; python3 base64.b64encode */
 	ck_assert_uint_eq(strlen(uri), strlen("data:image/jpeg;base64,") + 4 * 87);
 	ck_assert_str_eq(uri + strlen(uri) - 12, "+fr7/P3+/w==");
@@ -489,6 +679,35 @@ START_TEST(image_text_file)
 	path_in_tmp(path, sizeof(path), "short.webp");
 	write_file(path, "RIFF\0\0\0\0WEB", 11);
 	expect_image_fail(path, -EINVAL, "not a PNG, JPEG, GIF or WEBP file");
+}
+END_TEST
+
+START_TEST(image_relative_to_the_writers_directory)
+{
+	static const unsigned char gif[] = "GIF89a";
+	char path[128], why[WHY_SIZE] = "", want[WHY_SIZE];
+	char sentinel, *uri = NULL;
+
+	path_in_tmp(path, sizeof(path), "rel.gif");
+	write_file(path, gif, 6);
+	ck_assert_msg(cgfs_image_data_uri(tmpdir, "rel.gif", &uri, why, sizeof(why)) == 0,
+		      "%s", why);
+	ck_assert_str_eq(uri, "data:image/gif;base64,R0lGODlh");
+	free(uri);
+	/* an absolute path ignores the directory */
+	ck_assert_int_eq(cgfs_image_data_uri("/nonexistent", path, &uri, why, sizeof(why)), 0);
+	free(uri);
+	uri = &sentinel;
+	ck_assert_int_eq(cgfs_image_data_uri(tmpdir, "nope.gif", &uri, why, sizeof(why)),
+			 -ENOENT);
+	snprintf(want, sizeof(want), "image 'nope.gif' (in %s): No such file or directory",
+		 tmpdir);
+	ck_assert_str_eq(why, want);
+	ck_assert_int_eq(cgfs_image_data_uri(NULL, "rel.gif", &uri, why, sizeof(why)), -EINVAL);
+	ck_assert_str_eq(why, "image 'rel.gif': a relative path, and the working directory of "
+			 "the process that wrote the draft is not known (write the draft "
+			 "again, or give an absolute path)");
+	ck_assert_ptr_eq(uri, &sentinel);
 }
 END_TEST
 
@@ -529,7 +748,7 @@ START_TEST(image_too_big)
 	/* exactly 10 MiB is still allowed */
 	ck_assert_int_eq(ftruncate(fd, (off_t)10 << 20), 0);
 	ck_assert_int_eq(close(fd), 0);
-	ck_assert_int_eq(cgfs_image_data_uri(path, &uri, why, sizeof(why)), 0);
+	ck_assert_int_eq(cgfs_image_data_uri(NULL, path, &uri, why, sizeof(why)), 0);
 	ck_assert_uint_eq(strlen(uri),
 			  strlen("data:image/png;base64,") + 4 * (((10u << 20) + 2) / 3));
 	ck_assert_int_eq(strncmp(uri, "data:image/png;base64,iVBORw0KGgoAAAAA", 38), 0);
@@ -558,6 +777,10 @@ static Suite *draft_suite(void)
 	tcase_add_test(tc, repo_as_id);
 	tcase_add_test(tc, repo_as_name);
 	tcase_add_test(tc, empty_front_matter);
+	tcase_add_test(tc, quoted_values_lose_their_quotes);
+	tcase_add_test(tc, block_mapping_metadata_typed_as_json);
+	tcase_add_test(tc, image_lists);
+	tcase_add_test(tc, flow_mapping_and_document_end);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("errors");
@@ -566,9 +789,14 @@ static Suite *draft_suite(void)
 	tcase_add_test(tc, line_without_colon);
 	tcase_add_test(tc, duplicate_key);
 	tcase_add_test(tc, empty_value);
-	tcase_add_test(tc, metadata_not_json);
+	tcase_add_test(tc, metadata_not_yaml);
 	tcase_add_test(tc, metadata_not_object);
 	tcase_add_test(tc, metadata_followed_by_junk);
+	tcase_add_test(tc, one_value_keys_take_one_value);
+	tcase_add_test(tc, image_values);
+	tcase_add_test(tc, yaml_features_refused);
+	tcase_add_test(tc, tabs_and_deep_metadata);
+	tcase_add_test(tc, invalid_utf8);
 	tcase_add_test(tc, missing_closing_fence);
 	tcase_add_test(tc, why_is_bounded);
 	suite_add_tcase(s, tc);
@@ -591,6 +819,7 @@ static Suite *draft_suite(void)
 	tcase_add_test(tc, image_webp);
 	tcase_add_test(tc, image_all_byte_values);
 	tcase_add_test(tc, image_text_file);
+	tcase_add_test(tc, image_relative_to_the_writers_directory);
 	tcase_add_test(tc, image_missing);
 	tcase_add_test(tc, image_directory_and_fifo);
 	tcase_add_test(tc, image_too_big);

@@ -39,6 +39,7 @@ struct call {
 	int resolve;                            /* asked to resolve first */
 	char record[128];                       /* the spool's in-flight record
 						 * during the send ("" if none) */
+	char cwd[128];                          /* at->cwd ("-" for NULL) */
 };
 
 /* lock guards everything; cond is broadcast when a send starts. */
@@ -120,6 +121,7 @@ static int fake_send(void *arg, int64_t org, int64_t repo, const char *name,
 	ck_assert_ptr_nonnull(at->marker);
 	snprintf(c->marker, sizeof(c->marker), "%s", at->marker);
 	c->resolve = at->resolve;
+	snprintf(c->cwd, sizeof(c->cwd), "%s", at->cwd ? at->cwd : "-");
 	c->record[0] = '\0';
 	if (f->root) {
 		char path[700];
@@ -144,7 +146,7 @@ static int fake_send(void *arg, int64_t org, int64_t repo, const char *name,
 		at->unknown = f->unknown;
 	if (!ret)
 		*run = f->run++;
-	else if (ret != -ENODATA && f->why)
+	else if (f->why)
 		snprintf(why, why_size, "%s", f->why);
 	ms = f->sleep_ms;
 	f->in_send++;
@@ -638,7 +640,8 @@ END_TEST
 START_TEST(scratch_never_sent)
 {
 	static const char *const scratch[] = {
-		".x.swp", "x~", "#x#", "4913", "x.tmp", ".hidden", "x.swo", "x.vsctmp",
+		".x.swp", "x~", "#x#", ".hidden", "x.swo", "x.vsctmp", "x___jb_tmp___",
+		"x.draft", "x.md.draft",
 	};
 	struct cgfs_outbox *o = ob_new(NULL);
 	struct fake f;
@@ -657,6 +660,57 @@ START_TEST(scratch_never_sent)
 		assert_text(o, CG_NONE, scratch[i], "a real prompt\n");
 	}
 	ck_assert_int_eq(fake_calls(&f), 0);
+	cgfs_outbox_free(o);
+	fake_free(&f);
+}
+END_TEST
+
+/* A held draft (x.draft) is saved as often as one likes and sent once,
+ * when renamed onto a plain name, even after a restore left it clean; a
+ * draft cannot be renamed onto a receipt. */
+START_TEST(held_draft_sent_by_rename)
+{
+	struct cgfs_outbox *o = ob_new(NULL);
+	struct cgfs_ob_entry *e;
+	struct cgfs_ob_stat st;
+	struct fake f;
+
+	fake_init(&f);
+	f.ret = 0;
+	for (int save = 0; save < 3; save++) {
+		e = open_ok(o, CG_NONE, "idea.draft", O_CREAT | O_WRONLY | O_TRUNC);
+		write_ok(e, "half a prompt\n", 14, 0);
+		ck_assert_int_eq(cgfs_outbox_commit(e, fake_send, &f), 0);
+		ck_assert_int_eq(cgfs_outbox_close(e, fake_send, &f), 0);
+	}
+	ck_assert_int_eq(fake_calls(&f), 0);
+	/* a plain draft renamed onto a held name is held too */
+	e = open_ok(o, CG_NONE, "other", O_CREAT | O_WRONLY);
+	write_ok(e, "other\n", 6, 0);
+	ck_assert_int_eq(cgfs_outbox_close(e, NULL, NULL), 0);
+	ck_assert_int_eq(cgfs_outbox_rename(o, ORG, CG_NONE, "other", "other.draft", 0), 0);
+	ck_assert_int_eq(cgfs_outbox_commit_name(o, ORG, CG_NONE, "other.draft", fake_send, &f),
+			 0);
+	ck_assert_int_eq(fake_calls(&f), 0);
+
+	e = open_ok(o, CG_NONE, "idea.draft", O_WRONLY);
+	ck_assert_int_eq(cgfs_outbox_set_cwd(e, "/home/me/src"), 0);
+	ck_assert_int_eq(cgfs_outbox_close(e, fake_send, &f), 0);
+	ck_assert_int_eq(cgfs_outbox_rename(o, ORG, CG_NONE, "idea.draft", "idea", 0), 0);
+	ck_assert_int_eq(cgfs_outbox_commit_name(o, ORG, CG_NONE, "idea", fake_send, &f), 0);
+	ck_assert_int_eq(fake_calls(&f), 1);
+	ck_assert_str_eq(f.calls[0].name, "idea");
+	ck_assert_str_eq(f.calls[0].text, "half a prompt\n");
+	ck_assert_str_eq(f.calls[0].cwd, "/home/me/src");
+	ck_assert_int_eq(kind_of(o, CG_NONE, "idea"), CGFS_OB_RECEIPT);
+
+	/* saving onto the receipt: refused, the receipt stays */
+	ck_assert_int_eq(cgfs_outbox_rename(o, ORG, CG_NONE, "other.draft", "idea", 0), -EISDIR);
+	ck_assert_int_eq(cgfs_outbox_stat(o, ORG, CG_NONE, "idea", &st), 0);
+	ck_assert_int_eq(st.kind, CGFS_OB_RECEIPT);
+	ck_assert_int_eq(st.run, 1000);
+	assert_text(o, CG_NONE, "other.draft", "other\n");
+	ck_assert_int_eq(fake_calls(&f), 1);
 	cgfs_outbox_free(o);
 	fake_free(&f);
 }
@@ -852,19 +906,20 @@ START_TEST(enodata)
 	ck_assert_int_eq(cgfs_outbox_commit_name(o, ORG, CG_NONE, "x", fake_send, &f), -EDQUOT);
 	ck_assert(!missing(o, CG_NONE, "x.error"));
 
-	/* Front matter only: the send finds no prompt.  No error, nothing sent,
-	 * and the last attempt's error is gone. */
-	fake_script(&f, -ENODATA, NULL);
+	/* Front matter only: the send finds no prompt.  The commit succeeds,
+	 * nothing is sent, and the error file says why instead of the last
+	 * attempt's error. */
+	fake_script(&f, -ENODATA, "no prompt after the front matter");
 	put_draft(o, CG_NONE, "x", "---\nmodel: m\n---\n");
 	ck_assert_int_eq(cgfs_outbox_commit_name(o, ORG, CG_NONE, "x", fake_send, &f), 0);
 	ck_assert_int_eq(fake_calls(&f), 2);
 	ck_assert_int_eq(kind_of(o, CG_NONE, "x"), CGFS_OB_DRAFT);
-	ck_assert(missing(o, CG_NONE, "x.error"));
+	assert_text(o, CG_NONE, "x.error", "not sent: no prompt after the front matter\n");
 	assert_text(o, CG_NONE, "x", "---\nmodel: m\n---\n");
 	/* Not dirty any more. */
 	ck_assert_int_eq(cgfs_outbox_commit_name(o, ORG, CG_NONE, "x", fake_send, &f), 0);
 	ck_assert_int_eq(fake_calls(&f), 2);
-	ASSERT_LIST(o, CG_NONE, "x");
+	ASSERT_LIST(o, CG_NONE, "x x.error");
 	cgfs_outbox_free(o);
 	fake_free(&f);
 }
@@ -1980,6 +2035,7 @@ static Suite *outbox_suite(void)
 
 	tc = tcase_create("commit");
 	tcase_add_test(tc, scratch_never_sent);
+	tcase_add_test(tc, held_draft_sent_by_rename);
 	tcase_add_test(tc, blank_never_sent);
 	tcase_add_test(tc, dirty_logic);
 	tcase_add_test(tc, failure_error_file);

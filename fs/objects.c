@@ -145,8 +145,11 @@ static void box_ready(struct cgfs *fs, struct box *b)
 		b->base.sig = *(char **)(b->m + k->raw - 1);
 	b->base.size = box_size(b);
 	b->base.on_disk = k->persist && fs->disk && isinf(b->base.ttl);
-	if (b->kind == CGFS_RES_RUN && ((struct cg_run *)b->m)->created_epoch != CG_NONE)
-		b->base.mtime = (time_t)((struct cg_run *)b->m)->created_epoch;
+	/* A run's time is its created_at; one without shows the epoch, so
+	 * that `ls -t` puts it last rather than first. */
+	if (b->kind == CGFS_RES_RUN)
+		b->base.mtime = ((struct cg_run *)b->m)->created_epoch != CG_NONE
+			      ? (time_t)((struct cg_run *)b->m)->created_epoch : 0;
 }
 
 /* ---- keys: built here and nowhere else --------------------------------------------- */

@@ -185,6 +185,21 @@ class TreeContentTest(MountTest):
                 self.assertEqual(int(mtime), int(expected),
                                  f"mtime of runs/{run_id} is {mtime}, created_at is {shown}")
 
+    def test_a_run_without_created_at_has_the_epoch_and_ls_t_puts_it_last(self):
+        # 1111 has a null created_at; a window of 200 (1101..1300) lists it.
+        self.assertIsNone(self.fake.run(1111)["created_at"])
+        m = self.mount("--list-window=200")
+        listed = [r["id"] for r in self.fake.runs()[:200]]
+        rc, out, err = sh(["ls", "-t", m.path(RUNS)], timeout=30)
+        self.assertEqual((rc, err), (0, ""))
+        shown = [int(name) for name in out.split()]
+        self.assertEqual(sorted(shown), sorted(listed))
+        self.assertEqual(shown[-1], 1111, "ls -t should put the run with no created_at last")
+        self.assertEqual(os.stat(m.path(f"{RUNS}/1111")).st_mtime, 0)
+        mtimes = [os.stat(m.path(f"{RUNS}/{i}")).st_mtime for i in shown]
+        self.assertEqual(mtimes, sorted(mtimes, reverse=True), "ls -t is not newest first")
+        self.assertGreater(mtimes[0], mtimes[-2])
+
     def test_modes_and_owner(self):
         uid = os.getuid()
         for rel, kind, mode in ((f"{RUNS}/789/status", "file", 0o444),

@@ -69,23 +69,39 @@ START_TEST(a_syslog_datagram_is_what_syslog_3_sends)
 }
 END_TEST
 
-/* Until the daemon goes to the background: stderr, one line each. */
-START_TEST(stderr_gets_one_line_per_message)
+/* stderr into a pipe, for one test: returns the saved stderr. */
+static int capture_stderr(int fds[2])
 {
-	int fds[2], saved = dup(2);
-	char buf[512];
-	ssize_t n;
+	int saved = dup(2);
 
 	ck_assert_int_eq(pipe(fds), 0);
 	dup2(fds[1], 2);
-	cgfs_log(CGFS_LOG_WARNING, "read %s 500 EIO %s", "/orgs/11/x", "two\nlines\tand\x1b[1m\n");
-	cgfs_log(CGFS_LOG_DEBUG, "api GET /v1/users/me 200 %dms", 3);
+	return saved;
+}
+
+/* stderr back; what was written to it, NUL-terminated, into buf. */
+static ssize_t captured(int fds[2], int saved, char *buf, size_t size)
+{
+	ssize_t n;
+
 	fflush(stderr);
 	dup2(saved, 2);
+	close(saved);
 	close(fds[1]);
-	n = read(fds[0], buf, sizeof(buf) - 1);
-	ck_assert_int_gt(n, 0);
-	buf[n] = '\0';
+	n = read(fds[0], buf, size - 1);
+	close(fds[0]);
+	buf[n > 0 ? n : 0] = '\0';
+	return n;
+}
+
+/* Until the daemon goes to the background: stderr, one line each. */
+START_TEST(stderr_gets_one_line_per_message)
+{
+	int fds[2], saved = capture_stderr(fds);
+	char buf[512];
+	cgfs_log(CGFS_LOG_WARNING, "read %s 500 EIO %s", "/orgs/11/x", "two\nlines\tand\x1b[1m\n");
+	cgfs_log(CGFS_LOG_DEBUG, "api GET /v1/users/me 200 %dms", 3);
+	ck_assert_int_gt(captured(fds, saved, buf, sizeof(buf)), 0);
 	ck_assert_str_eq(buf, "codegen-fs: read /orgs/11/x 500 EIO two lines and [1m\n"
 			      "codegen-fs: api GET /v1/users/me 200 3ms\n");
 }
@@ -95,26 +111,18 @@ END_TEST
  * its level, which the journal takes as the priority. */
 START_TEST(the_journal_stream_gets_levels)
 {
-	int fds[2], saved = dup(2);
+	int fds[2], saved = capture_stderr(fds);
 	char buf[512], stream[64];
 	struct stat st;
-	ssize_t n;
 
-	ck_assert_int_eq(pipe(fds), 0);
 	ck_assert_int_eq(fstat(fds[1], &st), 0);
 	snprintf(stream, sizeof(stream), "%llu:%llu", (unsigned long long)st.st_dev,
 		 (unsigned long long)st.st_ino);
 	setenv("JOURNAL_STREAM", stream, 1);
-	dup2(fds[1], 2);
 	cgfs_log(CGFS_LOG_WARNING, "read /orgs/11/x 500 EIO boom");
 	cgfs_log(CGFS_LOG_DEBUG, "api GET /v1/users/me 200 3ms");
 	cgfs_log(CGFS_LOG_ERR, "cannot");
-	fflush(stderr);
-	dup2(saved, 2);
-	close(fds[1]);
-	n = read(fds[0], buf, sizeof(buf) - 1);
-	ck_assert_int_gt(n, 0);
-	buf[n] = '\0';
+	ck_assert_int_gt(captured(fds, saved, buf, sizeof(buf)), 0);
 	ck_assert_str_eq(buf, "<4>read /orgs/11/x 500 EIO boom\n<7>api GET /v1/users/me 200 3ms\n"
 			      "<3>cannot\n");
 }
@@ -123,20 +131,13 @@ END_TEST
 /* Another stream named: stderr is not the journal's. */
 START_TEST(another_journal_stream_is_not_stderr)
 {
-	int fds[2], saved = dup(2);
+	int fds[2], saved;
 	char buf[512];
-	ssize_t n;
 
 	setenv("JOURNAL_STREAM", "1:2", 1);
-	ck_assert_int_eq(pipe(fds), 0);
-	dup2(fds[1], 2);
+	saved = capture_stderr(fds);
 	cgfs_log(CGFS_LOG_WARNING, "boom");
-	fflush(stderr);
-	dup2(saved, 2);
-	close(fds[1]);
-	n = read(fds[0], buf, sizeof(buf) - 1);
-	ck_assert_int_gt(n, 0);
-	buf[n] = '\0';
+	ck_assert_int_gt(captured(fds, saved, buf, sizeof(buf)), 0);
 	ck_assert_str_eq(buf, "codegen-fs: boom\n");
 }
 END_TEST
@@ -177,15 +178,14 @@ static void expect_datagram(int fd, const char *prefix, const char *text)
 START_TEST(syslog_gets_one_datagram_per_message)
 {
 	char path[] = "/tmp/cgfs-test-log-XXXXXX", sock[64];
-	int fd, fds[2], saved = dup(2);
+	int fd, fds[2], saved;
 	char buf[64];
 
 	ck_assert_ptr_nonnull(mkdtemp(path));
 	snprintf(sock, sizeof(sock), "%s/log", path);
 	fd = listen_at(sock);
 	setenv("CODEGEN_FS_SYSLOG_SOCKET", sock, 1);
-	ck_assert_int_eq(pipe(fds), 0);
-	dup2(fds[1], 2);
+	saved = capture_stderr(fds);
 	cgfs_log_to_syslog();
 	cgfs_log(CGFS_LOG_WARNING, "read /orgs/11/x 500 EIO boom\n");
 	cgfs_log(CGFS_LOG_DEBUG, "api GET /v1/users/me 200 1ms");
@@ -199,10 +199,7 @@ START_TEST(syslog_gets_one_datagram_per_message)
 	unlink(sock);
 	/* Nobody listens: dropped, and no trouble. */
 	cgfs_log(CGFS_LOG_ERR, "lost");
-	fflush(stderr);
-	dup2(saved, 2);
-	close(fds[1]);
-	ck_assert_int_eq(read(fds[0], buf, sizeof(buf)), 0);
+	ck_assert_int_eq(captured(fds, saved, buf, sizeof(buf)), 0);
 	rmdir(path);
 }
 END_TEST

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,7 +37,35 @@ struct cgfs_handle {
 	int wrote;                  /* written since the last commit */
 	pid_t writer;               /* who wrote last */
 	pid_t cwd_of;               /* whose working directory the draft holds */
+	struct cgfs_handle *prev, *next;   /* on the open list */
 };
+
+/* Every open handle, so that those the kernel never released (the mount
+ * ended before their release came) are freed at the end. */
+static pthread_mutex_t open_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct cgfs_handle *open_list;
+
+static void opened(struct cgfs_handle *h)
+{
+	pthread_mutex_lock(&open_lock);
+	h->next = open_list;
+	if (open_list)
+		open_list->prev = h;
+	open_list = h;
+	pthread_mutex_unlock(&open_lock);
+}
+
+static void closed(struct cgfs_handle *h)
+{
+	pthread_mutex_lock(&open_lock);
+	if (h->prev)
+		h->prev->next = h->next;
+	else
+		open_list = h->next;
+	if (h->next)
+		h->next->prev = h->prev;
+	pthread_mutex_unlock(&open_lock);
+}
 
 struct kind {
 	int (*open)(struct cgfs_handle *h);
@@ -383,6 +412,7 @@ int cgfs_handle_open(struct cgfs *fs, const struct cgfs_qid *q, int flags,
 		handle_free(h);
 		return ret;
 	}
+	opened(h);
 	*out = h;
 	return 0;
 }
@@ -448,8 +478,21 @@ void cgfs_handle_release(struct cgfs_handle *h, int last_chance)
 	/* A draft's close is its own commit point (outbox.h). */
 	if (last_chance && h->wrote && h->kind->commit && !h->kind->always_commits)
 		commit(h, "release");
+	closed(h);
 	h->kind->close(h, last_chance);
 	handle_free(h);
+}
+
+void cgfs_handle_release_all(void)
+{
+	struct cgfs_handle *h;
+
+	while ((h = open_list)) {
+		closed(h);
+		/* Not a commit point: an unsent draft stays in the spool. */
+		h->kind->close(h, 0);
+		handle_free(h);
+	}
 }
 
 int cgfs_handle_commits(const struct cgfs_handle *h)

@@ -54,6 +54,10 @@ int cgfs_handle_fsync(struct cgfs_handle *h);
  * seen by nobody).  h is gone afterwards. */
 void cgfs_handle_release(struct cgfs_handle *h, int last_chance);
 
+/* After the session loop: free the handles the kernel never released
+ * (files still open when the mount ended), committing nothing. */
+void cgfs_handle_release_all(void);
+
 /* Can a flush of this open file commit anything?  (When not, the kernel
  * is spared the round trip.) */
 int cgfs_handle_commits(const struct cgfs_handle *h);

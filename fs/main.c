@@ -32,6 +32,7 @@
 #include "errlog.h"
 #include "files.h"
 #include "fs.h"
+#include "handle.h"
 #include "log.h"
 #include "logs.h"
 #include "mountpoint.h"
@@ -293,6 +294,7 @@ int main(int argc, char **argv)
 		cgfs_log(CGFS_LOG_ERR, "cannot start the log follower; tail -f will lag");
 	ret = run_loop(se, &cmd);
 	cgfs_notify_send(fs.notify, "STOPPING=1");
+	cgfs_handle_release_all();
 	/* libfuse reports the signal that ended the loop: that is a clean
 	 * unmount, not a failure. */
 	status = ret == 0 || ret == SIGINT || ret == SIGTERM || ret == SIGHUP ? 0 : 1;

@@ -216,6 +216,26 @@ class MountCommandTest(MountTest):
                                         f"{m.stderr_tail()!r}")
                 self.assertFalse(mounted(m.mnt), f"still mounted after {signal_name(sig)}")
 
+    def test_files_open_at_the_end_are_freed_and_commit_nothing(self):
+        # A log and a draft still open when SIGTERM ends the mount: the kernel
+        # never releases them; the daemon frees them (the sanitizer build
+        # fails on a leak) and sends nothing.
+        m = self.mount()
+        seq = self.fake.mark()
+        log = os.open(m.path("orgs/11/runs/789/logs"), os.O_RDONLY)
+        draft = os.open(m.path("orgs/11/new/left-open"), os.O_WRONLY | os.O_CREAT, 0o600)
+        self.assertEqual(os.write(draft, b"Never sent\n"), 11)
+        self.assertGreater(len(os.read(log, 100)), 0)
+        m.proc.send_signal(signal.SIGTERM)
+        rc = m.reap(timeout=10)
+        for fd in (log, draft):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        self.assertEqual(rc, 0, f"exit status with files open; stderr {m.stderr_tail()!r}")
+        self.assertEqual([e for e in self.fake.requests(seq) if e["method"] == "POST"], [])
+
     def test_fusermount_u_ends_the_daemon_with_status_0(self):
         m = self.mount()
         self.assertEqual(m.read("orgs/11/name"), b"acme\n")

@@ -25,6 +25,7 @@ Environment: CGFS_UNIT_BUILD (default build/systemd/codegen-fs.service.build),
 and those of mountcase.py.
 """
 
+import atexit
 import ctypes
 import os
 import re
@@ -156,11 +157,11 @@ class JournalStream:
             return [(header, text.decode("utf-8", "replace").splitlines())
                     for sender, header, text in self.streams if sender == pid and header]
 
-    def text(self, identifier):
-        """All output of the streams named identifier, for failure messages."""
+    def text(self):
+        """All output so far, each line after its identifier (failure messages)."""
         with self.lock:
-            return "".join(text.decode("utf-8", "replace") for _, header, text in self.streams
-                           if header and header[0] == identifier)
+            return "".join(f"{header[0]}: {line}\n" for _, header, text in self.streams
+                           if header for line in text.decode("utf-8", "replace").splitlines())
 
     def close(self):
         self.sock.close()
@@ -179,6 +180,7 @@ class Manager:
         self.env = {k: v for k, v in os.environ.items()
                     if not k.startswith(("CODEGEN_", "XDG_", "DBUS_", "NOTIFY_", "CGFS_"))}
         self.env.update(HOME=home, XDG_RUNTIME_DIR=runtime, SYSTEMD_LOG_COLOR="0",
+                        SYSTEMD_LOG_TARGET="console",
                         PATH="/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
         self.log_path = os.path.join(home, f"manager-{time.monotonic_ns()}.log")
         with open(self.log_path, "wb") as log:
@@ -245,7 +247,8 @@ class Manager:
         _LEFT.discard(self.proc.pid)
 
 
-def sweep(mnt):
+@atexit.register
+def sweep(mnt=None):
     """Last resort: no manager, no daemon and no mount outlives the test."""
     for pid in list(_LEFT):
         if alive(pid):
@@ -339,7 +342,7 @@ class UserUnitTest(MountTest):
         """What a failure message needs: status, the unit's output, the log."""
         _, status, _ = manager.systemctl("status", UNIT, timeout=10)
         return (f"\nsystemctl --user status:\n{status}\nthe unit's output:\n"
-                f"{self.journal.text('codegen-fs')[-3000:]}\nthe manager's log:\n{manager.log()}")
+                f"{self.journal.text()[-3000:]}\nthe manager's log:\n{manager.log()}")
 
     def assertCtl(self, manager, *args, timeout=30):
         rc, out, err = manager.systemctl(*args, timeout=timeout)
@@ -516,9 +519,12 @@ def reexec_in_private_namespace():
     if probe.returncode != 0:
         return None, f"unshare --mount fails here: {probe.stderr.decode().strip()}"
     env = dict(os.environ, **{IN_NAMESPACE: "1"})
-    return subprocess.run([unshare, "--mount", "--propagation", "private",
-                           sys.executable, os.path.abspath(__file__), *sys.argv[1:]],
-                          env=env).returncode, None
+    child = subprocess.Popen([unshare, "--mount", "--propagation", "private",
+                              sys.executable, os.path.abspath(__file__), *sys.argv[1:]],
+                             env=env)
+    # A runner's timeout (SIGTERM) reaches the tests, which then clean up.
+    signal.signal(signal.SIGTERM, lambda signum, frame: child.send_signal(signum))
+    return child.wait(), None
 
 
 def prepare_namespace():

@@ -213,6 +213,25 @@ void cg_error_message_from_body(const char *body, size_t len, const char *secret
 	cg_buf_free(&clean);
 }
 
+int cg_error_route_missing(long status, const char *body, size_t len)
+{
+	const cJSON *message, *detail;
+	cJSON *json;
+	int missing;
+
+	if (status == 405)
+		return 1;
+	if (status != 404)
+		return 0;
+	json = body && len ? cJSON_ParseWithLength(body, len) : NULL;
+	message = cJSON_IsObject(json) ? cJSON_GetObjectItemCaseSensitive(json, "message") : NULL;
+	detail = cJSON_IsObject(json) ? cJSON_GetObjectItemCaseSensitive(json, "detail") : NULL;
+	missing = !cJSON_IsString(message) &&
+		  (!cJSON_IsString(detail) || !strcmp(detail->valuestring, "Not Found"));
+	cJSON_Delete(json);
+	return missing;
+}
+
 void cg_redact(char *text, size_t size, const char *secret)
 {
 	static const char mark[] = CG_REDACTED;

@@ -80,10 +80,15 @@ int cg_errno_from_curl(int curl_code)
 }
 
 /* glibc knows every errno's name (strerrorname_np, glibc 2.32); it names
- * 0 "0" and gives NULL for unknown values, both "E?" here. */
+ * 0 "0" and gives NULL for unknown values, both "E?" here.  ENOTSUP and
+ * EOPNOTSUPP are one value on Linux; glibc names it for sockets, a file
+ * operation that is not offered is ENOTSUP. */
 const char *cg_errno_name(int err)
 {
 	const char *name = err > 0 ? strerrorname_np(err) : NULL;
+
+	if (err == ENOTSUP)
+		return "ENOTSUP";
 
 	return name ? name : "E?";
 }

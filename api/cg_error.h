@@ -29,7 +29,8 @@ int cg_errno_from_http(long status);
 int cg_errno_from_curl(int curl_code);
 
 /* The symbolic name of a positive errno ("ENOENT"; glibc's, so EWOULDBLOCK
- * is "EAGAIN"), or "E?" for 0, negative and unknown values. */
+ * is "EAGAIN", but ENOTSUP is "ENOTSUP", not "EOPNOTSUPP"), or "E?" for 0,
+ * negative and unknown values. */
 const char *cg_errno_name(int err);
 
 /* Fill *e (if e is not NULL) with a status, errno and printf-style text. */

@@ -106,6 +106,8 @@ START_TEST(errno_names)
 	ck_assert_str_eq(cg_errno_name(ENOTDIR), "ENOTDIR");
 	ck_assert_str_eq(cg_errno_name(EISDIR), "EISDIR");
 	ck_assert_str_eq(cg_errno_name(ENAMETOOLONG), "ENAMETOOLONG");
+	ck_assert_str_eq(cg_errno_name(ENOTSUP), "ENOTSUP");
+	ck_assert_str_eq(cg_errno_name(EOPNOTSUPP), "ENOTSUP");
 	/* Unknown values. */
 	ck_assert_str_eq(cg_errno_name(0), "E?");
 	ck_assert_str_eq(cg_errno_name(-1), "E?");

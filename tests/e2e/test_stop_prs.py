@@ -46,6 +46,7 @@ class StopTest(MountTest):
 
     def test_stop_a_working_run(self):
         m = self.mount()
+        self.assertIn("1291", os.listdir(m.path(RUNS)))   # a listed run, cached by its page
         self.assertEqual(m.read(RUNS, 1291, "status"), b"RUNNING\n")
         seq = self.fake.mark()
         rc, out, err = sh(["sh", "-c", 'echo stop > "$1"', "sh", m.path(RUNS, 1291, "ctl")])

@@ -1,4 +1,4 @@
-/* cg_client.c - the client: attempts, retries and the 25 operations.
+/* cg_client.c - the client: attempts, retries and the 26 operations.
  *
  * Every operation is one op() call: the request is built from the
  * endpoint table's row (cg_request.h), sent by call() (rate limit,
@@ -341,7 +341,13 @@ static int attempt(struct cg_client *c, enum cg_endpoint ep, const char *url,
 		if (!ret)  /* 1xx/3xx: we neither expect nor follow them */
 			ret = -EIO;
 		cg_error_message_from_body(resp.body, resp.len, c->token, msg, sizeof(msg));
-		if (resp.status == 401)
+		if (info->unlisted && cg_error_route_missing(resp.status, resp.body, resp.len)) {
+			ret = -ENOTSUP;
+			cg_error_set(err, resp.status, ENOTSUP,
+				     "the API does not offer %s: %s %s answered %ld (%s)", info->name,
+				     info->method, info->path, resp.status,
+				     msg[0] ? msg : "no message");
+		} else if (resp.status == 401)
 			cg_error_set(err, resp.status, -ret, "the API token was rejected: %s", msg);
 		else if (resp.status == 407)
 			cg_error_set(err, resp.status, -ret,
@@ -508,6 +514,12 @@ int cg_remove_from_pr(struct cg_client *c, int64_t org, int64_t run,
 		      struct cg_message *out, struct cg_error *err)
 {
 	return cg_call(c, CG_EP_REMOVE_FROM_PR, ARGS(.org_id = org, .agent_run_id = run), out, err);
+}
+
+int cg_stop_run(struct cg_client *c, int64_t org, int64_t run,
+		struct cg_message *out, struct cg_error *err)
+{
+	return cg_call(c, CG_EP_STOP_RUN, ARGS(.org_id = org, .agent_run_id = run), out, err);
 }
 
 int cg_list_repos(struct cg_client *c, int64_t org, int64_t skip, int64_t limit,

@@ -159,6 +159,11 @@ int cg_unban_run(struct cg_client *c, int64_t org, int64_t run,
 int cg_remove_from_pr(struct cg_client *c, int64_t org, int64_t run,
 		      struct cg_message *out, struct cg_error *err);
 
+/* Stop a run (POST /v1/beta/.../agent/run/stop; not in the spec's paths).
+ * A server without that route (404 for the route, 405) gives -ENOTSUP. */
+int cg_stop_run(struct cg_client *c, int64_t org, int64_t run,
+		struct cg_message *out, struct cg_error *err);
+
 int cg_list_repos(struct cg_client *c, int64_t org, int64_t skip, int64_t limit,
 		  struct cg_repo_page *out, struct cg_error *err);
 int cg_get_check_suite(struct cg_client *c, int64_t org, int64_t repo,

@@ -7,7 +7,7 @@
 #define NOQ 0
 #define NOB CG_BODY_NONE
 
-/* name, method, path, rate-limit class, retry, query, body, answer */
+/* name, method, path, rate-limit class, retry, query, body, answer, unlisted */
 static const struct cg_endpoint_info table[CG_EP_COUNT] = {
 	[CG_EP_LIST_ORGS]       = { "list_orgs", "GET", "/v1/organizations",
 				    CG_RL_GENERAL, 1, CG_Q_PAGE, NOB, &cg_model_org_page },
@@ -60,6 +60,10 @@ static const struct cg_endpoint_info table[CG_EP_COUNT] = {
 				    CG_RL_RULES, 1, NOQ, NOB, &cg_model_cli_rules },
 	[CG_EP_SLACK_TOKEN]     = { "slack_token", "POST", "/v1/slack-connect/generate-token",
 				    CG_RL_GENERAL, 0, NOQ, CG_BODY_ORG_ID, &cg_model_slack_token },
+	/* StopAgentRunInput has no path in openapi3.json; Codegen's Raycast
+	 * extension posts it here. */
+	[CG_EP_STOP_RUN]        = { "stop_run", "POST", "/v1/beta/organizations/{org_id}/agent/run/stop",
+				    CG_RL_GENERAL, 0, NOQ, CG_BODY_RUN_ID, &cg_model_message, 1 },
 };
 
 const struct cg_endpoint_info *cg_endpoint_info(enum cg_endpoint ep)

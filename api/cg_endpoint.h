@@ -1,6 +1,7 @@
-/* cg_endpoint.h - the table of the API's 25 operations.
+/* cg_endpoint.h - the table of the API's 26 operations.
  *
- * One row per operation of openapi3.json: its method, path template, the
+ * One row per operation of openapi3.json (and stop, which the spec
+ * describes but gives no path: see CG_EP_STOP_RUN): its method, path template, the
  * rate-limit class it counts against, whether a failed attempt may be
  * repeated, what goes in its query string and body, and the model that
  * parses its answer.  Only GETs are retried: repeating a POST could start
@@ -39,6 +40,7 @@ enum cg_endpoint {
 	CG_EP_ANALYZE_LOGS,
 	CG_EP_CLI_RULES,
 	CG_EP_SLACK_TOKEN,
+	CG_EP_STOP_RUN,      /* not in the spec's paths: Codegen's own clients' /v1/beta route */
 	CG_EP_COUNT
 };
 
@@ -78,6 +80,9 @@ struct cg_endpoint_info {
 	unsigned query;            /* enum cg_query bits */
 	enum cg_body body;
 	const struct cg_json_model *answer;  /* parses the 2xx answer (cg_models.h) */
+	int unlisted;              /* 1: a route the spec does not list, which a server may
+				      lack: a 404 or 405 for the route itself is ENOTSUP
+				      (cg_error_route_missing) */
 };
 
 /* The row of an endpoint; never NULL for a valid enum value. */

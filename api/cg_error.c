@@ -80,10 +80,15 @@ int cg_errno_from_curl(int curl_code)
 }
 
 /* glibc knows every errno's name (strerrorname_np, glibc 2.32); it names
- * 0 "0" and gives NULL for unknown values, both "E?" here. */
+ * 0 "0" and gives NULL for unknown values, both "E?" here.  ENOTSUP and
+ * EOPNOTSUPP are one value on Linux; glibc names it for sockets, a file
+ * operation that is not offered is ENOTSUP. */
 const char *cg_errno_name(int err)
 {
 	const char *name = err > 0 ? strerrorname_np(err) : NULL;
+
+	if (err == ENOTSUP)
+		return "ENOTSUP";
 
 	return name ? name : "E?";
 }
@@ -211,6 +216,25 @@ void cg_error_message_from_body(const char *body, size_t len, const char *secret
 		explicit_bzero(whole.data, whole.len);
 	cg_buf_free(&whole);
 	cg_buf_free(&clean);
+}
+
+int cg_error_route_missing(long status, const char *body, size_t len)
+{
+	const cJSON *message, *detail;
+	cJSON *json;
+	int missing;
+
+	if (status == 405)
+		return 1;
+	if (status != 404)
+		return 0;
+	json = body && len ? cJSON_ParseWithLength(body, len) : NULL;
+	message = cJSON_IsObject(json) ? cJSON_GetObjectItemCaseSensitive(json, "message") : NULL;
+	detail = cJSON_IsObject(json) ? cJSON_GetObjectItemCaseSensitive(json, "detail") : NULL;
+	missing = !cJSON_IsString(message) &&
+		  (!cJSON_IsString(detail) || !strcmp(detail->valuestring, "Not Found"));
+	cJSON_Delete(json);
+	return missing;
 }
 
 void cg_redact(char *text, size_t size, const char *secret)

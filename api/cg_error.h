@@ -29,7 +29,8 @@ int cg_errno_from_http(long status);
 int cg_errno_from_curl(int curl_code);
 
 /* The symbolic name of a positive errno ("ENOENT"; glibc's, so EWOULDBLOCK
- * is "EAGAIN"), or "E?" for 0, negative and unknown values. */
+ * is "EAGAIN", but ENOTSUP is "ENOTSUP", not "EOPNOTSUPP"), or "E?" for 0,
+ * negative and unknown values. */
 const char *cg_errno_name(int err);
 
 /* Fill *e (if e is not NULL) with a status, errno and printf-style text. */
@@ -38,6 +39,15 @@ int cg_error_nomem(struct cg_error *e);
 
 void cg_error_set(struct cg_error *e, long http_status, int err,
 		  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* Does an error answer say that the route itself is missing, rather than
+ * an object on it?  405 always (the path takes other methods only).  404
+ * unless its body is the API's answer about an object: a JSON object with
+ * a string `message` ({"message", "status_code"}), or a string `detail`
+ * other than "Not Found" (the framework's text for an unknown route, as
+ * Starlette answers it).  So {"detail": "Not Found"}, an empty body and a
+ * non-JSON body (a proxy's page) are a missing route.  Other statuses: 0. */
+int cg_error_route_missing(long status, const char *body, size_t len);
 
 /* What a secret becomes in every message. */
 #define CG_REDACTED "[redacted]"

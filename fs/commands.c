@@ -48,6 +48,7 @@ static int answer_message(int ret, const struct cg_message *m, struct cg_buf *an
 RUN_VERB(ban, cg_ban_run)
 RUN_VERB(unban, cg_unban_run)
 RUN_VERB(remove_from_pr, cg_remove_from_pr)
+RUN_VERB(stop, cg_stop_run)
 
 /* refresh: nothing to send; the row's forget does the work. */
 static int refresh_run(struct cgfs_req *r, const char *arg, struct cg_buf *answer,
@@ -95,6 +96,7 @@ static int edit_pr(struct cgfs_req *r, const char *arg, struct cg_buf *answer,
 }
 
 static const struct cgfs_command run_rows[] = {
+	{ "stop", CGFS_ARG_NONE, "", stop, RUN_BIT },
 	{ "ban", CGFS_ARG_NONE, "", ban, RUN_BIT },
 	{ "unban", CGFS_ARG_NONE, "", unban, RUN_BIT },
 	{ "remove-from-pr", CGFS_ARG_NONE, "", remove_from_pr, RUN_BIT },

@@ -212,6 +212,40 @@ int cgfs_render_prs(struct cg_buf *out, const struct cg_run *run)
 	return buf_undo(out, start, ret);
 }
 
+int cgfs_render_prs_json(struct cg_buf *out, const struct cg_run *run)
+{
+	size_t start = out->len;
+	cJSON *json = run->raw ? cJSON_Parse(run->raw) : NULL;
+	const cJSON *prs = cJSON_GetObjectItemCaseSensitive(json, "github_pull_requests");
+	char *text = NULL;
+	int ret;
+
+	if (cJSON_IsArray(prs)) {
+		text = cJSON_Print(prs);
+		if (!text) {
+			cJSON_Delete(json);
+			return -ENOMEM;
+		}
+	}
+	ret = cg_buf_puts(out, text ? text : "[]");
+	if (!ret)
+		ret = cg_buf_append(out, "\n", 1);
+	free(text);
+	cJSON_Delete(json);
+	return buf_undo(out, start, ret);
+}
+
+int cgfs_render_branches(struct cg_buf *out, const struct cg_run *run)
+{
+	size_t i, start = out->len;
+	int ret = 0;
+
+	for (i = 0; i < run->n_prs && !ret; i++)
+		if (run->prs[i].head_branch_name && *run->prs[i].head_branch_name)
+			ret = put_item_line(out, run->prs[i].head_branch_name);
+	return buf_undo(out, start, ret);
+}
+
 int cgfs_render_log_line(struct cg_buf *out, const struct cg_log_entry *e)
 {
 	const char *when = "-", *text = NULL;
@@ -433,6 +467,8 @@ int cgfs_render_fmt(struct cg_buf *out, enum cgfs_fmt fmt, const void *field)
 	case CGFS_FMT_TIME:         return cgfs_render_time(out, *(char *const *)field);
 	case CGFS_FMT_JSON:         return cgfs_render_json(out, *(char *const *)field);
 	case CGFS_FMT_PRS:          return cgfs_render_prs(out, field);
+	case CGFS_FMT_PRS_JSON:     return cgfs_render_prs_json(out, field);
+	case CGFS_FMT_BRANCHES:     return cgfs_render_branches(out, field);
 	case CGFS_FMT_INTEGRATIONS: return cgfs_render_integrations(out, field);
 	case CGFS_FMT_RULES:        return cgfs_render_rules(out, field);
 	case CGFS_FMT_LINES:        return cgfs_render_lines(out, field);

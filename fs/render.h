@@ -54,6 +54,13 @@ int cgfs_render_json(struct cg_buf *out, const char *json_text);
 
 /* The PR URLs of a run, one per line; PRs without a URL are skipped. */
 int cgfs_render_prs(struct cg_buf *out, const struct cg_run *run);
+/* `prs.json`: the run's github_pull_requests array as the server sent it
+ * (run->raw), pretty-printed, + "\n"; "[]\n" when it is null, missing or
+ * not an array (or the run has no raw text). */
+int cgfs_render_prs_json(struct cg_buf *out, const struct cg_run *run);
+/* `branches`: the head_branch_name of each PR, one per line, escaped as
+ * `prs` is; PRs without one (null, empty) are skipped. */
+int cgfs_render_branches(struct cg_buf *out, const struct cg_run *run);
 
 /* One line of `logs` for one entry:
  *   "<time> <type> <tool>: <text>\n"
@@ -103,6 +110,8 @@ enum cgfs_fmt {
 	CGFS_FMT_TIME,           /* char * (created_at): cgfs_render_time */
 	CGFS_FMT_JSON,           /* char * (JSON text): cgfs_render_json */
 	CGFS_FMT_PRS,            /* struct cg_run: cgfs_render_prs */
+	CGFS_FMT_PRS_JSON,       /* struct cg_run: cgfs_render_prs_json */
+	CGFS_FMT_BRANCHES,       /* struct cg_run: cgfs_render_branches */
 	CGFS_FMT_INTEGRATIONS,   /* struct cg_integrations */
 	CGFS_FMT_RULES,          /* struct cg_cli_rules */
 	CGFS_FMT_LINES,          /* struct cg_string_list */

@@ -1,6 +1,6 @@
 """fakeapi: the fake Codegen API, a loopback test double of the Codegen REST API.
 
-It implements the 25 operations of api-docs/openapi3.json over real HTTP/1.1,
+It implements the 25 operations of api-docs/openapi3.json, and stop, over real HTTP/1.1,
 with deterministic sample data, runs that progress from ACTIVE to a finished
 status while their logs grow, the documented rate limits (429 + Retry-After),
 FastAPI-shaped errors, and /_control endpoints to inject faults, inspect the
@@ -16,7 +16,7 @@ Python 3.11 standard library only.  The modules, lowest layer first:
     sampledata  the fixed organisations, users, repositories, ...
     content     generated prompts, outcome texts and log entries
     world       runs, PRs, the sample history, and time moving runs on
-    operations  the 25 operations, one function each
+    operations  the 26 operations, one function each
     router      Starlette-like path-template matching (404, 405)
     routes      the /v1 route table: method, template, rate class, operation
     ratelimit   one sliding window per rate-limit class

@@ -10,19 +10,20 @@ class Config:
     """Tunables; guarded by FakeApi.lock."""
 
     def __init__(self, rate_limits, latency_ms, run_quota, run_seconds, log_interval_ms,
-                 rate_time_scale):
+                 rate_time_scale, stop_route=True):
         self.rate_limits = rate_limits
         self.latency_ms = latency_ms
         self.run_quota = run_quota
         self.run_seconds = run_seconds
         self.log_interval_ms = log_interval_ms
         self.rate_time_scale = rate_time_scale
+        self.stop_route = stop_route    # False: POST .../agent/run/stop is an unknown route
 
     def as_dict(self):
         return {"rate_limits": self.rate_limits, "latency_ms": self.latency_ms,
                 "run_quota": self.run_quota, "run_seconds": self.run_seconds,
                 "log_interval_ms": self.log_interval_ms,
-                "rate_time_scale": self.rate_time_scale}
+                "rate_time_scale": self.rate_time_scale, "stop_route": self.stop_route}
 
     def update(self, changes):
         """Apply a dict of changes; raise ValueError (nothing applied) if one is bad."""
@@ -30,7 +31,7 @@ class Config:
             raise ValueError("body must be a JSON object")
         checked = {}
         for key, value in changes.items():
-            if key == "rate_limits":
+            if key in ("rate_limits", "stop_route"):
                 ok = isinstance(value, bool)
             elif key == "latency_ms":
                 ok = is_int(value) and value >= 0

@@ -1,4 +1,4 @@
-"""fakeapi.operations: the 25 operations of the API, one function each.
+"""fakeapi.operations: the 26 operations of the API, one function each.
 
 Each takes (world, request) and returns the JSON value of a 200 answer, or
 raises contract.ApiError.  It validates the path, query and body first (one
@@ -9,10 +9,10 @@ order docs/FAKE-API.md gives.  Which route calls which is fakeapi.routes.
 import copy
 import math
 
-from .contract import (CHECK_SUITE_BODY, CREATE_RUN_BODY, EDIT_PR_BODY, MSG_QUOTA,
-                       MSG_SANDBOX_NOT_FOUND, MSG_USER_NOT_FOUND, RESUME_RUN_BODY,
-                       SETUP_COMMANDS_BODY, SLACK_TOKEN_BODY, SOURCE_TYPES, STOP_RUN_BODY,
-                       message_error)
+from .contract import (CHECK_SUITE_BODY, CREATE_RUN_BODY, EDIT_PR_BODY, FINISHED_STATUSES,
+                       MSG_QUOTA, MSG_SANDBOX_NOT_FOUND, MSG_USER_NOT_FOUND, NOT_FOUND,
+                       RESUME_RUN_BODY, SETUP_COMMANDS_BODY, SLACK_TOKEN_BODY, SOURCE_TYPES,
+                       STOP_RUN_BODY, ApiError, message_error)
 from .sampledata import (CLI_RULES, INTEGRATIONS, MCP_PROVIDERS, ME_USER_ID, ORG_USERS, ORGS,
                          SANDBOXES, org_repo_ids, repo_full_name, repo_response, user_response)
 from .validation import Validator, page
@@ -128,6 +128,25 @@ op_ban_run = stop_operation("All checks banned for agent run {id}.", remove_from
 op_unban_run = stop_operation("All checks unbanned for agent run {id}.")
 op_remove_from_pr = stop_operation("Codegen removed from the PR of agent run {id}.",
                                    remove_from_pr=True)
+
+
+def op_stop_run(world, req):
+    """Stop (the /v1/beta route of Codegen's own clients; no path in the spec):
+    a run that has not finished ends STOPPED; a finished one is a 400.  With
+    config stop_route off it answers as a route the server does not have."""
+    if not world.config.stop_route:
+        raise ApiError(404, NOT_FOUND)
+    v = Validator(req)
+    org_id = v.path_int("org_id")
+    body = v.body(STOP_RUN_BODY)
+    v.finish()
+    world.require_member(org_id)
+    run = world.require_run(org_id, body["agent_run_id"])
+    if run.status in FINISHED_STATUSES:
+        raise message_error(400, f"Agent run {run.id} has already finished ({run.status}).")
+    world.stop_run(run)
+    return {"message": f"Agent run {run.id} stopped.", "agent_run_id": run.id,
+            "status": run.status}
 
 
 def op_list_repos(world, req):

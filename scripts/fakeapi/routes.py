@@ -38,6 +38,8 @@ API_ROUTES = (
     ("POST", "/v1/slack-connect/generate-token", "general", op.op_slack_token),
     ("GET", "/v1/alpha/organizations/{org_id}/agent/run/{agent_run_id}/logs", "logs",
      op.op_run_logs),
+    # Not in the spec's paths: Codegen's own clients stop a run here.
+    ("POST", "/v1/beta/organizations/{org_id}/agent/run/stop", "general", op.op_stop_run),
 )
 
 API_ROUTER = Router(API_ROUTES)

@@ -408,6 +408,11 @@ class World:
                 self.stop_work(other)
                 other.status = "CANCELLED"
 
+    def stop_run(self, run):
+        """Stop: the run stops working and ends STOPPED (no final entry)."""
+        self.stop_work(run)
+        run.status = "STOPPED"
+
     def new_slack_token(self):
         self.slack_tokens += 1
         digest = hashlib.sha256(f"{self.seed}:slack:{self.slack_tokens}".encode()).hexdigest()

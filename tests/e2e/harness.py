@@ -638,6 +638,20 @@ def prs_file(run):
     return "".join(pr["url"] + "\n" for pr in prs if pr.get("url")).encode("utf-8")
 
 
+def prs_json_value(run):
+    """What prs.json holds, parsed: the PR array as sent; [] for null or missing."""
+    prs = run.get("github_pull_requests")
+    return prs if isinstance(prs, list) else []
+
+
+def branches_file(run):
+    """One head branch per PR that has one (a PR with a usable id)."""
+    prs = run.get("github_pull_requests") or []
+    return "".join(pr["head_branch_name"] + "\n" for pr in prs
+                   if pr.get("head_branch_name") and isinstance(pr.get("id"), int)
+                   ).encode("utf-8")
+
+
 JSON_FILE = object()    # marker: compare parsed JSON (see check_json_file)
 
 
@@ -653,6 +667,8 @@ def run_files(run, logs=None):
         "created_at": time_file(run.get("created_at")),
         "source_type": value_file(run.get("source_type")),
         "prs": prs_file(run),
+        "prs.json": (JSON_FILE, prs_json_value(run)),
+        "branches": branches_file(run),
         "metadata.json": (JSON_FILE, run.get("metadata")),
         "run.json": (JSON_FILE, run),
         "error": b"",

@@ -44,7 +44,8 @@ QUICK_FAKE = ("--rate-limits", "off")
 # The read side of a run directory (SEMANTICS) and the write-side names
 # DESIGN.md §2/§3 adds (resume, ctl), which a listing may also show.
 RUN_DIR_FILES = {"id", "status", "summary", "result", "web_url", "created_at", "source_type",
-                 "prs", "metadata.json", "run.json", "logs", "logs.jsonl", "wait", "error"}
+                 "prs", "prs.json", "branches", "metadata.json", "run.json", "logs",
+                 "logs.jsonl", "wait", "error"}
 RUN_DIR_WRITE_SIDE = {"resume", "ctl"}
 
 

@@ -30,7 +30,7 @@ ISO_SPACE_RE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}$")
 
 # What every test of the shared server starts from (see SharedServerTest.setUp).
 SUITE_CONFIG = {"rate_limits": False, "latency_ms": 0, "run_quota": None, "run_seconds": 1.0,
-                "log_interval_ms": 100, "rate_time_scale": 0.05}
+                "log_interval_ms": 100, "rate_time_scale": 0.05, "stop_route": True}
 
 ALL_STATUSES = {"ACTIVE", "PENDING", "RUNNING", "EVALUATION", "PAUSED", "COMPLETE", "FAILED",
                 "ERROR", "CANCELLED", "STOPPED", "TIMEOUT", "MAX_ITERATIONS_REACHED",
@@ -313,6 +313,8 @@ class ErrorShapeTest(SharedServerTest):
                     ("GET", f"/v1/organizations/{org}/agent/run/789", None),
                     ("POST", f"/v1/organizations/{org}/agent/run", {"prompt": "x"}),
                     ("POST", f"/v1/organizations/{org}/agent/run/ban", {"agent_run_id": 789}),
+                    ("POST", f"/v1/beta/organizations/{org}/agent/run/stop",
+                     {"agent_run_id": 1291}),
                     ("GET", f"/v1/organizations/{org}/repos", None),
                     ("GET", f"/v1/organizations/{org}/repos/check-suite-settings?repo_id=480",
                      None),
@@ -787,6 +789,36 @@ class WriteOperationTest(SharedServerTest):
         self.assertEqual(self.get(f"{base}/1295")["status"], "ACTIVE")
         self.assertError(self.api("POST", base + "/ban", {"agent_run_id": 5001}), 404,
                          e404("Agent run not found."))
+
+    def test_stop(self):
+        stop = "/v1/beta/organizations/11/agent/run/stop"
+        base = "/v1/organizations/11/agent/run"
+        self.assertEqual(self.get(f"{base}/1291")["status"], "RUNNING")
+        self.assertEqual(self.post(stop, {"agent_run_id": 1291}),
+                         {"message": "Agent run 1291 stopped.", "agent_run_id": 1291,
+                          "status": "STOPPED"})
+        self.assertEqual(self.get(f"{base}/1291")["status"], "STOPPED")
+        # Only that run: 1292 shares its PR and keeps working.
+        self.assertEqual(self.get(f"{base}/1292")["status"], "EVALUATION")
+        # A paused run (waiting for a follow-up) stops too; a live one stays stopped.
+        self.assertEqual(self.post(stop, {"agent_run_id": 1293})["status"], "STOPPED")
+        self.assertEqual(self.post(stop, {"agent_run_id": 1295})["status"], "STOPPED")
+        time.sleep(SUITE_CONFIG["run_seconds"] + 0.3)
+        self.assertEqual(self.get(f"{base}/1295")["status"], "STOPPED")
+        # A finished run: 400 with the API's message.
+        for run_id, status in ((789, "COMPLETE"), (1291, "STOPPED")):
+            self.assertError(self.api("POST", stop, {"agent_run_id": run_id}), 400,
+                             {"message": f"Agent run {run_id} has already finished ({status}).",
+                              "status_code": 400})
+        self.assertError(self.api("POST", stop, {"agent_run_id": 5001}), 404,
+                         e404("Agent run not found."))
+        self.assertEqual(self.api("POST", stop, {"agent_run_id": "x"}).status, 422)
+        self.assertEqual(self.api("GET", stop).status, 405)
+        # stop_route off: the route is unknown, as on a server without it.
+        self.ctl("POST", "/_control/config", {"stop_route": False})
+        self.assertError(self.api("POST", stop, {"agent_run_id": 1292}), 404,
+                         {"detail": "Not Found"})
+        self.assertEqual(self.get(f"{base}/1292")["status"], "EVALUATION")
 
     def test_check_suite_settings_persist(self):
         path = "/v1/organizations/11/repos/check-suite-settings?repo_id=457"

@@ -5,7 +5,9 @@
  * as the server sent it.  cg_error_message_from_body fills a heap buffer of
  * exactly that size, with the body's first word as the secret to redact.
  * Properties: the message is NUL-terminated inside the buffer, holds no
- * control byte, and holds no secret (before and after cg_redact).
+ * control byte, and holds no secret (before and after cg_redact).  The same
+ * body also goes to cg_error_route_missing: 0 or 1, always 1 for a 405,
+ * never 1 for a status other than 404 and 405.
  */
 #include <string.h>
 
@@ -34,6 +36,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	secret[k] = '\0';
 	int hidden = k >= 4 && !strstr(CG_REDACTED, secret);
 
+	int missing = cg_error_route_missing(404, body, len);
+
+	FUZZ_ASSERT(missing == 0 || missing == 1);
+	FUZZ_ASSERT(cg_error_route_missing(405, body, len) == 1);
+	FUZZ_ASSERT(cg_error_route_missing(400, body, len) == 0);
 	cg_error_message_from_body(body, len, hidden ? secret : NULL, buf, bufsize);
 	if (bufsize == 0) {
 		free(buf);

@@ -78,7 +78,7 @@ static void clear_log(void)
 static void setup(void)
 {
 	control("POST", "/_control/reset", NULL);
-	control("POST", "/_control/config", "{\"rate_limits\": false}");
+	control("POST", "/_control/config", "{\"rate_limits\": false, \"stop_route\": true}");
 }
 
 static void teardown(void)
@@ -567,6 +567,47 @@ START_TEST(test_create_run)
 	ck_assert_int_eq(cg_create_run(c, 11, &(struct cg_create_run_req){
 		.prompt = "x", .repo_id = CG_NONE, .metadata_json = "[1]" }, &run, NULL), -EINVAL);
 	ck_assert_int_eq(count_requests(), 0);
+	cg_client_free(c);
+}
+END_TEST
+
+START_TEST(test_stop)
+{
+	struct cg_client *c = client();
+	struct cg_message m = { 0 };
+	struct cg_error err = { 0 };
+	cJSON *state;
+
+	clear_log();
+	ck_assert_int_eq(cg_stop_run(c, 11, 1291, &m, &err), 0);
+	expect_request("POST", "/v1/beta/organizations/11/agent/run/stop", "",
+		       "{\"agent_run_id\": 1291}");
+	ck_assert_str_eq(m.message, "Agent run 1291 stopped.");
+	cg_message_free(&m);
+	state = control_run(1291);
+	ck_assert_str_eq(cJSON_GetObjectItemCaseSensitive(
+				 cJSON_GetObjectItemCaseSensitive(state, "run"), "status")->valuestring,
+			 "STOPPED");
+	cJSON_Delete(state);
+
+	/* A finished run: the fake's 400. */
+	ck_assert_int_eq(cg_stop_run(c, 11, 1291, &m, &err), -EINVAL);
+	ck_assert_int_eq(err.http_status, 400);
+	ck_assert_str_eq(err.message, "Agent run 1291 has already finished (STOPPED).");
+	/* No such run: the API's 404 about the run. */
+	ck_assert_int_eq(cg_stop_run(c, 11, 99999, &m, &err), -ENOENT);
+	ck_assert_str_eq(err.message, "Agent run not found.");
+
+	/* A server without the route. */
+	control("POST", "/_control/config", "{\"stop_route\": false}");
+	clear_log();
+	ck_assert_int_eq(cg_stop_run(c, 11, 1292, &m, &err), -ENOTSUP);
+	expect_request("POST", "/v1/beta/organizations/11/agent/run/stop", "",
+		       "{\"agent_run_id\": 1292}");
+	ck_assert_int_eq(err.err, ENOTSUP);
+	ck_assert_int_eq(err.http_status, 404);
+	ck_assert_str_eq(err.message, "the API does not offer stop_run: POST "
+			 "/v1/beta/organizations/{org_id}/agent/run/stop answered 404 (Not Found)");
 	cg_client_free(c);
 }
 END_TEST
@@ -1291,6 +1332,7 @@ static Suite *client_suite(void)
 	tcase_add_test(reads, test_check_suite_round_trip);
 	tcase_add_test(writes, test_create_run);
 	tcase_add_test(writes, test_resume_ban_unban_remove);
+	tcase_add_test(writes, test_stop);
 	tcase_add_test(writes, test_edit_pr);
 	tcase_add_test(writes, test_setup_analyze_slack_revoke);
 	tcase_add_test(errors, test_http_errors);

@@ -106,6 +106,8 @@ START_TEST(errno_names)
 	ck_assert_str_eq(cg_errno_name(ENOTDIR), "ENOTDIR");
 	ck_assert_str_eq(cg_errno_name(EISDIR), "EISDIR");
 	ck_assert_str_eq(cg_errno_name(ENAMETOOLONG), "ENAMETOOLONG");
+	ck_assert_str_eq(cg_errno_name(ENOTSUP), "ENOTSUP");
+	ck_assert_str_eq(cg_errno_name(EOPNOTSUPP), "ENOTSUP");
 	/* Unknown values. */
 	ck_assert_str_eq(cg_errno_name(0), "E?");
 	ck_assert_str_eq(cg_errno_name(-1), "E?");
@@ -394,6 +396,39 @@ START_TEST(redact_noop)
 }
 END_TEST
 
+/* Which error answers say the route itself is missing (cg_error_route_missing). */
+START_TEST(route_missing)
+{
+	static const struct {
+		long status;
+		const char *body;
+		int missing;
+	} rows[] = {
+		{ 405, "{\"detail\": \"Method Not Allowed\"}", 1 },
+		{ 405, "", 1 },
+		{ 404, "{\"detail\": \"Not Found\"}", 1 },
+		{ 404, "", 1 },
+		{ 404, "<html><body>404 page not found</body></html>", 1 },
+		{ 404, "[\"Not Found\"]", 1 },
+		{ 404, "{\"detail\": null}", 1 },
+		{ 404, "{\"message\": \"Agent run not found.\", \"status_code\": 404}", 0 },
+		{ 404, "{\"message\": \"Not Found\"}", 0 },
+		{ 404, "{\"detail\": \"Agent run 9 not found\"}", 0 },
+		{ 400, "{\"detail\": \"Not Found\"}", 0 },
+		{ 500, "", 0 },
+		{ 200, "{}", 0 },
+	};
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+		ck_assert_msg(cg_error_route_missing(rows[i].status, rows[i].body,
+						     strlen(rows[i].body)) == rows[i].missing,
+			      "row %zu: %ld %s", i, rows[i].status, rows[i].body);
+	ck_assert_int_eq(cg_error_route_missing(404, NULL, 0), 1);
+	/* Only len bytes count: "{\"message\": \"x\"}" cut short is no JSON. */
+	ck_assert_int_eq(cg_error_route_missing(404, "{\"message\": \"x\"}", 10), 1);
+}
+END_TEST
+
 static Suite *errors_suite(void)
 {
 	Suite *s = suite_create("errors");
@@ -420,6 +455,7 @@ static Suite *errors_suite(void)
 	tcase_add_test(tc, body_broken_json);
 	tcase_add_test(tc, body_message_newlines);
 	tcase_add_test(tc, body_tiny_buffer);
+	tcase_add_test(tc, route_missing);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("redact");

@@ -371,7 +371,7 @@ START_TEST(usage_text_is_made_from_the_tables)
 	struct cg_buf out = { 0 };
 
 	ck_assert_int_eq(cgfs_commands_usage(&cgfs_run_ctl, &out), 0);
-	ck_assert_str_eq(out.data, "ban, unban, remove-from-pr, resume <text>, refresh, "
+	ck_assert_str_eq(out.data, "stop, ban, unban, remove-from-pr, resume <text>, refresh, "
 				   "pr <pr-id> <state>");
 	cg_buf_free(&out);
 	ck_assert_int_eq(cgfs_commands_usage(&cgfs_org_ctl, &out), 0);
@@ -394,8 +394,13 @@ START_TEST(readme_shows_every_row)
 	ck_assert_int_eq(r.mtime, fs.mounted_at);
 	ck_assert_ptr_nonnull(strstr(out.data, "\n  /orgs/<org>/runs/<run>/"));
 	ck_assert_ptr_nonnull(strstr(out.data, "\n  /orgs/<org>/runs/<run>/ctl\n      commands, "
-					       "one per line:\n        ban, unban, remove-from-pr, "
-					       "resume <text>, refresh, pr <pr-id> <state>\n"));
+					       "one per line:\n        stop, ban, unban, "
+					       "remove-from-pr, resume <text>, refresh, pr <pr-id> "
+					       "<state>\n"));
+	ck_assert_ptr_nonnull(strstr(out.data, "\n  /orgs/<org>/runs/<run>/prs.json\n      the run's "
+					       "PR objects, as JSON\n  /orgs/<org>/runs/<run>/branches\n"
+					       "      the head branch of each PR, one per line: git fetch "
+					       "origin \"$(cat branches)\"\n"));
 	for (size_t i = 1; i < cgfs_route_count(); i++) {
 		const struct cgfs_route *row = cgfs_route_at(i);
 		char name[64];

@@ -211,6 +211,75 @@ START_TEST(prs_none)
 }
 END_TEST
 
+/* prs.json is the array as sent (every PR, even one without an id), pretty. */
+START_TEST(prs_json_as_sent)
+{
+	struct cg_run r;
+
+	PARSE(cg_run_parse,
+	      "{'id':5,'github_pull_requests':["
+	      "{'id':1,'url':'https://github.com/o/r/pull/1','head_branch_name':'codegen/fix-1',"
+	      "'extra':[1,2]},"
+	      "{'url':'no id'}]}", &r);
+	ck_assert_uint_eq(r.n_prs, 1);
+	EXPECT_RENDER("[{\n"
+		      "\t\t\"id\":\t1,\n"
+		      "\t\t\"url\":\t\"https://github.com/o/r/pull/1\",\n"
+		      "\t\t\"head_branch_name\":\t\"codegen/fix-1\",\n"
+		      "\t\t\"extra\":\t[1, 2]\n"
+		      "\t}, {\n"
+		      "\t\t\"url\":\t\"no id\"\n"
+		      "\t}]\n", cgfs_render_prs_json, &r);
+	cg_run_free(&r);
+}
+END_TEST
+
+START_TEST(prs_json_none_is_an_empty_array)
+{
+	static const char *const runs[] = {
+		"{'id':5,'github_pull_requests':null}",
+		"{'id':5}",
+		"{'id':5,'github_pull_requests':[]}",
+		"{'id':5,'github_pull_requests':{'id':1}}",
+		"{'id':5,'github_pull_requests':'x'}",
+	};
+
+	for (size_t i = 0; i < sizeof(runs) / sizeof(runs[0]); i++) {
+		struct cg_run r;
+
+		PARSE(cg_run_parse, runs[i], &r);
+		EXPECT_RENDER("[]\n", cgfs_render_prs_json, &r);
+		cg_run_free(&r);
+	}
+	{
+		struct cg_run r = { .id = 5 };   /* no raw text */
+
+		EXPECT_RENDER("[]\n", cgfs_render_prs_json, &r);
+	}
+}
+END_TEST
+
+START_TEST(branches_one_per_pr)
+{
+	struct cg_run r;
+
+	PARSE(cg_run_parse,
+	      "{'id':5,'github_pull_requests':["
+	      "{'id':1,'head_branch_name':'codegen/fix-1'},"
+	      "{'id':2,'head_branch_name':null},"
+	      "{'id':3,'head_branch_name':''},"
+	      "{'id':4},"
+	      "{'id':5,'head_branch_name':'feature/a\\nb'},"
+	      "{'head_branch_name':'no-id'},"
+	      "{'id':6,'head_branch_name':'codegen/fix-1'}]}", &r);
+	EXPECT_RENDER("codegen/fix-1\nfeature/a\\nb\ncodegen/fix-1\n", cgfs_render_branches, &r);
+	cg_run_free(&r);
+	PARSE(cg_run_parse, "{'id':5,'github_pull_requests':null}", &r);
+	EXPECT_RENDER("", cgfs_render_branches, &r);
+	cg_run_free(&r);
+}
+END_TEST
+
 /* ---- logs --------------------------------------------------------------------- */
 
 START_TEST(log_action_tool_thought)
@@ -808,6 +877,9 @@ static Suite *render_suite(void)
 	tc = tcase_create("runs");
 	tcase_add_test(tc, prs_skip_missing_url);
 	tcase_add_test(tc, prs_none);
+	tcase_add_test(tc, prs_json_as_sent);
+	tcase_add_test(tc, prs_json_none_is_an_empty_array);
+	tcase_add_test(tc, branches_one_per_pr);
 	tcase_add_test(tc, log_action_tool_thought);
 	tcase_add_test(tc, log_plan_evaluation_no_tool);
 	tcase_add_test(tc, log_final_answer_object_observation);

@@ -126,6 +126,12 @@ START_TEST(bodies)
 	       "{\"agent_run_id\":789,\"prompt\":\"more\",\"images\":[\"data:image/png;base64,AA==\"]}");
 	expect(CG_EP_BAN_RUN, &(struct cg_op_args){ .org_id = 11, .agent_run_id = 789 },
 	       BASE "/v1/organizations/11/agent/run/ban", "{\"agent_run_id\":789}");
+	expect(CG_EP_STOP_RUN, &(struct cg_op_args){ .org_id = 11, .agent_run_id = 789 },
+	       BASE "/v1/beta/organizations/11/agent/run/stop", "{\"agent_run_id\":789}");
+	ck_assert_str_eq(cg_endpoint_info(CG_EP_STOP_RUN)->method, "POST");
+	ck_assert_int_eq(cg_endpoint_info(CG_EP_STOP_RUN)->retry, 0);
+	ck_assert_int_eq(cg_endpoint_info(CG_EP_STOP_RUN)->unlisted, 1);
+	ck_assert_int_eq(cg_endpoint_info(CG_EP_BAN_RUN)->unlisted, 0);
 	expect(CG_EP_PUT_CHECK_SUITE, &(struct cg_op_args){ .org_id = 11, .repo_id = 456,
 							    .settings_json = "{ \"a\" : [1] }" },
 	       BASE "/v1/organizations/11/repos/check-suite-settings?repo_id=456", "{\"a\":[1]}");

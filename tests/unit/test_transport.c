@@ -83,6 +83,59 @@ START_TEST(statuses_map_to_errno)
 }
 END_TEST
 
+/* Stop is a route outside the spec: a 404 or 405 for the route itself is
+ * ENOTSUP with a message saying so; a 404 about the run stays ENOENT. */
+START_TEST(stop_without_the_route_is_enotsup)
+{
+	static const struct {
+		long status;
+		const char *body;
+		int ret;
+		const char *message;
+	} rows[] = {
+		{ 404, "{\"detail\": \"Not Found\"}", -ENOTSUP,
+		  "the API does not offer stop_run: POST /v1/beta/organizations/{org_id}/agent/run/stop "
+		  "answered 404 (Not Found)" },
+		{ 405, "{\"detail\": \"Method Not Allowed\"}", -ENOTSUP,
+		  "the API does not offer stop_run: POST /v1/beta/organizations/{org_id}/agent/run/stop "
+		  "answered 405 (Method Not Allowed)" },
+		{ 404, "{\"message\": \"Agent run not found.\", \"status_code\": 404}", -ENOENT,
+		  "Agent run not found." },
+		{ 200, "{\"message\": \"Agent run 789 stopped.\"}", 0, NULL },
+	};
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct script s = { .status = rows[i].status, .body = rows[i].body };
+		struct cg_client *c = client_over(&s);
+		struct cg_message m = { 0 };
+		struct cg_error err = { 0 };
+
+		ck_assert_int_eq(cg_stop_run(c, 11, 789, &m, &err), rows[i].ret);
+		ck_assert_int_eq(s.calls, 1);
+		ck_assert_str_eq(s.method, "POST");
+		ck_assert_str_eq(s.url, "http://127.0.0.1:1/v1/beta/organizations/11/agent/run/stop");
+		if (rows[i].ret) {
+			ck_assert_int_eq(err.err, -rows[i].ret);
+			ck_assert_int_eq(err.http_status, rows[i].status);
+			ck_assert_str_eq(err.message, rows[i].message);
+		} else {
+			ck_assert_str_eq(m.message, "Agent run 789 stopped.");
+		}
+		cg_message_free(&m);
+		cg_client_free(c);
+	}
+	/* Another operation's 404 for an unknown route stays ENOENT. */
+	{
+		struct script s = { .status = 404, .body = "{\"detail\": \"Not Found\"}" };
+		struct cg_client *c = client_over(&s);
+		struct cg_message m = { 0 };
+		struct cg_error err = { 0 };
+
+		ck_assert_int_eq(cg_ban_run(c, 11, 789, &m, &err), -ENOENT);
+		cg_client_free(c);
+	}
+}
+END_TEST
 
 /* A server body that reflects the token, at every offset from 0 to 600 and
  * in every shape a message is taken from (past the 200-byte excerpt and the
@@ -265,6 +318,7 @@ int main(void)
 	int failed;
 
 	tcase_add_test(tc, get_me_goes_through_the_transport);
+	tcase_add_test(tc, stop_without_the_route_is_enotsup);
 	tcase_add_test(tc, statuses_map_to_errno);
 	tcase_add_test(tc, token_reflected_anywhere_is_redacted_whole);
 	tcase_add_test(tc, every_exchange_is_logged_with_its_outcome);

@@ -15,18 +15,21 @@ Exits 77 (meson's skip) when FUSE is unavailable.
 """
 
 import glob
+import json
 import os
 import shutil
 import stat
 import subprocess
 import sys
 import tempfile
+import time
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from harness import CGFS_BIN, bounded, describe_requests, sh  # noqa: E402
 from mountcase import ORG, MountTest, main  # noqa: E402
+from test_security import OTHER, OTHER_SCRIPT  # noqa: E402  (runs nothing on import)
 
 NEW = f"orgs/{ORG}/new"
 REPO = 456
@@ -34,7 +37,8 @@ REPO_NEW = f"orgs/{ORG}/repos/{REPO}/new"
 CREATE_PATH = f"/v1/organizations/{ORG}/agent/run"
 
 
-class ReceiptsTest(MountTest):
+class ReceiptsBase(MountTest):
+    """Helpers: a state dir shared by the mounts of one test, sends, listings."""
 
     def state_dir(self):
         path = tempfile.mkdtemp(prefix="cgfs-e2e-receipts-")
@@ -74,7 +78,8 @@ class ReceiptsTest(MountTest):
     def posts(self, since):
         return [e for e in self.fake.requests(since) if e["method"] != "GET"]
 
-    # ------------------------------------------------------------------------
+
+class ReceiptsTest(ReceiptsBase):
 
     def test_a_receipt_lasts_across_a_remount_and_costs_no_request(self):
         state = self.state_dir()
@@ -119,6 +124,11 @@ class ReceiptsTest(MountTest):
         self.assertEqual(second.read(NEW, "x", "status"), b"ACTIVE\n")
         self.assertEqual(second.read(NEW, "x", "id"), b"10001\n")
         self.assertEqual(self.posts(seq), [], "the remount sent something")
+        # The in-mount README says so, from the route table.
+        readme = second.read("README").decode()
+        self.assertIn("  /orgs/<org>/new\n      write a prompt into any name here to create "
+                      "a run; the name becomes a link to it, kept across remounts (rm drops "
+                      "it; --keep-receipts)\n", readme)
         # Still a sent name: saving onto it is refused as before the remount.
         outcome = bounded(os.open, second.path(NEW, "x"), os.O_WRONLY | os.O_TRUNC,
                           timeout=10, what="open new/x for writing")
@@ -196,6 +206,44 @@ class ReceiptsTest(MountTest):
             self.assertIn("codegen-fs: --keep-receipts must be a whole number from 1 to "
                           f"10000 (got '{value}')", proc.stderr)
             self.assertEqual(self.fake.requests(seq), [], "a usage error asks nothing")
+
+
+class ReceiptsOfOthersTest(ReceiptsBase):
+    """-o allow_other: a receipt restored after a remount is the owner's only,
+    as every name of an outbox is (docs/SEMANTICS.md, "Other users")."""
+
+    def as_other(self, m, steps):
+        argv = ["setpriv", f"--reuid={OTHER}", f"--regid={OTHER}", "--clear-groups",
+                sys.executable, "-c", OTHER_SCRIPT, m.mnt,
+                json.dumps([list(s) + [""] * (4 - len(s)) for s in steps])]
+        proc = subprocess.run(argv, capture_output=True, timeout=60, cwd="/")
+        self.assertEqual(proc.returncode, 0, proc.stderr.decode())
+        return json.loads(proc.stdout)
+
+    def test_a_restored_receipt_is_the_owners_only(self):
+        if os.geteuid() != 0:
+            self.fail("needs root: to mount with allow_other and act as uid 65534")
+        state = self.state_dir()
+        first = self.mount_on(state, "-o", "allow_other")
+        self.send(first, f"{NEW}/x", "the owner's prompt")
+        self.unmount(first)
+        second = self.mount_on(state, "-o", "allow_other")
+        os.chmod(second.dir, 0o755)     # the other user reaches the mount point
+        self.assertEqual(os.readlink(second.path(NEW, "x")), "../runs/10001")
+        time.sleep(1.2)     # past the kernel's entry and attribute cache
+        seq = self.fake.mark()
+        refused = self.as_other(second, [
+            ("readlink", "readlink", f"{NEW}/x"),
+            ("stat", "stat", f"{NEW}/x"),
+            ("ls new", "list", NEW),
+            ("rm", "unlink", f"{NEW}/x"),
+            ("mv", "rename", f"{NEW}/x", f"{NEW}/y"),
+        ])
+        self.assertEqual(refused, {name: "EACCES" for name in refused}, refused)
+        self.assertEqual(self.fake.requests(seq), [], "what another user was refused")
+        self.assertEqual(self.listing(second), ["x"])
+        self.assertEqual(os.readlink(second.path(NEW, "x")), "../runs/10001")
+        self.assertEqual(self.receipt_names(state), ["x"])
 
 
 if __name__ == "__main__":

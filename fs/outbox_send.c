@@ -169,9 +169,9 @@ static int commit(struct cgfs_ob_entry *e, cgfs_ob_send_fn send, void *arg, int 
 	if (!ret) {
 		cgfs_ob_store_receipt(e, run, sent);
 		cgfs_ob_store_drop(e);
-	}
-	else if (at.marker && !still)
+	} else if (at.marker && !still) {
 		cgfs_ob_store_unmark(e);
+	}
 	if (!still)
 		e->marker[0] = '\0';
 	cgfs_ob_end_busy(e);

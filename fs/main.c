@@ -272,9 +272,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "codegen-fs: out of memory\n");
 		goto out_free_fs;
 	}
+	cgfs_outbox_set_keep(fs.outbox, (unsigned)opts.number[CGFS_OPT_KEEP_RECEIPTS]);
 	ret = cgfs_outbox_restore(fs.outbox);
 	if (ret < 0)
-		fprintf(stderr, "codegen-fs: cannot read back the unsent drafts: %s\n",
+		fprintf(stderr, "codegen-fs: cannot read back the drafts and receipts: %s\n",
 			strerror(-ret));
 	/* Before the mount shows: a draft whose send was cut off by the last
 	 * mount's end is its run's receipt, or sent now, never sent twice. */

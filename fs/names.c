@@ -115,10 +115,27 @@ void cgfs_names_sent_already(struct cgfs *fs, const struct cgfs_req *r, const ch
 	cgfs_errlog_add(fs->errors, op, r->ctx.path, &err);
 }
 
+/* A receipt that fell away (the outbox's bound): gone as if removed. */
+struct fallen {
+	struct cgfs *fs;
+	const struct cgfs_qid *entry, *dir;
+};
+
+static void receipt_gone(void *arg, const char *name)
+{
+	struct fallen *f = arg;
+	struct cgfs_qid q = *f->entry;
+
+	snprintf(q.name, sizeof(q.name), "%s", name);
+	cgfs_nodes_detach(f->fs->nodes, &q);
+	cgfs_ops_forget_name(f->fs, f->dir, name);
+}
+
 void cgfs_names_changed(struct cgfs *fs, const struct cgfs_qid *entry)
 {
 	const struct cgfs_route *outbox = cgfs_route_parent(cgfs_route_at(entry->row));
 	struct cgfs_qid dir = *entry;
+	struct fallen f = { fs, entry, &dir };
 	char error[300];
 
 	if (!outbox)
@@ -128,4 +145,6 @@ void cgfs_names_changed(struct cgfs *fs, const struct cgfs_qid *entry)
 	cgfs_ops_forget_name(fs, &dir, entry->name);
 	snprintf(error, sizeof(error), "%s%s", entry->name, CGFS_OUTBOX_ERROR_SUFFIX);
 	cgfs_ops_forget_name(fs, &dir, error);
+	/* A send may have made one receipt more than the outbox keeps. */
+	cgfs_outbox_trim(fs->outbox, entry->org, entry->repo, receipt_gone, &f);
 }

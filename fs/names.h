@@ -35,7 +35,10 @@ void cgfs_names_sent_already(struct cgfs *fs, const struct cgfs_req *r, const ch
 /* The names of an outbox entry changed behind the kernel's back (a draft
  * became its receipt link, or its .error file came or went): make the
  * kernel forget both names now, so the next lookup sees what is there.
- * Never call this while the kernel holds the outbox locked (in rename). */
+ * A send may have made one receipt more than the outbox keeps: the oldest
+ * falls away here (outbox.h cgfs_outbox_trim), and the kernel forgets it
+ * too.  Never call this while the kernel holds the outbox locked (in
+ * rename). */
 void cgfs_names_changed(struct cgfs *fs, const struct cgfs_qid *entry);
 
 #endif

@@ -34,6 +34,7 @@ enum cgfs_option_id {
 	CGFS_OPT_CACHE_MB,
 	CGFS_OPT_CACHE_DIR,
 	CGFS_OPT_STATE_DIR,
+	CGFS_OPT_KEEP_RECEIPTS,
 	CGFS_OPT_DEBUG_API,
 	/* libfuse's, checked and stated here, then handed on to libfuse */
 	CGFS_OPT_ALLOW_OTHER,

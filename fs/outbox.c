@@ -396,11 +396,12 @@ static int unlink_locked(struct cgfs_outbox *o, struct cgfs_ob_box *b, const cha
 		cgfs_ob_clear_error(e);
 		return 0;
 	}
-	if (e->kind == CGFS_OB_DRAFT) {
+	if (e->kind == CGFS_OB_DRAFT)
 		ret = cgfs_ob_spool_drop(o, b, name);
-		if (ret)
-			return ret;
-	}
+	else
+		ret = cgfs_ob_spool_drop_receipt(o, b, name);
+	if (ret)
+		return ret;
 	cgfs_ob_detach(e);
 	return 0;
 }
@@ -420,8 +421,24 @@ int cgfs_outbox_unlink(struct cgfs_outbox *o, int64_t org, int64_t repo, const c
 	return ret;
 }
 
-/* Move the spool file of src from `from` to `to`, or drop that of a draft
- * dst being replaced by a receipt. */
+/* A receipt renamed: its spool file moves, and a draft it replaces goes.
+ * A copy left under the old name would come back as one more receipt at
+ * the next mount; as for drafts, that does not fail the rename. */
+static int move_receipt(struct cgfs_outbox *o, struct cgfs_ob_box *b,
+			const struct cgfs_ob_entry *src, const struct cgfs_ob_entry *dst,
+			const char *from, const char *to)
+{
+	int ret = cgfs_ob_spool_put_receipt(o, b, to, src->run, src->mtime);
+
+	if (!ret && dst && dst->kind == CGFS_OB_DRAFT)
+		ret = cgfs_ob_spool_drop(o, b, to);
+	if (!ret)
+		cgfs_ob_spool_drop_receipt(o, b, from);
+	return ret;
+}
+
+/* Move the spool file of src from `from` to `to` (a draft's, or a
+ * receipt's). */
 static int move_spool(struct cgfs_outbox *o, struct cgfs_ob_box *b,
 		      const struct cgfs_ob_entry *src, const struct cgfs_ob_entry *dst,
 		      const char *from, const char *to)
@@ -429,7 +446,7 @@ static int move_spool(struct cgfs_outbox *o, struct cgfs_ob_box *b,
 	int ret;
 
 	if (src->kind != CGFS_OB_DRAFT)
-		return dst && dst->kind == CGFS_OB_DRAFT ? cgfs_ob_spool_drop(o, b, to) : 0;
+		return move_receipt(o, b, src, dst, from, to);
 	ret = cgfs_ob_spool_put(o, b, to, cg_buf_data(&src->text), src->text.len);
 	if (ret)
 		return ret;

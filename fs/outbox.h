@@ -6,7 +6,9 @@
  *     through to the spool (spool.h) as it changes (a name the spool
  *     refuses, such as ".tmp-x", is kept in memory only);
  *   - a receipt: a draft that was sent; it names the run it created
- *     (the mount shows it as a symlink to the run).
+ *     (the mount shows it as a symlink to the run).  Receipts are kept in
+ *     the spool too, so a remount shows them again; an outbox keeps at
+ *     most its bound of them (cgfs_outbox_set_keep), the newest.
  * A draft whose last send failed also shows "<name>.error" (read-only), the
  * reason.  DESIGN.md §3 and docs/SEMANTICS.md ("The outbox") give the rules.
  *
@@ -49,12 +51,28 @@ struct cgfs_outbox *cgfs_outbox_new(struct cgfs_spool *spool);
 /* Every entry must be closed first. */
 void cgfs_outbox_free(struct cgfs_outbox *o);
 
-/* Load every draft of the spool (after a crash or a remount).  The number
- * of drafts loaded, or -errno.  Restored drafts are not dirty: a read (its
- * last close) does not send them; the next write, truncate or O_TRUNC
- * does, at its commit point.  A draft whose send was in flight keeps its
- * marker and stays in flight. */
+/* How many receipts each outbox keeps (0, the default: no bound).  Set
+ * before cgfs_outbox_restore. */
+void cgfs_outbox_set_keep(struct cgfs_outbox *o, unsigned keep);
+
+/* Load every receipt and draft of the spool (after a crash or a remount).
+ * The number of drafts loaded, or -errno.  Restored receipts keep their
+ * run and send time (their mtime); each outbox keeps the newest of them
+ * (the bound), the others are dropped from the spool; a draft whose name
+ * holds a receipt was sent, and is dropped.  Restored drafts are not
+ * dirty: a read (its last close) does not send them; the next write,
+ * truncate or O_TRUNC does, at its commit point.  A draft whose send was
+ * in flight keeps its marker and stays in flight. */
 int cgfs_outbox_restore(struct cgfs_outbox *o);
+
+/* Let the oldest receipts of outbox (org, repo) fall away, from memory and
+ * the spool, until it holds at most the bound: oldest by send time, then
+ * by run id.  gone (may be NULL) is called for each name removed, without
+ * the lock (the caller makes the kernel forget it).  The number removed,
+ * or -ENOMEM. */
+typedef void (*cgfs_ob_gone_fn)(void *arg, const char *name);
+int cgfs_outbox_trim(struct cgfs_outbox *o, int64_t org, int64_t repo, cgfs_ob_gone_fn gone,
+		     void *arg);
 
 
 /* What name is in outbox (org, repo): 0 and *st, or -ENOENT.  "x.error" is
@@ -100,7 +118,8 @@ typedef int (*cgfs_ob_send_fn)(void *arg, int64_t org, int64_t repo, const char 
 
 /* Settle every draft in flight (after cgfs_outbox_restore): commit it as
  * if it were dirty, so send finds the run its lost attempt made, or sends
- * it once.  The number of drafts tried. */
+ * it once; then every outbox is trimmed to its bound.  The number of
+ * drafts tried. */
 int cgfs_outbox_resolve(struct cgfs_outbox *o, cgfs_ob_send_fn send, void *arg);
 
 /* Open an entry by name (end with cgfs_outbox_close).  flags are open(2)
@@ -144,9 +163,9 @@ ssize_t cgfs_outbox_write(struct cgfs_ob_entry *e, const char *buf, size_t size,
  * -errno as for write. */
 int cgfs_outbox_truncate(struct cgfs_ob_entry *e, off_t size);
 
-/* Remove a name: a draft (and its spool file), a receipt, or an error file
- * (which clears the draft's error).  0, -ENOENT, or the spool's -errno
- * (the draft then stays).  Open references keep the entry's memory; a
+/* Remove a name: a draft or a receipt (and its spool file), or an error
+ * file (which clears the draft's error).  0, -ENOENT, or the spool's
+ * -errno (the entry then stays).  Open references keep the entry's memory; a
  * removed draft is never sent. */
 int cgfs_outbox_unlink(struct cgfs_outbox *o, int64_t org, int64_t repo, const char *name);
 
@@ -169,7 +188,11 @@ int cgfs_outbox_rename(struct cgfs_outbox *o, int64_t org, int64_t repo, const c
  * first and then finds nothing to do.  After the attempt the draft is no
  * longer dirty (nothing is retried by itself); on success it becomes a
  * receipt (its error and spool file gone), on failure it keeps its text
- * and its error file holds why plus a newline.  Before the send the
+ * and its error file holds why plus a newline.  A receipt is written to
+ * the spool before the draft's spool file is dropped (a crash in between
+ * leaves both, and the receipt wins at the next restore); one the spool
+ * cannot write lives in memory only.  The bound is not applied here (the
+ * caller trims, cgfs_outbox_trim).  Before the send the
  * draft is in flight: its marker is written to the spool (fsynced; a
  * failure there fails the commit, nothing sent); a definite answer ends
  * that, an unknown outcome keeps it, and the next send of the draft asks

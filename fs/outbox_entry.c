@@ -354,9 +354,7 @@ struct restore {
 	int count;
 };
 
-/* The repo of a spool outbox name: CG_NONE for "new", the id of a
- * canonical "repo-<id>".  0 or -EINVAL. */
-static int parse_outbox(const char *outbox, int64_t *repo)
+int cgfs_ob_parse_outbox(const char *outbox, int64_t *repo)
 {
 	char canon[32];
 	long long v;
@@ -391,7 +389,7 @@ static int restore_one(void *arg, int64_t org, const char *outbox, const char *n
 	int ret = 0;
 
 	/* What this mount could not have written stays on disk, unshown. */
-	if (parse_outbox(outbox, &repo) || !cgfs_ob_valid_name(name) ||
+	if (cgfs_ob_parse_outbox(outbox, &repo) || !cgfs_ob_valid_name(name) ||
 	    cgfs_ob_is_error_name(name) || len > CGFS_OUTBOX_MAX)
 		return 0;
 	pthread_mutex_lock(&r->o->lock);
@@ -400,9 +398,14 @@ static int restore_one(void *arg, int64_t org, const char *outbox, const char *n
 		ret = -ENOMEM;
 		goto out_unlock;
 	}
-	/* A name made since the mount started is newer than its spool file. */
-	if (cgfs_ob_find(b, name))
+	/* A name made since the mount started is newer than its spool file;
+	 * a receipt says the draft was sent (the mount ended between the
+	 * receipt's write and the draft's drop): its copy is debris. */
+	if ((e = cgfs_ob_find(b, name))) {
+		if (e->kind == CGFS_OB_RECEIPT)
+			cgfs_spool_drop(r->o->spool, org, outbox, name);
 		goto out_unlock;
+	}
 	e = cgfs_ob_entry_new(r->o, b, name);
 	if (!e) {
 		ret = -ENOMEM;
@@ -433,6 +436,9 @@ int cgfs_outbox_restore(struct cgfs_outbox *o)
 
 	if (!o->spool)
 		return 0;
-	ret = cgfs_spool_each(o->spool, restore_one, &r);
-	return ret ? ret : r.count;
+	/* Receipts first: they say which drafts were sent. */
+	ret = cgfs_ob_restore_receipts(o);
+	if (ret >= 0)
+		ret = cgfs_spool_each(o->spool, restore_one, &r);
+	return ret < 0 ? ret : r.count;
 }

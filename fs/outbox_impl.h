@@ -4,7 +4,7 @@
  * names (lookups, open, close, stat, list, unlink, rename);
  * outbox_entry.c, an entry's life and its text (references, busy, spool
  * write-through, write, truncate, read, restore); outbox_send.c, the
- * commit points.  This header holds the state they share and the
+ * commit points; outbox_receipts.c, receipts on disk and their bound.  This header holds the state they share and the
  * functions they call in each other.  Nothing else includes it.
  * Unless said otherwise, every function is called with the outbox's lock
  * held.
@@ -72,6 +72,7 @@ struct cgfs_outbox {
 	pthread_cond_t idle;
 	struct cgfs_spool *spool;       /* not owned; NULL: memory only */
 	struct cgfs_ob_box *boxes;
+	unsigned keep;                  /* receipts an outbox keeps; 0: no bound */
 };
 
 
@@ -122,8 +123,31 @@ int cgfs_ob_store_drop(struct cgfs_ob_entry *e);
  * draft, or without a spool).  0 or the spool's -errno. */
 int cgfs_ob_store_mark(struct cgfs_ob_entry *e);
 int cgfs_ob_store_unmark(struct cgfs_ob_entry *e);
+/* The repo of a spool outbox name: CG_NONE for "new", the id of a
+ * canonical "repo-<id>".  0 or -EINVAL. */
+int cgfs_ob_parse_outbox(const char *outbox, int64_t *repo);
 /* Set an idle draft's length (zero-filled when growing), spooled; marks
  * it dirty.  0 or -errno. */
 int cgfs_ob_resize(struct cgfs_ob_entry *e, size_t size);
+
+/* ---- receipts (outbox_receipts.c) ------------------------------------------ */
+
+/* Store or drop name's receipt in the spool of b (nothing without a
+ * spool; a name the spool refuses lives in memory only).  0 or -errno. */
+int cgfs_ob_spool_put_receipt(struct cgfs_outbox *o, const struct cgfs_ob_box *b,
+			      const char *name, int64_t run, time_t sent);
+int cgfs_ob_spool_drop_receipt(struct cgfs_outbox *o, const struct cgfs_ob_box *b,
+			       const char *name);
+/* The same for e's own name; nothing for a removed entry. */
+int cgfs_ob_store_receipt(struct cgfs_ob_entry *e, int64_t run, time_t sent);
+/* Load the receipts of the spool (before the drafts: a draft under a
+ * receipt's name was sent, and its spool file is dropped).  The number
+ * loaded, or -errno.  Called without the lock. */
+int cgfs_ob_restore_receipts(struct cgfs_outbox *o);
+/* Let the oldest receipts of b fall away (memory and spool) until it
+ * holds at most o->keep.  The names gone are added to *gone (a malloc'd
+ * array of *n malloc'd names; the caller frees both), when gone is not
+ * NULL.  0 or -ENOMEM (what was trimmed stays trimmed). */
+int cgfs_ob_trim(struct cgfs_outbox *o, struct cgfs_ob_box *b, char ***gone, size_t *n);
 
 #endif

@@ -1,7 +1,8 @@
 /* outbox_send.c - the commit points of the outboxes (see outbox.h):
  * send a dirty draft once (in flight, with its marker recorded in the spool
- * until a definite answer), then settle it into a receipt or give it an
- * error file; and the resolve of drafts left in flight by a restart.
+ * until a definite answer), then settle it into a receipt (kept in the
+ * spool) or give it an error file; and the resolve of drafts left in flight
+ * by a restart.
  */
 #include "outbox_impl.h"
 
@@ -98,8 +99,9 @@ static void set_error(struct cgfs_ob_entry *e, int err, const char *why)
 	e->error_mtime = time(NULL);
 }
 
-/* Record what a send returned.  Called with the lock held. */
-static void settle(struct cgfs_ob_entry *e, int ret, int64_t run, const char *why)
+/* Record what a send returned (sent: when).  Called with the lock held. */
+static void settle(struct cgfs_ob_entry *e, int ret, int64_t run, time_t sent,
+		   const char *why)
 {
 	e->dirty = 0;
 	if (ret == -ENODATA) {
@@ -116,7 +118,7 @@ static void settle(struct cgfs_ob_entry *e, int ret, int64_t run, const char *wh
 		e->run = run;
 		cg_buf_free(&e->text);
 		cgfs_ob_clear_error(e);
-		e->mtime = time(NULL);
+		e->mtime = sent;
 	}
 }
 
@@ -128,6 +130,7 @@ static int commit(struct cgfs_ob_entry *e, cgfs_ob_send_fn send, void *arg, int 
 	struct cgfs_ob_attempt at = { 0 };
 	char why[WHY_SIZE] = "", *cwd;
 	int64_t run = 0;
+	time_t sent;
 	int ret, still;
 
 	if (!send)
@@ -156,18 +159,24 @@ static int commit(struct cgfs_ob_entry *e, cgfs_ob_send_fn send, void *arg, int 
 			ret = -EIO;
 		still = ret && ret != -ENODATA && at.unknown;
 	}
-	/* The run exists now whatever the spool says; a copy it failed to
-	 * drop comes back as a draft at the next mount, not sent by itself.
-	 * A definite answer ends the flight: the next send is a new one. */
-	if (!ret)
+	/* The run exists now whatever the spool says.  Its receipt goes
+	 * first, so that a crash before the draft's drop leaves a receipt
+	 * (which wins at the restore), never a draft alone; a receipt the
+	 * spool cannot take lives in memory only, and a draft copy it failed
+	 * to drop comes back at the next mount, not sent by itself.  A
+	 * definite answer ends the flight: the next send is a new one. */
+	sent = time(NULL);
+	if (!ret) {
+		cgfs_ob_store_receipt(e, run, sent);
 		cgfs_ob_store_drop(e);
-	else if (at.marker && !still)
+	} else if (at.marker && !still) {
 		cgfs_ob_store_unmark(e);
+	}
 	if (!still)
 		e->marker[0] = '\0';
 	cgfs_ob_end_busy(e);
 	e->inflight = still;
-	settle(e, ret, run, why);
+	settle(e, ret, run, sent, why);
 	pthread_mutex_unlock(&o->lock);
 	free(cwd);
 	return ret == -ENODATA ? 0 : ret;
@@ -198,6 +207,9 @@ int cgfs_outbox_resolve(struct cgfs_outbox *o, cgfs_ob_send_fn send, void *arg)
 			found->refs++;
 			found->resolve_tried = 1;
 		}
+		/* The runs found may be more receipts than an outbox keeps. */
+		for (b = o->boxes; b && !found; b = b->next)
+			cgfs_ob_trim(o, b, NULL, NULL);
 		pthread_mutex_unlock(&o->lock);
 		if (!found)
 			return count;

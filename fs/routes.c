@@ -51,7 +51,7 @@
 #define OUTBOX_ROWS(dir) \
 	{ .pattern = dir "new", .node = CGFS_DIR, .flags = CGFS_OUTBOX_DIR, \
 	  .doc = "write a prompt into any name here to create a run; the name becomes a " \
-		 "link to it" }, \
+		 "link to it, kept across remounts (rm drops it; --keep-receipts)" }, \
 	{ .pattern = dir "new/{entry}", .node = CGFS_FILE, .open = CGFS_OPEN_DRAFT, \
 	  .check = cgfs_check_entry, .list = cgfs_list_entries, .size = cgfs_entry_size, \
 	  .render = cgfs_link_receipt }

@@ -7,7 +7,7 @@
  * directory, which is fsynced and renamed onto the draft's name, and the
  * directory is fsynced so that the rename itself survives a power cut.
  */
-#include "spool.h"
+#include "spool_impl.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -29,18 +29,9 @@
 /* A spool file larger than this is not a draft this mount wrote. */
 #define SPOOL_MAX_FILE (64u << 20)
 
-#define TMP_PREFIX ".tmp-"
-
 /* The directory of an outbox's in-flight records, next to the outbox. */
 #define INFLIGHT_PREFIX "inflight-"
 #define MARKER_MAX 63
-
-/* lock guards counter; everything else is set by open and never changes. */
-struct cgfs_spool {
-	int root_fd;                    /* O_DIRECTORY fd of the spool root */
-	pthread_mutex_t lock;
-	unsigned long counter;          /* makes temporary names unique */
-};
 
 char *cgfs_spool_default_dir(void)
 {
@@ -121,7 +112,7 @@ static int all_digits(const char *p)
 	return 1;
 }
 
-static int valid_outbox(const char *outbox)
+int cgfs_spool_valid_outbox(const char *outbox)
 {
 	if (!outbox)
 		return 0;
@@ -132,16 +123,16 @@ static int valid_outbox(const char *outbox)
 
 /* A name that looks like one of our temporary files is refused: the next
  * cgfs_spool_each would delete it as debris. */
-static int valid_name(const char *name)
+int cgfs_spool_valid_name(const char *name)
 {
 	return name && name[0] && strcmp(name, ".") != 0 &&
 	       strcmp(name, "..") != 0 && !strchr(name, '/') &&
-	       strncmp(name, TMP_PREFIX, strlen(TMP_PREFIX)) != 0;
+	       strncmp(name, SPOOL_TMP_PREFIX, strlen(SPOOL_TMP_PREFIX)) != 0;
 }
 
 /* The org directory name: canonical decimal (no sign, no leading zero),
  * so that what each reports can be dropped again by its number. */
-static int parse_org(const char *name, int64_t *org)
+int cgfs_spool_parse_org(const char *name, int64_t *org)
 {
 	char *end;
 	long long v;
@@ -163,7 +154,7 @@ static int fsync_dir(int dfd)
 
 /* Open (creating if asked) the subdirectory sub of dfd.  A new directory
  * is made durable by an fsync of its parent.  0 and *out, or -errno. */
-static int open_subdir(int dfd, const char *sub, int create, int *out)
+int cgfs_spool_open_subdir(int dfd, const char *sub, int create, int *out)
 {
 	int fd, ret;
 
@@ -185,40 +176,45 @@ static int open_subdir(int dfd, const char *sub, int create, int *out)
 
 /* Open <spool>/<org>/<outbox>/, creating it if asked.  0 and *out, or
  * -errno. */
-static int open_outbox(struct cgfs_spool *s, int64_t org, const char *outbox,
+int cgfs_spool_open_dir(struct cgfs_spool *s, int64_t org, const char *outbox,
 		       int create, int *out)
 {
 	char org_name[24];
 	int org_fd, ret;
 
 	snprintf(org_name, sizeof(org_name), "%" PRId64, org);
-	ret = open_subdir(s->root_fd, org_name, create, &org_fd);
+	ret = cgfs_spool_open_subdir(s->root_fd, org_name, create, &org_fd);
 	if (ret)
 		return ret;
-	ret = open_subdir(org_fd, outbox, create, out);
+	ret = cgfs_spool_open_subdir(org_fd, outbox, create, out);
 	close(org_fd);
 	return ret;
+}
+
+int cgfs_spool_tmp_name(struct cgfs_spool *s, const char *name, char *tmp, size_t size)
+{
+	unsigned long n;
+	int ret;
+
+	pthread_mutex_lock(&s->lock);
+	n = ++s->counter;
+	pthread_mutex_unlock(&s->lock);
+	ret = snprintf(tmp, size, SPOOL_TMP_PREFIX "%s-%ld-%lu", name, (long)getpid(), n);
+	return ret < 0 || (size_t)ret >= size ? -ENAMETOOLONG : 0;
 }
 
 int cgfs_spool_put(struct cgfs_spool *s, int64_t org, const char *outbox,
 		   const char *name, const char *text, size_t len)
 {
 	char tmp[NAME_MAX + 64];
-	unsigned long n;
 	int dfd, ret;
 
-	if (!s || org <= 0 || !valid_outbox(outbox) || !valid_name(name) ||
-	    (!text && len))
+	if (!cgfs_spool_args(s, org, outbox, name) || (!text && len))
 		return -EINVAL;
-	pthread_mutex_lock(&s->lock);
-	n = ++s->counter;
-	pthread_mutex_unlock(&s->lock);
-	ret = snprintf(tmp, sizeof(tmp), TMP_PREFIX "%s-%ld-%lu", name,
-		       (long)getpid(), n);
-	if (ret < 0 || (size_t)ret >= sizeof(tmp))
-		return -ENAMETOOLONG;
-
-	ret = open_outbox(s, org, outbox, 1, &dfd);
+	ret = cgfs_spool_tmp_name(s, name, tmp, sizeof(tmp));
+	if (ret)
+		return ret;
+	ret = cgfs_spool_open_dir(s, org, outbox, 1, &dfd);
 	if (ret)
 		return ret;
 	ret = cgfs_private_replace(dfd, name, tmp, text, len);
@@ -232,10 +228,9 @@ int cgfs_spool_append(struct cgfs_spool *s, int64_t org, const char *outbox,
 	struct stat st;
 	int dfd, fd, ret;
 
-	if (!s || org <= 0 || !valid_outbox(outbox) || !valid_name(name) ||
-	    (!buf && len))
+	if (!cgfs_spool_args(s, org, outbox, name) || (!buf && len))
 		return -EINVAL;
-	ret = open_outbox(s, org, outbox, 1, &dfd);
+	ret = cgfs_spool_open_dir(s, org, outbox, 1, &dfd);
 	if (ret)
 		return ret;
 	/* O_NONBLOCK: a FIFO planted under the name must not hang the mount. */
@@ -275,7 +270,7 @@ static int open_inflight(struct cgfs_spool *s, int64_t org, const char *outbox,
 	char sub[64];
 
 	snprintf(sub, sizeof(sub), INFLIGHT_PREFIX "%s", outbox);
-	return open_outbox(s, org, sub, create, out);
+	return cgfs_spool_open_dir(s, org, sub, create, out);
 }
 
 static int valid_marker(const char *m, size_t n)
@@ -296,15 +291,12 @@ int cgfs_spool_mark(struct cgfs_spool *s, int64_t org, const char *outbox,
 	unsigned long n;
 	int dfd, ret;
 
-	if (!s || org <= 0 || !valid_outbox(outbox) || !valid_name(name) || !marker ||
+	if (!cgfs_spool_args(s, org, outbox, name) || !marker ||
 	    !valid_marker(marker, strlen(marker)))
 		return -EINVAL;
-	pthread_mutex_lock(&s->lock);
-	n = ++s->counter;
-	pthread_mutex_unlock(&s->lock);
-	ret = snprintf(tmp, sizeof(tmp), TMP_PREFIX "%s-%ld-%lu", name, (long)getpid(), n);
-	if (ret < 0 || (size_t)ret >= sizeof(tmp))
-		return -ENAMETOOLONG;
+	ret = cgfs_spool_tmp_name(s, name, tmp, sizeof(tmp));
+	if (ret)
+		return ret;
 	ret = open_inflight(s, org, outbox, 1, &dfd);
 	if (ret)
 		return ret;
@@ -321,7 +313,7 @@ int cgfs_spool_marker(struct cgfs_spool *s, int64_t org, const char *outbox,
 	size_t len = 0;
 	int dfd, ret;
 
-	if (!s || org <= 0 || !valid_outbox(outbox) || !valid_name(name) || size <= MARKER_MAX)
+	if (!cgfs_spool_args(s, org, outbox, name) || size <= MARKER_MAX)
 		return -EINVAL;
 	ret = open_inflight(s, org, outbox, 0, &dfd);
 	if (ret)
@@ -346,7 +338,7 @@ int cgfs_spool_marker(struct cgfs_spool *s, int64_t org, const char *outbox,
 
 /* Remove name from the directory fd (and fsync it): 0 or -errno, ENOENT
  * being no error. */
-static int remove_in(int dfd, const char *name)
+int cgfs_spool_remove_in(int dfd, const char *name)
 {
 	int ret;
 
@@ -363,12 +355,12 @@ int cgfs_spool_unmark(struct cgfs_spool *s, int64_t org, const char *outbox,
 {
 	int dfd, ret;
 
-	if (!s || org <= 0 || !valid_outbox(outbox) || !valid_name(name))
+	if (!cgfs_spool_args(s, org, outbox, name))
 		return -EINVAL;
 	ret = open_inflight(s, org, outbox, 0, &dfd);
 	if (ret)
 		return ret == -ENOENT ? 0 : ret;
-	return remove_in(dfd, name);
+	return cgfs_spool_remove_in(dfd, name);
 }
 
 int cgfs_spool_drop(struct cgfs_spool *s, int64_t org, const char *outbox,
@@ -376,12 +368,12 @@ int cgfs_spool_drop(struct cgfs_spool *s, int64_t org, const char *outbox,
 {
 	int dfd, ret;
 
-	if (!s || org <= 0 || !valid_outbox(outbox) || !valid_name(name))
+	if (!cgfs_spool_args(s, org, outbox, name))
 		return -EINVAL;
-	ret = open_outbox(s, org, outbox, 0, &dfd);
+	ret = cgfs_spool_open_dir(s, org, outbox, 0, &dfd);
 	if (ret)
 		return ret == -ENOENT ? 0 : ret;
-	ret = remove_in(dfd, name);
+	ret = cgfs_spool_remove_in(dfd, name);
 	/* The record goes after the draft: a crash in between leaves a record
 	 * with no draft, which nothing reads. */
 	if (!ret)
@@ -392,7 +384,7 @@ int cgfs_spool_drop(struct cgfs_spool *s, int64_t org, const char *outbox,
 /* Whether a temporary file belongs to a put of this process that may still
  * be running: `.tmp-<name>-<pid>-<counter>`, read from the end because the
  * name may itself contain '-'. */
-static int tmp_is_ours(const char *tmp)
+int cgfs_spool_tmp_is_ours(const char *tmp)
 {
 	const char *last, *p;
 	char pid[24];
@@ -445,10 +437,10 @@ static int each_outbox(int dfd, int64_t org, const char *outbox,
 		}
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 			continue;
-		if (strncmp(de->d_name, TMP_PREFIX, strlen(TMP_PREFIX)) == 0) {
+		if (strncmp(de->d_name, SPOOL_TMP_PREFIX, strlen(SPOOL_TMP_PREFIX)) == 0) {
 			/* Debris of a write interrupted by a crash; the draft's
 			 * previous version is still under its own name. */
-			if (!tmp_is_ours(de->d_name))
+			if (!cgfs_spool_tmp_is_ours(de->d_name))
 				unlinkat(dirfd(d), de->d_name, 0);
 			continue;
 		}
@@ -487,9 +479,9 @@ static int each_org(int dfd, int64_t org, cgfs_spool_fn fn, void *arg)
 			ret = errno ? -errno : 0;
 			break;
 		}
-		if (!valid_outbox(de->d_name))
+		if (!cgfs_spool_valid_outbox(de->d_name))
 			continue;
-		ret = open_subdir(dirfd(d), de->d_name, 0, &ofd);
+		ret = cgfs_spool_open_subdir(dirfd(d), de->d_name, 0, &ofd);
 		if (ret == -ENOENT || ret == -ENOTDIR || ret == -ELOOP) {
 			ret = 0;
 			continue;
@@ -533,9 +525,9 @@ int cgfs_spool_each(struct cgfs_spool *s, cgfs_spool_fn fn, void *arg)
 			ret = errno ? -errno : 0;
 			break;
 		}
-		if (parse_org(de->d_name, &org))
+		if (cgfs_spool_parse_org(de->d_name, &org))
 			continue;
-		ret = open_subdir(dirfd(d), de->d_name, 0, &ofd);
+		ret = cgfs_spool_open_subdir(dirfd(d), de->d_name, 0, &ofd);
 		if (ret == -ENOENT || ret == -ENOTDIR || ret == -ELOOP) {
 			ret = 0;
 			continue;

@@ -1,4 +1,5 @@
-/* spool.h - drafts kept on disk, so that a crash or kill -9 loses no prompt.
+/* spool.h - drafts kept on disk, so that a crash or kill -9 loses no prompt,
+ * and the receipts of sent drafts, so that a remount still shows them.
  *
  * Every draft of an outbox is written through to a file under the spool
  * directory ($XDG_STATE_HOME/codegen-fs, else ~/.local/state/codegen-fs) as
@@ -13,6 +14,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 struct cgfs_spool;
 
@@ -74,5 +76,28 @@ int cgfs_spool_unmark(struct cgfs_spool *s, int64_t org, const char *outbox,
 typedef int (*cgfs_spool_fn)(void *arg, int64_t org, const char *outbox,
 			     const char *name, const char *text, size_t len);
 int cgfs_spool_each(struct cgfs_spool *s, cgfs_spool_fn fn, void *arg);
+
+/* ---- receipts (spool_receipts.c) ------------------------------------------
+ * A draft that was sent leaves a receipt: the run it made and when.  It
+ * lives in <spool>/<org>/receipts-<outbox>/<name>, one line "<run id>
+ * <sent, epoch seconds>\n", mode 0600, replaced atomically and fsynced as
+ * a draft is; the walk of cgfs_spool_each does not report receipts. */
+
+/* Write name's receipt (replacing any).  0 or -errno (-EINVAL: arguments
+ * the spool cannot file, or run <= 0). */
+int cgfs_spool_put_receipt(struct cgfs_spool *s, int64_t org, const char *outbox,
+			   const char *name, int64_t run, time_t sent);
+
+/* Remove name's receipt.  0, or -errno other than ENOENT. */
+int cgfs_spool_drop_receipt(struct cgfs_spool *s, int64_t org, const char *outbox,
+			    const char *name);
+
+/* Call fn for every receipt (order unspecified); stops at and returns the
+ * first non-zero value fn returns.  A file that is not a receipt this
+ * mount could have written (a link, too long, not "<id> <time>\n") is
+ * skipped and left; temporary files of an interrupted write are removed. */
+typedef int (*cgfs_spool_receipt_fn)(void *arg, int64_t org, const char *outbox,
+				     const char *name, int64_t run, time_t sent);
+int cgfs_spool_each_receipt(struct cgfs_spool *s, cgfs_spool_receipt_fn fn, void *arg);
 
 #endif

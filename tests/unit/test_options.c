@@ -56,6 +56,7 @@ START_TEST(defaults)
 	ck_assert(cfg.meta_ttl == 60 && cfg.missing_ttl == 5 && cfg.deadline == 30);
 	ck_assert_uint_eq(cfg.cache_bytes, 256u << 20);
 	ck_assert(o.number[CGFS_OPT_RATE_TIME_SCALE] == 1);
+	ck_assert(o.number[CGFS_OPT_KEEP_RECEIPTS] == 100);
 	/* what libfuse gets: the name, the type, the thread bound; no MOUNTPOINT */
 	ck_assert_int_eq(args.argc, 3);
 	ck_assert_str_eq(args.argv[1], "-osubtype=codegen-fs,fsname=codegen-fs");
@@ -69,7 +70,8 @@ START_TEST(both_spellings)
 	static const char *const argv[] = {
 		"codegen-fs", "--list-window=7", "--token-file=/t/tok", "-o",
 		"run_ttl=2.5,deadline=9,cache_dir=/c,state_dir=/s,max_threads=8,allow_other",
-		"-omissing_ttl=0", "--cache-mb=64", "codegen", "/mnt/x", NULL };
+		"-omissing_ttl=0", "--cache-mb=64", "-okeep_receipts=3", "codegen", "/mnt/x",
+		NULL };
 	struct cgfs_options o;
 	struct fuse_args args;
 	struct cgfs_config cfg = { 0 };
@@ -85,12 +87,14 @@ START_TEST(both_spellings)
 	ck_assert_int_eq(cfg.list_window, 7);
 	ck_assert(cfg.run_ttl == 2.5 && cfg.deadline == 9 && cfg.missing_ttl == 0);
 	ck_assert_uint_eq(cfg.cache_bytes, 64u << 20);
+	ck_assert(o.number[CGFS_OPT_KEEP_RECEIPTS] == 3);
 	ck_assert_str_eq(args.argv[1], "-osubtype=codegen-fs,fsname=codegen");
 	ck_assert_str_eq(args.argv[2], "-omax_threads=8");
 	/* allow_other stays for libfuse, ours do not */
 	ck_assert(has_arg(&args, "-oallow_other") || has_arg(&args, "allow_other"));
 	for (int i = 0; i < args.argc; i++)
 		ck_assert_msg(!strstr(args.argv[i], "ttl") && !strstr(args.argv[i], "_dir") &&
+			      !strstr(args.argv[i], "receipts") &&
 			      !strstr(args.argv[i], "--"), "left for libfuse: %s", args.argv[i]);
 	done(&o, &args);
 

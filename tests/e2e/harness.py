@@ -518,9 +518,11 @@ class Mount:
             try:
                 self.proc.wait(timeout=10 if clean else 0.5)
             except subprocess.TimeoutExpired:
+                stacks = thread_stacks(self.proc.pid) if clean else ""
                 kill_bounded(self.proc, grace=5)
                 if clean:
-                    problem = "codegen-fs did not exit within 10 s of fusermount3 -u"
+                    problem = ("codegen-fs did not exit within 10 s of fusermount3 -u; its "
+                               f"threads: {stacks}")
             self.returncode = self.proc.poll()
             if problem is None and clean and self.returncode != 0:
                 problem = f"codegen-fs exited with status {self.returncode} after unmount"
@@ -537,6 +539,19 @@ class Mount:
                 self._kept_stderr = self.stderr_tail(1 << 20).encode()
                 shutil.rmtree(self.dir, ignore_errors=True)
         return problem
+
+
+def thread_stacks(pid):
+    """What each thread of pid is doing (gdb, when installed): for a report."""
+    gdb = shutil.which("gdb")
+    if not gdb:
+        return "(no gdb to show them)"
+    try:
+        out = subprocess.run([gdb, "-batch", "-p", str(pid), "-ex", "thread apply all bt 12"],
+                             capture_output=True, timeout=30, text=True).stdout
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return f"(gdb: {e})"
+    return "\n".join(line for line in out.splitlines() if line.startswith(("#", "Thread")))
 
 
 @atexit.register

@@ -541,6 +541,18 @@ class Mount:
         return problem
 
 
+def release_inherited_fuse_mounts():
+    """In a mount namespace just made with unshare: lazily unmount every
+    codegen-fs mount it copied from outside (another test's, running at the
+    same time), so that this namespace never keeps that mount's connection,
+    and its daemon, alive after the other test unmounted it."""
+    with open("/proc/self/mounts", encoding="utf-8") as f:
+        points = [line.split()[1] for line in f if line.split()[2] == "fuse.codegen-fs"]
+    for point in reversed(points):
+        point = re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), point)
+        subprocess.run(["umount", "-l", point], capture_output=True, timeout=10)
+
+
 def thread_stacks(pid):
     """What each thread of pid is doing (gdb, when installed): for a report."""
     gdb = shutil.which("gdb")

@@ -29,7 +29,7 @@ sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from harness import (  # noqa: E402
-    CGFS_BIN, Mount, describe_requests, mounted, sh)
+    CGFS_BIN, Mount, describe_requests, mounted, release_inherited_fuse_mounts, sh)
 from mountcase import (  # noqa: E402
     FAST_LIMITER, LIST_PATH, MountTest, main)
 
@@ -225,4 +225,5 @@ if __name__ == "__main__":
             print(f"SKIP: {why}")
             sys.exit(77)
         sys.exit(status)
+    release_inherited_fuse_mounts()
     main()

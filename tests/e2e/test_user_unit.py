@@ -43,8 +43,8 @@ sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from harness import (  # noqa: E402
-    CGFS_BIN, FUSERMOUNT, ROOT, bounded, describe_requests, mounted, read_bytes, sh,
-    skip_reason)
+    CGFS_BIN, FUSERMOUNT, ROOT, bounded, describe_requests, mounted, read_bytes,
+    release_inherited_fuse_mounts, sh, skip_reason)
 from mountcase import (  # noqa: E402
     FAST_LIMITER, RUN_PATH, RUNS, MountTest, main)
 
@@ -559,6 +559,7 @@ if __name__ == "__main__":
             print(f"SKIP: {why}")
             sys.exit(77)
         sys.exit(status)
+    release_inherited_fuse_mounts()
     why = prepare_namespace()
     if why:
         print(f"SKIP: {why}")

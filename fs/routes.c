@@ -116,15 +116,13 @@ static const struct cgfs_route routes[] = {
 		 .commands = &cgfs_resume_file, .doc = "write a follow-up prompt"),
 
 	{ .pattern = ORG "by-status", .node = CGFS_DIR,
-	  .doc = "by-status/<STATUS>/<id>: links to the runs of runs/ that have that status; "
-		 "no request\n      beyond what listing runs/ costs" },
+	  .doc = "<STATUS>/<id>: the runs of runs/ by status, as links; asks nothing more" },
 	{ .pattern = ORG "by-status/{status}", .node = CGFS_DIR, .check = cgfs_check_status,
 	  .list = cgfs_list_statuses },
 	{ .pattern = ORG "by-status/{status}/{run}", .node = CGFS_LINK, .render = cgfs_link_run,
 	  .check = cgfs_check_status_run, .list = cgfs_list_status_runs },
 	{ .pattern = ORG "by-source", .node = CGFS_DIR,
-	  .doc = "by-source/<SOURCE>/<id>: links to the newest runs of that origin (API, "
-		 "SLACK, ...)" },
+	  .doc = "<SOURCE>/<id>: the newest runs of each origin (API, SLACK, ...), as links" },
 	{ .pattern = ORG "by-source/{source}", .node = CGFS_DIR, .list = cgfs_list_sources },
 	{ .pattern = ORG "by-source/{source}/{run}", .node = CGFS_LINK,
 	  .res = CGFS_RES_SOURCE_RUNS, .render = cgfs_link_run, .check = cgfs_check_listed_run,

@@ -127,6 +127,22 @@ class ViewsTest(MountTest):
         self.assertErrno(errno.ENOENT, os.listdir, m.path(BY_STATUS, "QUEUED_FOR_REVIEW2"),
                          what="ls by-status/QUEUED_FOR_REVIEW2")
 
+    def test_the_views_are_read_only(self):
+        m = self.mount("--list-window=20")
+        failed = m.path(BY_STATUS, "FAILED")
+        link = os.path.join(failed, os.listdir(failed)[0])
+        for what, fn, args, code in (
+                ("touch by-status/FAILED/x", open, (os.path.join(failed, "x"), "w"), errno.EROFS),
+                ("mkdir by-status/NEW", os.mkdir, (m.path(BY_STATUS, "NEW"),), errno.EROFS),
+                ("ln -s in by-status/FAILED", os.symlink, ("../../runs/1", os.path.join(
+                    failed, "1")), errno.EROFS),
+                ("touch by-source/x", open, (m.path(BY_SOURCE, "x"), "w"), errno.EROFS),
+                ("rm a by-status link", os.unlink, (link,), errno.EPERM),
+                ("rmdir by-source/SLACK", os.rmdir, (m.path(BY_SOURCE, "SLACK"),), errno.EPERM)):
+            with self.subTest(what=what):
+                self.assertErrno(code, fn, *args, what=what)
+        self.assertTrue(os.path.islink(link), "the link is still there")
+
     def test_statuses_that_are_no_file_names_are_left_out(self):
         """A status that is no usable name ("a/b", "", "..", a control byte,
         all digits, null) puts its run in runs/ but in no by-status/ entry."""

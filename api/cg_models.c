@@ -316,6 +316,24 @@ enum cg_run_state cg_run_state_of(const char *status)
 	return CG_RUN_UNKNOWN;
 }
 
+static const char *const source_types[] = {
+	"LOCAL", "SLACK", "GITHUB", "GITHUB_CHECK_SUITE", "GITHUB_PR_REVIEW", "LINEAR", "API",
+	"CHAT", "JIRA", "CLICKUP", "MONDAY", "SETUP_COMMANDS",
+};
+
+const char *cg_source_type_at(size_t i)
+{
+	return i < CG_JSON_ARRAY_SIZE(source_types) ? source_types[i] : NULL;
+}
+
+const char *cg_source_type_named(const char *name)
+{
+	for (size_t i = 0; name && i < CG_JSON_ARRAY_SIZE(source_types); i++)
+		if (!strcmp(name, source_types[i]))
+			return source_types[i];
+	return NULL;
+}
+
 /* ---- pages ----------------------------------------------------------------- */
 
 #define PAGE_FIELDS(T, el) \

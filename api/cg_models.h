@@ -158,6 +158,14 @@ enum cg_run_state {
 };
 enum cg_run_state cg_run_state_of(const char *status);
 
+/* The origins of a run (the spec's ApiAgentRunSourceType, in its order),
+ * the values of the run list's source_type filter: the i-th, or NULL past
+ * the last. */
+const char *cg_source_type_at(size_t i);
+/* The table's own copy of name when it is a source type (exact case),
+ * else NULL. */
+const char *cg_source_type_named(const char *name);
+
 /* ---- logs ------------------------------------------------------------------ */
 
 struct cg_log_entry {

@@ -14,7 +14,8 @@
 
 #define RUN_BIT CGFS_RES_BIT(CGFS_RES_RUN)
 /* Every list that can hold a run just started. */
-#define NEW_RUN_BITS (CGFS_RES_BIT(CGFS_RES_RUNS) | CGFS_RES_BIT(CGFS_RES_USER_RUNS))
+#define NEW_RUN_BITS (CGFS_RES_BIT(CGFS_RES_RUNS) | CGFS_RES_BIT(CGFS_RES_USER_RUNS) | \
+		      CGFS_RES_BIT(CGFS_RES_SOURCE_RUNS))
 
 static int usage(const char *verb, const char *args, struct cg_error *err)
 {
@@ -228,7 +229,7 @@ const struct cgfs_command_set cgfs_setup_commands_file =
 
 static struct cgfs_ids ids_of(const struct cgfs_req *r)
 {
-	return (struct cgfs_ids){ r->org, r->run, r->repo, r->user };
+	return (struct cgfs_ids){ r->org, r->run, r->repo, r->user, NULL };
 }
 
 int cgfs_commands_usage(const struct cgfs_command_set *set, struct cg_buf *out)

@@ -17,7 +17,7 @@
 static int draft_repo(struct cgfs_req *r, const char *text, int64_t *id, char *why,
 		      size_t why_size)
 {
-	struct cgfs_ids ids = { r->org, CG_NONE, CG_NONE, CG_NONE };
+	struct cgfs_ids ids = { r->org, CG_NONE, CG_NONE, CG_NONE, NULL };
 	const struct cg_repo_page *repos;
 	struct cgfs_ref ref = { 0 };
 	int ret;
@@ -220,7 +220,7 @@ int cgfs_send_draft(void *arg, int64_t org, int64_t repo, const char *name, cons
 {
 	struct cg_error err = { 0 };
 	struct cg_run created = { 0 };
-	struct cgfs_ids ids = { org, CG_NONE, CG_NONE, CG_NONE };
+	struct cgfs_ids ids = { org, CG_NONE, CG_NONE, CG_NONE, NULL };
 	struct cgfs_draft d;
 	struct cgfs_qid q;
 	struct cgfs_req r;
@@ -260,7 +260,8 @@ int cgfs_send_draft(void *arg, int64_t org, int64_t repo, const char *name, cons
 	*run = created.id;
 	ids.run = created.id;
 	cgfs_obj_forget(r.fs, CGFS_RES_BIT(CGFS_RES_RUN) | CGFS_RES_BIT(CGFS_RES_RUNS) |
-				      CGFS_RES_BIT(CGFS_RES_USER_RUNS), &ids);
+				      CGFS_RES_BIT(CGFS_RES_USER_RUNS) |
+				      CGFS_RES_BIT(CGFS_RES_SOURCE_RUNS), &ids);
 	cgfs_obj_put_run(r.fs, org, &created);
 	cg_run_free(&created);
 	return 0;

@@ -19,9 +19,12 @@
 #include "ops.h"
 #include "outbox.h"
 
+/* A name that is a run origin is by-source/'s (only SOURCE_RUNS is scoped
+ * by it: elsewhere it is ignored). */
 static struct cgfs_ids ids_of(const struct cgfs_req *r)
 {
-	return (struct cgfs_ids){ r->org, r->run, r->repo, r->user };
+	return (struct cgfs_ids){ r->org, r->run, r->repo, r->user,
+				  cg_source_type_named(r->name) };
 }
 
 static int get(struct cgfs_req *r, enum cgfs_res kind, struct cgfs_ref *ref)
@@ -105,40 +108,77 @@ int cgfs_list_items(struct cgfs_req *r, cgfs_add_fn add, void *arg)
 	return ret;
 }
 
-/* A user's runs are links to the org's runs/<id>. */
-#define USER_RUN_UP "../../../runs/"
-
-int cgfs_list_runs(struct cgfs_req *r, cgfs_add_fn add, void *arg)
+/* A run list's runs are directories in runs/ and links elsewhere, to
+ * orgs/<org>/runs/<id>: "../" for each component of the link's row
+ * between orgs/<org>/ and the link itself, then runs/<id>. */
+static void run_link_up(const struct cgfs_route *rt, char *up, size_t size)
 {
-	enum cgfs_res kind = r->user == CG_NONE ? CGFS_RES_RUNS : CGFS_RES_USER_RUNS;
+	size_t len = 0;
+	int slashes = 0;
+
+	for (const char *p = rt->pattern; *p; p++)
+		slashes += *p == '/';
+	/* "/orgs/{org}/" holds three of them; the link's own name is not a level. */
+	for (int i = 3; i < slashes && len + 3 < size; i++, len += 3)
+		memcpy(up + len, "../", 3);
+	up[len] = '\0';
+}
+
+int cgfs_list_run_entries(struct cgfs_req *r, enum cgfs_res kind, const char *status,
+			  cgfs_add_fn add, void *arg)
+{
 	struct cgfs_ref list = { 0 };
-	char name[32];
+	char name[32], up[32];
 	int ret = get(r, kind, &list);
 
+	run_link_up(r->route, up, sizeof(up));
 	for (size_t i = 0; !ret && i < cgfs_list_count(kind, list.model); i++) {
 		struct cgfs_ids ids = { r->org, cgfs_list_id(kind, list.model, i), CG_NONE,
-					CG_NONE };
+					CG_NONE, NULL };
 		struct cgfs_ref run = { 0 };
 		time_t mtime = list.mtime;
+		int held = !cgfs_obj_peek(r->fs, CGFS_RES_RUN, &ids, &run);
+		const char *st = held ? ((const struct cg_run *)run.model)->status : NULL;
+		int wanted = !status || (st && !strcmp(st, status));
 
 		/* The list put every run in the cache: no request per entry. */
-		if (!cgfs_obj_peek(r->fs, CGFS_RES_RUN, &ids, &run)) {
+		if (held) {
 			mtime = run.mtime;
 			cgfs_ref_drop(&run);
 		}
+		if (!wanted)
+			continue;
 		snprintf(name, sizeof(name), "%" PRId64, ids.run);
-		ret = kind == CGFS_RES_RUNS ? add(arg, name, CGFS_DIR, mtime, 0, 0)
-					    : add(arg, name, CGFS_LINK, mtime,
-						  strlen(USER_RUN_UP) + strlen(name), 0);
+		ret = r->route->node == CGFS_DIR
+			      ? add(arg, name, CGFS_DIR, mtime, 0, 0)
+			      : add(arg, name, CGFS_LINK, mtime,
+				    strlen(up) + strlen("runs/") + strlen(name), 0);
 	}
 	cgfs_ref_drop(&list);
 	return ret;
 }
 
-int cgfs_link_user_run(struct cgfs_req *r, struct cg_buf *out)
+int cgfs_list_runs(struct cgfs_req *r, cgfs_add_fn add, void *arg)
 {
+	enum cgfs_res kind = r->route->node == CGFS_DIR ? CGFS_RES_RUNS : r->route->res;
+
+	return cgfs_list_run_entries(r, kind, NULL, add, arg);
+}
+
+int cgfs_link_run(struct cgfs_req *r, struct cg_buf *out)
+{
+	struct cgfs_ids ids = { r->org, r->run, CG_NONE, CG_NONE, NULL };
+	struct cgfs_ref run = { 0 };
+	char up[32];
+
+	/* The run's time when it is held, as the listing gives it. */
 	r->mtime = r->fs->mounted_at;
-	return cg_buf_printf(out, USER_RUN_UP "%" PRId64, r->run);
+	if (!cgfs_obj_peek(r->fs, CGFS_RES_RUN, &ids, &run)) {
+		r->mtime = run.mtime;
+		cgfs_ref_drop(&run);
+	}
+	run_link_up(r->route, up, sizeof(up));
+	return cg_buf_printf(out, "%sruns/%" PRId64, up, r->run);
 }
 
 /* ---- org names ---------------------------------------------------------------------- */

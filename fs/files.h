@@ -22,14 +22,23 @@ int cgfs_file_field(struct cgfs_req *r, struct cg_buf *out);
  * directory also takes the run's created_at as its mtime. */
 int cgfs_check_object(struct cgfs_req *r);
 int cgfs_check_run(struct cgfs_req *r);
-/* A run in a user's run list. */
+/* A run in the row's run list (users/<id>/runs/, by-source/<S>/). */
 int cgfs_check_listed_run(struct cgfs_req *r);
 /* Lists of id directories: the ids of the row's object's list. */
 int cgfs_list_items(struct cgfs_req *r, cgfs_add_fn add, void *arg);
-/* runs/ and users/<id>/runs/: the newest runs, dirs or links. */
+/* runs/ and the run lists of link rows (the row's res: users/<id>/runs/,
+ * by-source/<S>/): the newest runs, dirs or links, each with its cached
+ * run's mtime. */
 int cgfs_list_runs(struct cgfs_req *r, cgfs_add_fn add, void *arg);
-/* users/<id>/runs/<run>: the link to ../../../runs/<run>. */
-int cgfs_link_user_run(struct cgfs_req *r, struct cg_buf *out);
+/* The same for run list kind, leaving out, when status is set, the runs
+ * whose cached copy has another status or is not held (by-status/<S>/).
+ * 0 or the list's -errno. */
+int cgfs_list_run_entries(struct cgfs_req *r, enum cgfs_res kind, const char *status,
+			  cgfs_add_fn add, void *arg);
+/* A link row's run (users/<id>/runs/<run>, by-status/<S>/<run>, ...):
+ * the link to orgs/<org>/runs/<run>, relative ("../../../runs/<run>");
+ * its mtime is the run's when it is held. */
+int cgfs_link_run(struct cgfs_req *r, struct cg_buf *out);
 
 /* /orgs/<name> -> <id>. */
 int cgfs_check_orgname(struct cgfs_req *r);

@@ -41,6 +41,7 @@ enum ttl_class {
 #define SCOPE_REPO 0x2
 #define SCOPE_USER 0x4
 #define SCOPE_RUN  0x8
+#define SCOPE_SOURCE 0x10   /* ids->source, after the others */
 
 /* deadline: when the syscall that asked stops waiting (cgfs_now seconds;
  * 0: none): every request of the fetch shares it. */
@@ -154,9 +155,10 @@ static void box_ready(struct cgfs *fs, struct box *b)
 
 /* ---- keys: built here and nowhere else --------------------------------------------- */
 
-/* "<name>/<org>/<repo>/<user>/<run>", each id only where the kind is
- * scoped by it.  With stop_at_none, the key ends before the first scoped id
- * that is CG_NONE (a prefix of every such key), and 1 is returned. */
+/* "<name>/<org>/<repo>/<user>/<run>[/<source>]", each id only where the
+ * kind is scoped by it.  With stop_at_none, the key ends before the first
+ * scoped id that is CG_NONE (a source: NULL), a prefix of every such key,
+ * and 1 is returned. */
 static int key_of(enum cgfs_res kind, const struct cgfs_ids *ids, int stop_at_none, char *key,
 		  size_t size)
 {
@@ -175,19 +177,32 @@ static int key_of(enum cgfs_res kind, const struct cgfs_ids *ids, int stop_at_no
 		}
 		len += (size_t)snprintf(key + len, size - len, "/%" PRId64, parts[i].id);
 	}
+	if ((kinds[kind].scope & SCOPE_SOURCE) && len < size) {
+		if (stop_at_none && !ids->source) {
+			snprintf(key + len, size - len, "/");
+			return 1;
+		}
+		snprintf(key + len, size - len, "/%s", ids->source ? ids->source : "");
+	}
 	return 0;
+}
+
+static int is_run_list(enum cgfs_res kind)
+{
+	return kind == CGFS_RES_RUNS || kind == CGFS_RES_USER_RUNS ||
+	       kind == CGFS_RES_SOURCE_RUNS;
 }
 
 struct cgfs_ids cgfs_ids_none(void)
 {
-	return (struct cgfs_ids){ CG_NONE, CG_NONE, CG_NONE, CG_NONE };
+	return (struct cgfs_ids){ CG_NONE, CG_NONE, CG_NONE, CG_NONE, NULL };
 }
 
 /* ---- runs learnt on the side ---------------------------------------------------- */
 
 int cgfs_obj_put_run(struct cgfs *fs, int64_t org, struct cg_run *run)
 {
-	struct cgfs_ids ids = { org, run->id, CG_NONE, CG_NONE };
+	struct cgfs_ids ids = { org, run->id, CG_NONE, CG_NONE, NULL };
 	struct box *b = box_alloc(CGFS_RES_RUN);
 	char key[96];
 
@@ -232,7 +247,7 @@ static size_t box_size(const struct box *b)
 		size += 2 * (strlen(raw) + 1);
 	if (k->pages)
 		size += 2 * ((const struct cgfs_page_layout *)(const void *)b->m)->n * k->elem;
-	if (b->kind == CGFS_RES_RUNS || b->kind == CGFS_RES_USER_RUNS)
+	if (is_run_list(b->kind))
 		size += ((const struct cgfs_id_list *)(const void *)b->m)->n * sizeof(int64_t);
 	return size;
 }
@@ -322,6 +337,10 @@ static const struct kind kinds[CGFS_RES_COUNT] = {
 	[CGFS_RES_USER_RUNS] = { "uruns", SCOPE_ORG | SCOPE_USER, TTL_LIST, CG_EP_LIST_RUNS,
 				 .fetch = fetch_run_list, .free = free_id_list,
 				 .size = sizeof(struct cgfs_id_list) },
+	/* The list's own source_type filter: by-source/<SOURCE>. */
+	[CGFS_RES_SOURCE_RUNS] = { "sruns", SCOPE_ORG | SCOPE_SOURCE, TTL_LIST, CG_EP_LIST_RUNS,
+				   .fetch = fetch_run_list, .free = free_id_list,
+				   .size = sizeof(struct cgfs_id_list) },
 	[CGFS_RES_INTEGRATIONS] = { "integrations", SCOPE_ORG, TTL_META, CG_EP_INTEGRATIONS,
 				    .raw = RAW(struct cg_integrations) },
 	[CGFS_RES_RULES] = { "rules", SCOPE_ORG, TTL_META, CG_EP_CLI_RULES,
@@ -371,10 +390,11 @@ static size_t left_out_of(enum cgfs_res kind, const void *m)
 		return ((const struct cgfs_page_layout *)m)->meta.left_out;
 	switch (kind) {
 	case CGFS_RES_RUNS:
-	case CGFS_RES_USER_RUNS: return ((const struct cgfs_id_list *)m)->left_out;
-	case CGFS_RES_OAUTH:     return ((const struct cg_string_list *)m)->left_out;
-	case CGFS_RES_PROVIDERS: return ((const struct cg_oauth_provider_list *)m)->left_out;
-	default:                 return 0;
+	case CGFS_RES_USER_RUNS:
+	case CGFS_RES_SOURCE_RUNS: return ((const struct cgfs_id_list *)m)->left_out;
+	case CGFS_RES_OAUTH:       return ((const struct cg_string_list *)m)->left_out;
+	case CGFS_RES_PROVIDERS:   return ((const struct cg_oauth_provider_list *)m)->left_out;
+	default:                   return 0;
 	}
 }
 
@@ -574,7 +594,7 @@ int cgfs_obj_last_error(struct cgfs *fs, enum cgfs_res kind, const struct cgfs_i
 
 size_t cgfs_list_count(enum cgfs_res kind, const void *model)
 {
-	if (kind == CGFS_RES_RUNS || kind == CGFS_RES_USER_RUNS)
+	if (is_run_list(kind))
 		return ((const struct cgfs_id_list *)model)->n;
 	return ((const struct cgfs_page_layout *)model)->n;
 }
@@ -583,7 +603,7 @@ int64_t cgfs_list_id(enum cgfs_res kind, const void *model, size_t i)
 {
 	const struct cgfs_page_layout *page = model;
 
-	if (kind == CGFS_RES_RUNS || kind == CGFS_RES_USER_RUNS)
+	if (is_run_list(kind))
 		return ((const struct cgfs_id_list *)model)->ids[i];
 	return *(const int64_t *)((const char *)page->items + i * kinds[kind].elem);
 }

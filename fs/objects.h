@@ -36,6 +36,8 @@ enum cgfs_res {
 	CGFS_RES_RUN,           /* struct cg_run (org, run) */
 	CGFS_RES_RUNS,          /* struct cgfs_id_list: an org's newest runs (org) */
 	CGFS_RES_USER_RUNS,     /* struct cgfs_id_list: one user's newest runs (org, user) */
+	CGFS_RES_SOURCE_RUNS,   /* struct cgfs_id_list: the newest runs of one origin (org,
+				 * source) */
 	CGFS_RES_INTEGRATIONS,  /* struct cg_integrations (org) */
 	CGFS_RES_RULES,         /* struct cg_cli_rules (org) */
 	CGFS_RES_OAUTH,         /* struct cg_string_list: connected providers (org) */
@@ -50,12 +52,14 @@ enum cgfs_res {
 /* A set of kinds, for cgfs_obj_forget. */
 #define CGFS_RES_BIT(k) (1u << (k))
 
-/* The ids of one object; CG_NONE where the kind has no such id. */
+/* The ids of one object; CG_NONE where the kind has no such id.  source
+ * is a run origin from the API's table (cg_source_type_named), or NULL. */
 struct cgfs_ids {
 	int64_t org, run, repo, user;
+	const char *source;
 };
 
-/* The newest runs of an org or of one user, newest first. */
+/* The newest runs of an org, of one user or of one origin, newest first. */
 struct cgfs_id_list {
 	int64_t *ids;
 	size_t n;
@@ -108,7 +112,8 @@ int cgfs_obj_last_error(struct cgfs *fs, enum cgfs_res kind, const struct cgfs_i
 			struct cg_buf *out);
 
 /* The ids of a list kind's object (ORGS, REPOS, USERS: their items' ids;
- * RUNS, USER_RUNS: the runs'), in list order.  n is the count. */
+ * the run lists RUNS, USER_RUNS, SOURCE_RUNS: the runs'), in list order.
+ * n is the count. */
 size_t cgfs_list_count(enum cgfs_res kind, const void *model);
 int64_t cgfs_list_id(enum cgfs_res kind, const void *model, size_t i);
 

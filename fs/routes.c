@@ -17,6 +17,7 @@
 #include "cache.h"
 #include "commands.h"
 #include "files.h"
+#include "views.h"
 
 /* ---- the table ------------------------------------------------------------------- */
 
@@ -117,6 +118,19 @@ static const struct cgfs_route routes[] = {
 	FILE_ROW(RUN "resume", cgfs_file_nothing, .open = CGFS_OPEN_WHOLE,
 		 .commands = &cgfs_resume_file, .doc = "write a follow-up prompt"),
 
+	{ .pattern = ORG "by-status", .node = CGFS_DIR,
+	  .doc = "<STATUS>/<id>: the runs of runs/ by status, as links; asks nothing more" },
+	{ .pattern = ORG "by-status/{status}", .node = CGFS_DIR, .check = cgfs_check_status,
+	  .list = cgfs_list_statuses },
+	{ .pattern = ORG "by-status/{status}/{run}", .node = CGFS_LINK, .render = cgfs_link_run,
+	  .check = cgfs_check_status_run, .list = cgfs_list_status_runs },
+	{ .pattern = ORG "by-source", .node = CGFS_DIR,
+	  .doc = "<SOURCE>/<id>: the newest runs of each origin (API, SLACK, ...), as links" },
+	{ .pattern = ORG "by-source/{source}", .node = CGFS_DIR, .list = cgfs_list_sources },
+	{ .pattern = ORG "by-source/{source}/{run}", .node = CGFS_LINK,
+	  .res = CGFS_RES_SOURCE_RUNS, .render = cgfs_link_run, .check = cgfs_check_listed_run,
+	  .list = cgfs_list_runs },
+
 	DIR_ROW("/orgs/{org}/repos"),
 	ID_DIR("/orgs/{org}/repos/{repo}", CGFS_RES_REPO, cgfs_check_object, cgfs_list_items),
 	FIELD(REPO "name", REPO_F(name), VALUE),
@@ -137,7 +151,7 @@ static const struct cgfs_route routes[] = {
 	USER_FILES(USER, CGFS_RES_USER),
 	DIR_ROW(USER "runs"),
 	{ .pattern = USER "runs/{run}", .node = CGFS_LINK, .res = CGFS_RES_USER_RUNS,
-	  .render = cgfs_link_user_run, .check = cgfs_check_listed_run, .list = cgfs_list_runs },
+	  .render = cgfs_link_run, .check = cgfs_check_listed_run, .list = cgfs_list_runs },
 };
 
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
@@ -217,6 +231,13 @@ static int match_last(const struct cgfs_route *rt, const char *c, struct cgfs_re
 	}
 	if (!strcmp(pc, "{entry}")) {
 		/* Any name the user gives (bounded to 255 bytes by the caller). */
+		snprintf(r->name, sizeof(r->name), "%s", c);
+		return 1;
+	}
+	/* A status is any name the server could send (its check says which
+	 * are there); an origin is one of the API's. */
+	if ((!strcmp(pc, "{status}") && cgfs_name_usable(c)) ||
+	    (!strcmp(pc, "{source}") && cg_source_type_named(c))) {
 		snprintf(r->name, sizeof(r->name), "%s", c);
 		return 1;
 	}
@@ -377,6 +398,8 @@ int cgfs_match_child(const struct cgfs_qid *dir, const char *name, struct cgfs_q
 	r.run = dir->run;
 	r.repo = dir->repo;
 	r.user = dir->user;
+	/* Under by-status/<S>/, a run's node keeps the status it is under. */
+	snprintf(r.name, sizeof(r.name), "%s", dir->name);
 	if (dir->row >= NROUTES || strlen(name) > 255 ||
 	    match_child(&routes[dir->row], name, &r))
 		return -ENOENT;

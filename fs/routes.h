@@ -41,7 +41,8 @@ struct cgfs_route;
 struct cgfs_command_set;
 
 /* A node: its row and ids (CG_NONE when not in its path) and, for {orgname}
- * and {entry} rows, its name.  The root is row 0. */
+ * and {entry} rows and those under {status} or {source}, its name.  The
+ * root is row 0. */
 struct cgfs_qid {
 	unsigned row;
 	int64_t org, run, repo, user;
@@ -56,7 +57,7 @@ struct cgfs_req {
 					 * syscall's (waits for other threads' fetches end
 					 * there) */
 	int64_t org, run, repo, user;   /* CG_NONE when not in the path */
-	char name[256];                 /* {orgname}, {entry} */
+	char name[256];                 /* {orgname}, {entry}, {status}, {source} */
 	enum cgfs_node node;            /* the row's, or what its check found */
 	int writable;                   /* mode 0644 (0755 for a directory) */
 	time_t mtime;                   /* set by the row's functions */

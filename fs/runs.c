@@ -50,7 +50,7 @@ static int run_from_disk(struct cgfs *fs, int64_t org, int64_t id, struct cg_run
 /* Where runs/ lists run id (its index in the cached list), or -1. */
 static long listed_at(struct cgfs *fs, int64_t org, int64_t id)
 {
-	struct cgfs_ids ids = { org, CG_NONE, CG_NONE, CG_NONE };
+	struct cgfs_ids ids = { org, CG_NONE, CG_NONE, CG_NONE, NULL };
 	struct cgfs_ref list = { 0 };
 	long at = -1;
 
@@ -206,7 +206,8 @@ static int fetch_window_rest(struct cgfs *fs, struct cg_op_args a, size_t n,
 	return ret;
 }
 
-/* The newest `list_window` runs (of one user when ids->user is set), page
+/* The newest `list_window` runs (of one user when ids->user is set, of one
+ * origin when ids->source is), page
  * by page, newest first, every page within the one deadline.  Each page's
  * runs go into the cache, so reading their files costs nothing more.  A
  * first listing fetches the first page, then, knowing the total, the rest
@@ -218,7 +219,7 @@ int cgfs_fetch_run_list(struct cgfs *fs, const struct cgfs_ids *ids,
 			const struct cgfs_id_list *prev, struct cgfs_id_list *out,
 			double deadline, struct cg_error *err)
 {
-	struct cg_run_filter filter = { .user_id = ids->user, .source_type = NULL };
+	struct cg_run_filter filter = { .user_id = ids->user, .source_type = ids->source };
 	struct cg_op_args a = { .org_id = ids->org, .filter = &filter, .deadline = deadline };
 	struct cgfs_id_list *l = out;
 	size_t cap = 0;

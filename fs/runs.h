@@ -20,7 +20,7 @@ int cgfs_fetch_run(struct cgfs *fs, const struct cgfs_ids *ids, const struct cg_
 		   struct cg_run *out, double deadline, struct cg_error *err);
 
 /* Fetch the newest --list-window runs of org ids->org (of user ids->user
- * when set), at most that many whatever a page holds; prev is the stale
+ * when set, of origin ids->source when set), at most that many whatever a page holds; prev is the stale
  * list, or NULL.  Every page shares deadline.  0 and *out (its own ids
  * array), or -errno with err. */
 int cgfs_fetch_run_list(struct cgfs *fs, const struct cgfs_ids *ids,

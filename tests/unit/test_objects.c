@@ -173,7 +173,7 @@ static const struct cgfs_ctx ctx = { "test", "/test", 0 };
 
 static struct cgfs_ids ids(int64_t org, int64_t run, int64_t repo, int64_t user)
 {
-	return (struct cgfs_ids){ org, run, repo, user };
+	return (struct cgfs_ids){ org, run, repo, user, NULL };
 }
 
 /* The requests since mark, joined by "; ". */
@@ -366,6 +366,40 @@ START_TEST(forget_by_kind_reaches_every_key_of_the_kind)
 }
 END_TEST
 
+/* One run list per origin, asked for with the list's source_type filter;
+ * forgetting the kind for an org (no source) forgets every origin's. */
+START_TEST(source_run_lists_are_one_per_origin)
+{
+	struct cgfs_ids slack = ids(11, CG_NONE, CG_NONE, CG_NONE), api = slack, org = slack;
+	struct cgfs_ref ref = { 0 };
+	int mark = srv.nlog;
+
+	slack.source = cg_source_type_named("SLACK");
+	api.source = cg_source_type_named("API");
+	ck_assert_ptr_null(cg_source_type_named("slack"));
+	fs.cfg.list_window = 10;
+	for (int round = 0; round < 2; round++) {
+		ck_assert_int_eq(cgfs_obj_get(&fs, CGFS_RES_SOURCE_RUNS, &slack, &ctx, &ref), 0);
+		ck_assert_uint_eq(cgfs_list_count(CGFS_RES_SOURCE_RUNS, ref.model), 10);
+		cgfs_ref_drop(&ref);
+		ck_assert_int_eq(cgfs_obj_get(&fs, CGFS_RES_SOURCE_RUNS, &api, &ctx, &ref), 0);
+		cgfs_ref_drop(&ref);
+	}
+	ck_assert_str_eq(requests_since(mark),
+			 "GET /v1/organizations/11/agent/runs?source_type=SLACK&skip=0&limit=10; "
+			 "GET /v1/organizations/11/agent/runs?source_type=API&skip=0&limit=10");
+	mark = srv.nlog;
+	cgfs_obj_forget(&fs, CGFS_RES_BIT(CGFS_RES_SOURCE_RUNS), &org);
+	ck_assert_int_eq(cgfs_obj_get(&fs, CGFS_RES_SOURCE_RUNS, &api, &ctx, &ref), 0);
+	cgfs_ref_drop(&ref);
+	ck_assert_int_eq(cgfs_obj_get(&fs, CGFS_RES_SOURCE_RUNS, &slack, &ctx, &ref), 0);
+	cgfs_ref_drop(&ref);
+	ck_assert_str_eq(requests_since(mark),
+			 "GET /v1/organizations/11/agent/runs?source_type=API&skip=0&limit=10; "
+			 "GET /v1/organizations/11/agent/runs?source_type=SLACK&skip=0&limit=10");
+}
+END_TEST
+
 START_TEST(usage_text_is_made_from_the_tables)
 {
 	struct cg_buf out = { 0 };
@@ -429,6 +463,7 @@ int main(void)
 	tcase_add_test(tc, a_failed_refresh_serves_the_stale_copy_and_logs_it);
 	tcase_add_test(tc, items_of_lists_and_their_missing_errno);
 	tcase_add_test(tc, forget_by_kind_reaches_every_key_of_the_kind);
+	tcase_add_test(tc, source_run_lists_are_one_per_origin);
 	tcase_add_test(tc, usage_text_is_made_from_the_tables);
 	tcase_add_test(tc, readme_shows_every_row);
 	suite_add_tcase(s, tc);

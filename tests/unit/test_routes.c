@@ -122,6 +122,7 @@ static void path_of(const char *pattern, char *out, size_t size, struct want *w)
 	static const struct { const char *ph, *text; } subst[] = {
 		{ "{orgname}", "acme" }, { "{org}", "11" }, { "{run}", "789" },
 		{ "{repo}", "456" }, { "{user}", "3" }, { "{entry}", "draft" },
+		{ "{status}", "FAILED" }, { "{source}", "SLACK" },
 	};
 	size_t len = 0;
 
@@ -144,7 +145,7 @@ static void path_of(const char *pattern, char *out, size_t size, struct want *w)
 			case 2: w->run = 789; break;
 			case 3: w->repo = 456; break;
 			case 4: w->user = 3; break;
-			default: w->name = "draft"; break;
+			default: w->name = subst[i].text; break;
 			}
 		}
 		ck_assert_uint_lt(len + (text ? strlen(text) : 1), size);
@@ -320,6 +321,46 @@ START_TEST(orgname_longest)
 }
 END_TEST
 
+/* ---- views ------------------------------------------------------------------------ */
+
+/* by-status/ takes any status a lookup could find again (its check says
+ * which are there); by-source/ only the API's origins, by matching alone. */
+START_TEST(view_names)
+{
+	struct want failed = { NULL, "/orgs/{org}/by-status/{status}/{run}", CGFS_LINK,
+			       11, 1286, NONE, NONE, "FAILED" };
+	struct want odd = { NULL, "/orgs/{org}/by-status/{status}", CGFS_DIR,
+			    11, NONE, NONE, NONE, "QUEUED_FOR_REVIEW" };
+	struct want slack = { NULL, "/orgs/{org}/by-source/{source}/{run}", CGFS_LINK,
+			      11, 1296, NONE, NONE, "SLACK" };
+	struct want setup = { NULL, "/orgs/{org}/by-source/{source}", CGFS_DIR,
+			      12, NONE, NONE, NONE, "SETUP_COMMANDS" };
+	struct cgfs_qid dir, child;
+
+	expect_match(&failed, "/orgs/11/by-status/FAILED/1286", __LINE__);
+	expect_match(&odd, "/orgs/11/by-status/QUEUED_FOR_REVIEW", __LINE__);
+	expect_match(&slack, "/orgs/11/by-source/SLACK/1296", __LINE__);
+	expect_match(&setup, "/orgs/12/by-source/SETUP_COMMANDS", __LINE__);
+	/* No origin but the API's, in its case; no status that is all digits
+	 * (not a name the server's statuses are listed under). */
+	EXPECT_ENOENT("/orgs/11/by-source/EMAIL");
+	EXPECT_ENOENT("/orgs/11/by-source/slack");
+	EXPECT_ENOENT("/orgs/11/by-source/SLACK/x");
+	EXPECT_ENOENT("/orgs/11/by-source/SLACK/1296/status");
+	EXPECT_ENOENT("/orgs/11/by-status/123");
+	EXPECT_ENOENT("/orgs/11/by-status/FAILED/latest");
+	EXPECT_ENOENT("/orgs/11/by-status/FAILED/1286/status");
+	/* A run's node under a status keeps the status (nodes are row + ids +
+	 * name): its child is matched with it. */
+	ck_assert_int_eq(cgfs_qid_of("/orgs/{org}/by-status/{status}", 11, NONE, NONE, NONE,
+				     "FAILED", &dir), 0);
+	ck_assert_int_eq(cgfs_match_child(&dir, "1286", &child), 0);
+	ck_assert_str_eq(cgfs_route_at(child.row)->pattern, "/orgs/{org}/by-status/{status}/{run}");
+	ck_assert_str_eq(child.name, "FAILED");
+	ck_assert_int_eq(child.run, 1286);
+}
+END_TEST
+
 /* ---- names and shapes ------------------------------------------------------------ */
 
 /* An outbox takes any name the user gives: editor scratch names, all-digit
@@ -471,6 +512,7 @@ static Suite *routes_suite(void)
 
 	tc = tcase_create("shapes");
 	tcase_add_test(tc, outbox_names);
+	tcase_add_test(tc, view_names);
 	tcase_add_test(tc, unknown_names);
 	tcase_add_test(tc, empty_components);
 	tcase_add_test(tc, too_deep);

@@ -32,6 +32,7 @@ struct known {
 	int64_t *prs;         /* the ids of its PRs */
 	size_t n_prs;
 	uint64_t seen;        /* the feed's count of sightings when last seen */
+	int listed;           /* seen among the org's newest runs, or created here */
 };
 
 /* The feed of one org.  text_start / jsonl_start: the offset of the first
@@ -324,7 +325,7 @@ void cgfs_events_saw_run(struct cgfs *fs, int64_t org, const struct cg_run *run,
 	struct cgfs_events *ev = fs->events;
 	struct known **slot, *k;
 	struct feed *f;
-	int is_new = 0;
+	int is_new, fresh = 0;
 
 	if (!ev || !run)
 		return;
@@ -345,16 +346,22 @@ void cgfs_events_saw_run(struct cgfs *fs, int64_t org, const struct cg_run *run,
 		k->id = run->id;
 		*slot = k;
 		f->n_runs++;
-		is_new = how == CGFS_SEEN_CREATED || (how == CGFS_SEEN_LISTED && f->primed);
-		if (is_new)
-			append(ev, f, EV_NEW, run->id, NULL, run->status, NULL);
-		else
-			goto out_remember;  /* a baseline: no news */
-	} else if (!same_status(k->status, run->status)) {
-		append(ev, f, EV_STATUS, run->id, k->status, run->status, NULL);
+		fresh = 1;
 	}
+	/* The window of newest runs only moves on: a run it shows that it
+	 * did not show when the org was first listed is a new one, even when
+	 * it was read by id before. */
+	is_new = how == CGFS_SEEN_CREATED || (how == CGFS_SEEN_LISTED && f->primed && !k->listed);
+	if (how != CGFS_SEEN_OTHER)
+		k->listed = 1;
+	if (is_new)
+		append(ev, f, EV_NEW, run->id, NULL, run->status, NULL);
+	else if (fresh)
+		goto out_remember;  /* a baseline: no news */
+	else if (!same_status(k->status, run->status))
+		append(ev, f, EV_STATUS, run->id, k->status, run->status, NULL);
 	for (size_t i = 0; i < run->n_prs; i++)
-		if (is_new || !had_pr(k, run->prs[i].id))
+		if (!had_pr(k, run->prs[i].id))
 			append(ev, f, EV_PR, run->id, NULL, NULL, &run->prs[i]);
 out_remember:
 	k->seen = ++f->seen;

@@ -83,7 +83,10 @@ static int fetch_page_runs(struct cgfs *fs, int64_t org, int64_t skip, int64_t i
 	ret = id == CG_NONE ? 0 : -ENOENT;
 	for (size_t i = 0; i < page.n; i++) {
 		persist_run(fs, org, &page.items[i]);
-		cgfs_events_saw_run(fs, org, &page.items[i], CGFS_SEEN_LISTED);
+		/* A last page may go past the window: those runs are not news. */
+		cgfs_events_saw_run(fs, org, &page.items[i],
+				    skip + (int64_t)i < fs->cfg.list_window ? CGFS_SEEN_LISTED
+									    : CGFS_SEEN_OTHER);
 		if (page.items[i].id == id && ret) {
 			*run = page.items[i];
 			memset(&page.items[i], 0, sizeof(page.items[i]));

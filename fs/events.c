@@ -163,6 +163,19 @@ static void forget_oldest(struct feed *f)
 
 /* ---- the lines ---------------------------------------------------------------- */
 
+/* How much of s fits in max bytes without cutting a UTF-8 sequence. */
+static size_t cut_utf8(const char *s, size_t max)
+{
+	size_t n = strnlen(s, max + 1);
+
+	if (n <= max)
+		return n;
+	n = max;
+	while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+		n--;
+	return n;
+}
+
 /* A server's string as one field of a text line: no space, no control
  * byte, at most max bytes; "-" for none. */
 static int put_field(struct cg_buf *out, const char *s, size_t max)
@@ -172,7 +185,7 @@ static int put_field(struct cg_buf *out, const char *s, size_t max)
 
 	if (!s || !*s)
 		return cg_buf_puts(out, "-");
-	n = strnlen(s, max);
+	n = cut_utf8(s, max);
 	ret = cg_buf_reserve(out, n);
 	if (ret)
 		return ret;
@@ -185,15 +198,20 @@ static int put_field(struct cg_buf *out, const char *s, size_t max)
 	return 0;
 }
 
-/* A JSON string value, escaped as JSON needs ("null" for none). */
-static int put_json_string(struct cg_buf *out, const char *s)
+/* A JSON string value of at most max bytes of s, escaped as JSON needs
+ * ("null" for none). */
+static int put_json_string(struct cg_buf *out, const char *s, size_t max)
 {
-	char *text;
+	char *cut, *text;
 	int ret;
 
 	if (!s)
 		return cg_buf_puts(out, "null");
-	text = cJSON_PrintUnformatted(&(cJSON){ .type = cJSON_String, .valuestring = (char *)s });
+	cut = strndup(s, cut_utf8(s, max));
+	if (!cut)
+		return -ENOMEM;
+	text = cJSON_PrintUnformatted(&(cJSON){ .type = cJSON_String, .valuestring = cut });
+	free(cut);
 	if (!text)
 		return -ENOMEM;
 	ret = cg_buf_puts(out, text);
@@ -236,17 +254,17 @@ static int append(struct cgfs_events *ev, struct feed *f, enum event what, int64
 	if (!ret && what == EV_STATUS) {
 		ret = cg_buf_puts(&f->jsonl, ",\"old\":");
 		if (!ret)
-			ret = put_json_string(&f->jsonl, old);
+			ret = put_json_string(&f->jsonl, old, STATUS_MAX);
 	}
 	if (!ret && what != EV_PR) {
 		ret = cg_buf_puts(&f->jsonl, ",\"status\":");
 		if (!ret)
-			ret = put_json_string(&f->jsonl, status);
+			ret = put_json_string(&f->jsonl, status, STATUS_MAX);
 	}
 	if (!ret && what == EV_PR) {
 		ret = cg_buf_printf(&f->jsonl, ",\"pr\":%" PRId64 ",\"url\":", pr->id);
 		if (!ret)
-			ret = put_json_string(&f->jsonl, pr->url);
+			ret = put_json_string(&f->jsonl, pr->url, URL_MAX);
 	}
 	if (!ret)
 		ret = cg_buf_puts(&f->jsonl, "}\n");
@@ -295,7 +313,8 @@ static int had_pr(const struct known *k, int64_t id)
  * it had (the next sighting tries again). */
 static void remember(struct known *k, const struct cg_run *run)
 {
-	char *status = run->status ? strndup(run->status, STATUS_MAX) : NULL;
+	char *status = run->status ? strndup(run->status, cut_utf8(run->status, STATUS_MAX))
+				   : NULL;
 	int64_t *prs = run->n_prs ? malloc(run->n_prs * sizeof(*prs)) : NULL;
 
 	if ((run->status && !status) || (run->n_prs && !prs)) {
@@ -316,7 +335,7 @@ static int same_status(const char *a, const char *b)
 {
 	if (!a || !b)
 		return !a && !b;
-	return !strncmp(a, b, STATUS_MAX);
+	return strlen(a) == cut_utf8(b, STATUS_MAX) && !strncmp(a, b, strlen(a));
 }
 
 void cgfs_events_saw_run(struct cgfs *fs, int64_t org, const struct cg_run *run,
@@ -389,6 +408,8 @@ void cgfs_events_readers(struct cgfs *fs, int64_t org, int delta)
 {
 	struct feed *f;
 
+	if (!fs->events)
+		return;
 	pthread_mutex_lock(&fs->events->lock);
 	f = feed_of(fs->events, org, 1);
 	if (f) {
@@ -405,6 +426,10 @@ void cgfs_events_stat(struct cgfs *fs, int64_t org, int jsonl, size_t *size, tim
 {
 	struct feed *f;
 
+	*size = 0;
+	*mtime = 0;
+	if (!fs->events)
+		return;
 	pthread_mutex_lock(&fs->events->lock);
 	f = feed_of(fs->events, org, 0);
 	*size = !f ? 0 : jsonl ? f->jsonl_start + f->jsonl.len : f->text_start + f->text.len;
@@ -420,6 +445,8 @@ ssize_t cgfs_events_read(struct cgfs *fs, int64_t org, int jsonl, char *buf, siz
 
 	if (off < 0)
 		return -EINVAL;
+	if (!fs->events)
+		return 0;
 	pthread_mutex_lock(&fs->events->lock);
 	f = feed_of(fs->events, org, 0);
 	if (f) {

@@ -150,6 +150,26 @@ START_TEST(a_server_status_is_one_field_of_the_line)
 	ck_assert_str_eq(untimed(1), "{\"time\":\"T\",\"run\":3,\"event\":\"status\","
 			 "\"old\":\"A B\",\"status\":\"x\\n\\\"y\\u001b\"}\n");
 	teardown();
+
+	/* Cut to 64 bytes in both feeds, never inside a UTF-8 sequence; the
+	 * same long status again is no change. */
+	setup(0);
+	{
+		char status[80], expect[160];
+
+		memset(status, 'a', 63);
+		snprintf(status + 63, sizeof(status) - 63, "\xc3\xa9zzz");
+		saw(4, "OLD", 0, NULL, NULL, CGFS_SEEN_OTHER);
+		saw(4, status, 0, NULL, NULL, CGFS_SEEN_OTHER);
+		saw(4, status, 0, NULL, NULL, CGFS_SEEN_OTHER);
+		status[63] = '\0';
+		snprintf(expect, sizeof(expect), "T 4 OLD -> %s\n", status);
+		ck_assert_str_eq(untimed(0), expect);
+		snprintf(expect, sizeof(expect), "{\"time\":\"T\",\"run\":4,\"event\":\"status\","
+			 "\"old\":\"OLD\",\"status\":\"%s\"}\n", status);
+		ck_assert_str_eq(untimed(1), expect);
+	}
+	teardown();
 }
 END_TEST
 

@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """End-to-end tests of orgs/<org>/events and events.jsonl (docs/SEMANTICS.md
 "Watching runs"): tail -f sees run changes (a status, a PR, a new run) within a few
-seconds; the feed costs no request while nobody has it open, and with a reader at
-most one request per --list-ttl for each list page holding a working run (plus the
-newest page); events.jsonl holds the same events as JSON objects.
+seconds; the feed costs no request while nobody has it open, and with readers (one
+or two) at most one request per --list-ttl for each list page holding a working run
+(plus the newest page); events.jsonl holds the same events as JSON objects.
 
     python3 tests/e2e/test_events.py [-k pattern] [TestClass.test_name ...]
 
@@ -158,6 +158,18 @@ class EventsTest(MountTest):
             gaps = [round(b - a, 2) for a, b in zip(times, times[1:])]
             self.assertTrue(all(g >= LIST_TTL - 0.2 for g in gaps),
                             f"page 3 asked for faster than --list-ttl: gaps {gaps}")
+
+            # A second reader (of events.jsonl) costs nothing more.
+            fd2 = os.open(m.path(f"{EVENTS}.jsonl"), os.O_RDONLY)
+            try:
+                seq = self.fake.mark()
+                time.sleep(3.0)
+                skips = list_requests(self.fake.requests(seq))
+            finally:
+                os.close(fd2)
+            for skip in (0, 200):
+                self.assertLessEqual(skips.count(skip), 4, f"two readers: skips {skips}")
+            self.assertEqual(set(skips), {0, 200}, f"two readers: skips {skips}")
 
             # The deep run's change reaches the feed through its page.
             self.fake.change_run(deep, status="COMPLETE")

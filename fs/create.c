@@ -10,6 +10,7 @@
 #include <cjson/cJSON.h>
 
 #include "draft.h"
+#include "events.h"
 #include "objects.h"
 #include "routes.h"
 
@@ -262,6 +263,7 @@ int cgfs_send_draft(void *arg, int64_t org, int64_t repo, const char *name, cons
 	cgfs_obj_forget(r.fs, CGFS_RES_BIT(CGFS_RES_RUN) | CGFS_RES_BIT(CGFS_RES_RUNS) |
 				      CGFS_RES_BIT(CGFS_RES_USER_RUNS) |
 				      CGFS_RES_BIT(CGFS_RES_SOURCE_RUNS), &ids);
+	cgfs_events_saw_run(r.fs, org, &created, CGFS_SEEN_CREATED);
 	cgfs_obj_put_run(r.fs, org, &created);
 	cg_run_free(&created);
 	return 0;

@@ -15,6 +15,7 @@
 #include "cache.h"
 #include "commands.h"
 #include "errlog.h"
+#include "events.h"
 #include "logs.h"
 #include "ops.h"
 #include "outbox.h"
@@ -358,6 +359,31 @@ void cgfs_logs_grew(struct cgfs *fs, int64_t org, int64_t run)
 		struct cgfs_qid q;
 
 		if (!cgfs_qid_of(files[i], org, run, CG_NONE, CG_NONE, NULL, &q))
+			cgfs_ops_changed(fs, &q);
+	}
+}
+
+/* ---- events ---------------------------------------------------------------------------- */
+
+int cgfs_events_size(struct cgfs_req *r, size_t *size)
+{
+	cgfs_events_stat(r->fs, r->org, (int)r->route->arg, size, &r->mtime);
+	return 0;
+}
+
+ssize_t cgfs_events_read_at(struct cgfs_req *r, char *buf, size_t size, off_t off)
+{
+	return cgfs_events_read(r->fs, r->org, (int)r->route->arg, buf, size, off);
+}
+
+void cgfs_events_grew(struct cgfs *fs, int64_t org)
+{
+	static const char *const files[] = { "/orgs/{org}/events", "/orgs/{org}/events.jsonl" };
+
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		struct cgfs_qid q;
+
+		if (!cgfs_qid_of(files[i], org, CG_NONE, CG_NONE, CG_NONE, NULL, &q))
 			cgfs_ops_changed(fs, &q);
 	}
 }

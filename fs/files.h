@@ -59,6 +59,14 @@ ssize_t cgfs_logs_read_at(struct cgfs_req *r, char *buf, size_t size, off_t off)
  * sizes (the follower's callback, logs.h). */
 void cgfs_logs_grew(struct cgfs *fs, int64_t org, int64_t run);
 
+/* events (arg 0) and events.jsonl (arg 1) of an org: what the feed holds
+ * (events.h); never a request. */
+int cgfs_events_size(struct cgfs_req *r, size_t *size);
+ssize_t cgfs_events_read_at(struct cgfs_req *r, char *buf, size_t size, off_t off);
+/* The feed of org grew: make the kernel drop the two files' cached sizes
+ * (the watcher's callback, events.h). */
+void cgfs_events_grew(struct cgfs *fs, int64_t org);
+
 /* The mount's own files. */
 int cgfs_file_readme(struct cgfs_req *r, struct cg_buf *out);
 int cgfs_file_errors(struct cgfs_req *r, struct cg_buf *out);

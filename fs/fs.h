@@ -22,6 +22,7 @@ struct cgfs_logs_table;
 struct cgfs_errlog;
 struct cgfs_answers;
 struct cgfs_notify;
+struct cgfs_events;
 
 struct cgfs_config {
 	int64_t list_window;     /* runs listed by runs/ */
@@ -50,6 +51,7 @@ struct cgfs {
 	int shared;                     /* -o allow_other: other uids reach the mount */
 	time_t mounted_at;
 	struct cgfs_notify *notify;     /* the service manager, or NULL; read-only */
+	struct cgfs_events *events;     /* the orgs' feeds of run changes, or NULL; thread-safe */
 };
 
 /* Where a failure happened, for the `errors` file. */

@@ -18,6 +18,7 @@
 
 #include "commands.h"
 #include "create.h"
+#include "events.h"
 #include "logs.h"
 #include "names.h"
 #include "outbox.h"
@@ -165,6 +166,20 @@ static void close_log(struct cgfs_handle *h, int last_chance)
 {
 	(void)last_chance;
 	cgfs_logs_readers(h->req.fs, h->req.org, h->req.run, -1);
+}
+
+/* ---- feed: an org's events, read at an offset, watched while open (events.h) ---- */
+
+static int open_feed(struct cgfs_handle *h)
+{
+	cgfs_events_readers(h->req.fs, h->req.org, 1);
+	return 0;
+}
+
+static void close_feed(struct cgfs_handle *h, int last_chance)
+{
+	(void)last_chance;
+	cgfs_events_readers(h->req.fs, h->req.org, -1);
 }
 
 /* ---- wait: block while the run is working, re-reading it no faster than
@@ -360,6 +375,7 @@ static const struct kind kinds[] = {
 			       close_nothing },
 	[CGFS_OPEN_LOG] = { open_log, read_log, refuse_write, truncate_node, NULL, close_log,
 			    .resized = 1 },
+	[CGFS_OPEN_FEED] = { open_feed, read_log, refuse_write, truncate_node, NULL, close_feed },
 	[CGFS_OPEN_WAIT] = { open_nothing, read_wait, refuse_write, truncate_node, NULL,
 			     close_nothing },
 	[CGFS_OPEN_WHOLE] = { open_whole, read_text, write_whole, truncate_whole, commit_whole,

@@ -30,6 +30,7 @@
 #include "create.h"
 #include "disk.h"
 #include "errlog.h"
+#include "events.h"
 #include "files.h"
 #include "fs.h"
 #include "handle.h"
@@ -261,6 +262,7 @@ int main(int argc, char **argv)
 	if (fs.cache)
 		cgfs_cache_set_bound(fs.cache, fs.cfg.cache_bytes);
 	fs.logs = cgfs_logs_table_new();
+	fs.events = cgfs_events_new(0);
 	fs.nodes = cgfs_nodes_new();
 	fs.outbox = cgfs_outbox_new(spool);
 	fs.answers = cgfs_answers_new();
@@ -268,7 +270,8 @@ int main(int argc, char **argv)
 	fs.gid = getgid();
 	fs.shared = opts.text[CGFS_OPT_ALLOW_OTHER] != NULL;
 	fs.mounted_at = time(NULL);
-	if (!fs.errors || !fs.cache || !fs.logs || !fs.nodes || !fs.outbox || !fs.answers) {
+	if (!fs.errors || !fs.cache || !fs.logs || !fs.nodes || !fs.outbox || !fs.answers ||
+	    !fs.events) {
 		fprintf(stderr, "codegen-fs: out of memory\n");
 		goto out_free_fs;
 	}
@@ -293,6 +296,8 @@ int main(int argc, char **argv)
 	fs.se = se;
 	if (cgfs_logs_follow_start(&fs, cgfs_logs_grew))
 		cgfs_log(CGFS_LOG_ERR, "cannot start the log follower; tail -f will lag");
+	if (cgfs_events_watch_start(&fs, cgfs_events_grew))
+		cgfs_log(CGFS_LOG_ERR, "cannot start the events watcher; events will lag");
 	ret = run_loop(se, &cmd);
 	cgfs_notify_send(fs.notify, "STOPPING=1");
 	cgfs_handle_release_all();
@@ -303,6 +308,7 @@ int main(int argc, char **argv)
 		cgfs_log(CGFS_LOG_ERR, "the mount ended in a failure: %s",
 			 strerror(ret < 0 ? -ret : EIO));
 	cgfs_logs_follow_stop(&fs);
+	cgfs_events_watch_stop(&fs);
 out_unmount:
 	fuse_session_unmount(se);
 out_signals:
@@ -314,6 +320,7 @@ out_free_fs:
 	cgfs_answers_free(fs.answers);
 	cgfs_nodes_free(fs.nodes);
 	cgfs_logs_table_free(fs.logs);
+	cgfs_events_free(fs.events);
 	cgfs_cache_free(fs.cache);
 	cgfs_errlog_free(fs.errors);
 	cg_client_free(fs.client);

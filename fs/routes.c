@@ -86,6 +86,12 @@ static const struct cgfs_route routes[] = {
 		 .doc = "commands, one per line:"),
 	FILE_ROW(ORG "ctl.out", cgfs_file_answer, .arg = CGFS_ANSWER_CTL_OUT,
 		 .flags = CGFS_OWNER_READ, .doc = "the answer of the last command written to ctl"),
+	{ .pattern = ORG "events", .node = CGFS_FILE, .open = CGFS_OPEN_FEED,
+	  .size = cgfs_events_size, .read = cgfs_events_read_at, .arg = 0,
+	  .doc = "a line per run change seen: <time> <id> <old> -> <new>, new runs, PRs "
+		 "(events.jsonl: as JSON); tail -f follows it" },
+	{ .pattern = ORG "events.jsonl", .node = CGFS_FILE, .open = CGFS_OPEN_FEED,
+	  .size = cgfs_events_size, .read = cgfs_events_read_at, .arg = 1 },
 	OUTBOX_ROWS(ORG),
 
 	DIR_ROW("/orgs/{org}/runs"),

@@ -31,6 +31,7 @@ enum cgfs_open {
 	CGFS_OPEN_WHOLE,      /* written whole; its command acts at the commit point */
 	CGFS_OPEN_LINES,      /* every write() is lines of commands */
 	CGFS_OPEN_DRAFT,      /* a name in an outbox: a draft or a receipt (outbox.h) */
+	CGFS_OPEN_FEED,       /* an org's events: own storage, watched while open */
 };
 
 /* Row flags. */

@@ -13,6 +13,7 @@
 
 #include "cg_request.h"
 #include "disk.h"
+#include "events.h"
 #include "pages.h"
 
 #define PAGE CGFS_PAGE
@@ -65,6 +66,39 @@ static long listed_at(struct cgfs *fs, int64_t org, int64_t id)
 	return at;
 }
 
+/* The org's list page at skip: every run on it goes into the cache (and
+ * to the events feed), but the one with id (CG_NONE: none), which goes to
+ * *run.  0, -ENOENT when id is not on the page, or the request's -errno. */
+static int fetch_page_runs(struct cgfs *fs, int64_t org, int64_t skip, int64_t id,
+			   struct cg_run *run, double deadline, struct cg_error *err)
+{
+	struct cg_run_page page = { 0 };
+	int ret = cg_call(fs->client, CG_EP_LIST_RUNS,
+			  &(const struct cg_op_args){ .org_id = org, .skip = skip,
+						      .limit = PAGE, .deadline = deadline },
+			  &page, err);
+
+	if (ret)
+		return ret;
+	ret = id == CG_NONE ? 0 : -ENOENT;
+	for (size_t i = 0; i < page.n; i++) {
+		persist_run(fs, org, &page.items[i]);
+		/* A last page may go past the window: those runs are not news. */
+		cgfs_events_saw_run(fs, org, &page.items[i],
+				    skip + (int64_t)i < fs->cfg.list_window ? CGFS_SEEN_LISTED
+									    : CGFS_SEEN_OTHER);
+		if (page.items[i].id == id && ret) {
+			*run = page.items[i];
+			memset(&page.items[i], 0, sizeof(page.items[i]));
+			ret = 0;
+		} else {
+			cgfs_obj_put_run(fs, org, &page.items[i]);
+		}
+	}
+	cg_run_page_free(&page);
+	return ret;
+}
+
 /* Renew a listed run with the list page it sits on: that one request
  * renews up to 100 runs, so re-reading the status of every listed run costs
  * a request per page, not one per unfinished run (which the rate limit
@@ -73,27 +107,13 @@ static long listed_at(struct cgfs *fs, int64_t org, int64_t id)
 static int fetch_run_page(struct cgfs *fs, const struct cgfs_ids *ids, long at,
 			  struct cg_run *run, double deadline, struct cg_error *err)
 {
-	struct cg_run_page page = { 0 };
-	int ret = cg_call(fs->client, CG_EP_LIST_RUNS,
-			  &(const struct cg_op_args){ .org_id = ids->org, .skip = at / PAGE * PAGE,
-						      .limit = PAGE, .deadline = deadline },
-			  &page, err);
+	return fetch_page_runs(fs, ids->org, at / PAGE * PAGE, ids->run, run, deadline, err);
+}
 
-	if (ret)
-		return ret;
-	ret = -ENOENT;
-	for (size_t i = 0; i < page.n; i++) {
-		persist_run(fs, ids->org, &page.items[i]);
-		if (page.items[i].id == ids->run && ret) {
-			*run = page.items[i];
-			memset(&page.items[i], 0, sizeof(page.items[i]));
-			ret = 0;
-		} else {
-			cgfs_obj_put_run(fs, ids->org, &page.items[i]);
-		}
-	}
-	cg_run_page_free(&page);
-	return ret;
+int cgfs_renew_run_page(struct cgfs *fs, int64_t org, int64_t skip, double deadline,
+			struct cg_error *err)
+{
+	return fetch_page_runs(fs, org, skip / PAGE * PAGE, CG_NONE, NULL, deadline, err);
 }
 
 int cgfs_fetch_run(struct cgfs *fs, const struct cgfs_ids *ids, const struct cg_run *prev,
@@ -108,14 +128,18 @@ int cgfs_fetch_run(struct cgfs *fs, const struct cgfs_ids *ids, const struct cg_
 		if (ret != -ENOENT)
 			return ret;
 	}
-	if (fs->disk && !run_from_disk(fs, ids->org, ids->run, out))
+	if (fs->disk && !run_from_disk(fs, ids->org, ids->run, out)) {
+		cgfs_events_saw_run(fs, ids->org, out, CGFS_SEEN_OTHER);
 		return 0;
+	}
 	ret = cg_call(fs->client, CG_EP_GET_RUN,
 		      &(const struct cg_op_args){ .org_id = ids->org, .agent_run_id = ids->run,
 						  .deadline = deadline },
 		      out, err);
-	if (!ret)
+	if (!ret) {
 		persist_run(fs, ids->org, out);
+		cgfs_events_saw_run(fs, ids->org, out, CGFS_SEEN_OTHER);
+	}
 	return ret;
 }
 
@@ -150,7 +174,7 @@ static int push_id(struct cgfs_id_list *l, size_t *cap, int64_t id)
  * -ENOMEM.  *met_known is set when one of them is in prev. */
 static int take_page(struct cgfs *fs, int64_t org, const struct cgfs_id_list *prev,
 		     struct cg_run_page *page, int64_t want, struct cgfs_id_list *l,
-		     size_t *cap, int *met_known)
+		     size_t *cap, int *met_known, enum cgfs_seen how)
 {
 	int ret = 0;
 
@@ -164,11 +188,19 @@ static int take_page(struct cgfs *fs, int64_t org, const struct cgfs_id_list *pr
 
 		*met_known |= has_id(prev, id);
 		persist_run(fs, org, &page->items[i]);
+		cgfs_events_saw_run(fs, org, &page->items[i], how);
 		ret = push_id(l, cap, id);
 		if (!ret)
 			ret = cgfs_obj_put_run(fs, org, &page->items[i]);
 	}
 	return ret;
+}
+
+/* The org's newest runs are news to its events feed; a user's are not. */
+static enum cgfs_seen seen_as(const struct cg_op_args *a)
+{
+	return a->filter->user_id == CG_NONE && !a->filter->source_type ? CGFS_SEEN_LISTED
+									 : CGFS_SEEN_OTHER;
 }
 
 /* How many runs the page at skip asks for. */
@@ -197,7 +229,8 @@ static int fetch_window_rest(struct cgfs *fs, struct cg_op_args a, size_t n,
 			ret = p.rets[i];
 			if (err)
 				*err = p.errs[i];
-		} else if (take_page(fs, a.org_id, NULL, page, want, l, cap, &met_known)) {
+		} else if (take_page(fs, a.org_id, NULL, page, want, l, cap, &met_known,
+				     seen_as(&a))) {
 			ret = cg_error_nomem(err);
 		}
 		ended = (int64_t)(page->n + page->meta.left_out) < want;
@@ -236,7 +269,8 @@ int cgfs_fetch_run_list(struct cgfs *fs, const struct cgfs_ids *ids,
 			goto out_free_ids;
 		got = page.n + page.meta.left_out;
 		total = page.meta.total;
-		ret = take_page(fs, ids->org, prev, &page, a.limit, l, &cap, &met_known);
+		ret = take_page(fs, ids->org, prev, &page, a.limit, l, &cap, &met_known,
+				seen_as(&a));
 		cg_run_page_free(&page);
 		if (ret) {
 			cg_error_nomem(err);
@@ -254,6 +288,8 @@ int cgfs_fetch_run_list(struct cgfs *fs, const struct cgfs_ids *ids,
 			break;
 		}
 	}
+	if (ids->user == CG_NONE)
+		cgfs_events_primed(fs, ids->org);
 	/* Older runs of the window come from the previous list. */
 	for (size_t i = 0; met_known && prev && i < prev->n &&
 	     (int64_t)l->n < fs->cfg.list_window; i++) {

@@ -19,6 +19,12 @@
 int cgfs_fetch_run(struct cgfs *fs, const struct cgfs_ids *ids, const struct cg_run *prev,
 		   struct cg_run *out, double deadline, struct cg_error *err);
 
+/* Renew the runs of the org's list page at skip (the page holding that
+ * index), as fetch_run does for a stale listed run: one request.  0 or
+ * -errno with err. */
+int cgfs_renew_run_page(struct cgfs *fs, int64_t org, int64_t skip, double deadline,
+			struct cg_error *err);
+
 /* Fetch the newest --list-window runs of org ids->org (of user ids->user
  * when set, of origin ids->source when set), at most that many whatever a page holds; prev is the stale
  * list, or NULL.  Every page shares deadline.  0 and *out (its own ids

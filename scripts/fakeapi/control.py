@@ -90,6 +90,28 @@ def ctl_run(fake, params, query, data):
                      "state": pr.state} for pr in run.prs or ()]}
 
 
+def ctl_change_run(fake, params, query, data):
+    """Change a run on demand: {"status": S} sets its status (a working run stops
+    working), {"add_pr": true} attaches a new PR; then the inside view."""
+    run_id = params["run_id"]
+    run = fake.world.runs.get(int(run_id)) if INT_RE.match(run_id) else None
+    if run is None:
+        raise message_error(404, MSG_RUN_NOT_FOUND)
+    if not isinstance(data, dict) or set(data) - {"status", "add_pr"}:
+        raise ValueError("body must be an object with status and/or add_pr")
+    status, add_pr = data.get("status"), data.get("add_pr", False)
+    if status is not None and (not isinstance(status, str) or not status):
+        raise ValueError(f"bad status {status!r}")
+    if not isinstance(add_pr, bool):
+        raise ValueError(f"bad add_pr {add_pr!r}")
+    fake.world.advance(time.monotonic(), time.time())
+    if status is not None:
+        fake.world.set_status(run, status)
+    if add_pr:
+        fake.world.add_pr(run)
+    return ctl_run(fake, params, query, None)
+
+
 CONTROL_ROUTES = (
     ("GET", "/_control/health", None, ctl_health),
     ("GET", "/_control/requests", None, ctl_requests),
@@ -101,6 +123,7 @@ CONTROL_ROUTES = (
     ("GET", "/_control/config", None, ctl_config),
     ("POST", "/_control/config", None, ctl_set_config),
     ("GET", "/_control/runs/{run_id}", None, ctl_run),
+    ("POST", "/_control/runs/{run_id}", None, ctl_change_run),
 )
 
 CONTROL_ROUTER = Router(CONTROL_ROUTES)

@@ -412,6 +412,17 @@ class World:
         """Stop: the run stops working and ends STOPPED (no final entry)."""
         self.stop_work(run)
         run.status = "STOPPED"
+    def set_status(self, run, status):
+        """A status set from outside (/_control): the run stops working."""
+        self.stop_work(run)
+        run.status = status
+
+    def add_pr(self, run):
+        """A new PR on the run (/_control)."""
+        pr = self.make_pr(run, len(run.prs or ()))
+        run.prs = (run.prs or []) + [pr]
+        self.pr_runs[pr.id].append(run)
+        return pr
 
     def new_slack_token(self):
         self.slack_tokens += 1

@@ -342,6 +342,10 @@ class Fake:
     def run_state(self, run_id):
         return self.control("GET", f"/_control/runs/{run_id}")
 
+    def change_run(self, run_id, **changes):
+        """Set a run's status and/or add a PR (POST /_control/runs/{id})."""
+        return self.control("POST", f"/_control/runs/{run_id}", changes)
+
     def mark(self):
         """Empty the request log; -> the seq of the last request so far."""
         return self.control("DELETE", "/_control/requests")["seq"]

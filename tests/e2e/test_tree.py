@@ -30,6 +30,7 @@ from mountcase import (  # noqa: E402
 ROOT_ENTRIES = {"README", "errors", "stats", "me", "mcp-providers", "orgs"}
 ORG_DIR_ENTRIES = {"name", "org.json", "rules", "integrations", "integrations.json", "oauth",
                    "runs", "repos", "users", "by-status", "by-source"}
+ORG_DIR_ENTRIES |= {"events", "events.jsonl"}   # the feed of run changes (test_events.py)
 ORG_DIR_WRITE_SIDE = {"ctl", "ctl.out", "new"}
 REPO_FILES = {"name", "full_name", "language", "visibility", "setup_status", "repo.json",
               "check-suite.json"}

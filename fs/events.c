@@ -478,9 +478,31 @@ ssize_t cgfs_events_read(struct cgfs *fs, int64_t org, int jsonl, char *buf, siz
 
 #define WATCH_MAX 64
 
-/* Keep the working runs of org's list window fresh: the list (its newest
- * page, when stale), then each other page of the window that holds a
- * working run.  When the next look is due. */
+/* Whether the page at `page` (of CGFS_PAGE runs) of list l holds a run the
+ * cache last saw working. */
+static int page_working(struct cgfs *fs, int64_t org, const struct cgfs_id_list *l, size_t page)
+{
+	int working = 0;
+
+	for (size_t i = page * CGFS_PAGE; i < l->n && i < (page + 1) * CGFS_PAGE && !working;
+	     i++) {
+		struct cgfs_ids rid = { org, l->ids[i], CG_NONE, CG_NONE, NULL };
+		struct cgfs_ref run = { 0 };
+
+		if (!cgfs_obj_peek(fs, CGFS_RES_RUN, &rid, &run)) {
+			working = cg_run_state_of(((const struct cg_run *)run.model)->status)
+				  == CG_RUN_WORKING;
+			cgfs_ref_drop(&run);
+		}
+	}
+	return working;
+}
+
+/* Keep the working runs of org's list window fresh: each page of the
+ * window that holds a working run, the newest by a refresh of the list
+ * (which also brings runs started elsewhere), at most once per ttl; a
+ * window with nothing working costs nothing (the first look, with no list
+ * held, fetches it: the baseline).  When the next look is due. */
 static double look(struct cgfs *fs, int64_t org)
 {
 	struct cgfs_ids ids = { org, CG_NONE, CG_NONE, CG_NONE, NULL };
@@ -489,30 +511,21 @@ static double look(struct cgfs *fs, int64_t org)
 	struct cgfs_ref list = { 0 };
 	const struct cgfs_id_list *l;
 	double due = cgfs_now() + fs->cfg.list_ttl;
+	int held = !cgfs_obj_peek(fs, CGFS_RES_RUNS, &ids, &list);
 
 	snprintf(path, sizeof(path), "/orgs/%" PRId64 "/events", org);
-	if (cgfs_obj_get(fs, CGFS_RES_RUNS, &ids, &ctx, &list))
-		return due;
+	if (!held || page_working(fs, org, list.model, 0)) {
+		cgfs_ref_drop(&list);
+		if (cgfs_obj_get(fs, CGFS_RES_RUNS, &ids, &ctx, &list))
+			return due;
+	}
 	/* The next look when the list goes stale: one refresh per ttl (a
 	 * failed refresh served the old list: a ttl from now). */
 	if (list.obj->fetched_at + fs->cfg.list_ttl + 0.05 > cgfs_now())
 		due = list.obj->fetched_at + fs->cfg.list_ttl + 0.05;
 	l = list.model;
 	for (size_t page = 1; page * CGFS_PAGE < l->n; page++) {
-		int working = 0;
-
-		for (size_t i = page * CGFS_PAGE; i < l->n && i < (page + 1) * CGFS_PAGE &&
-		     !working; i++) {
-			struct cgfs_ids rid = { org, l->ids[i], CG_NONE, CG_NONE, NULL };
-			struct cgfs_ref run = { 0 };
-
-			if (!cgfs_obj_peek(fs, CGFS_RES_RUN, &rid, &run)) {
-				working = cg_run_state_of(((const struct cg_run *)run.model)->status)
-					  == CG_RUN_WORKING;
-				cgfs_ref_drop(&run);
-			}
-		}
-		if (working && !cgfs_cache_server_in_trouble(fs->cache)) {
+		if (page_working(fs, org, l, page) && !cgfs_cache_server_in_trouble(fs->cache)) {
 			struct cg_error err = { 0 };
 
 			if (cgfs_renew_run_page(fs, org, (int64_t)(page * CGFS_PAGE), 0, &err))

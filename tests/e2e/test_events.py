@@ -21,7 +21,7 @@ import time
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from harness import describe_requests, kill_bounded, query_of  # noqa: E402
+from harness import WORKING, describe_requests, kill_bounded, query_of  # noqa: E402
 from mountcase import LIST_PATH, ORG, QUICK_FAKE, RUNS, MountTest, main  # noqa: E402
 
 EVENTS = f"orgs/{ORG}/events"
@@ -120,6 +120,20 @@ class EventsTest(MountTest):
         os.listdir(m.path(RUNS))    # the list again: the run is known, no second line
         text = m.read(EVENTS).decode()
         self.assertRegex(text, rf"\A{TIME} {run_id} new -> ACTIVE\n\Z")
+
+    def test_a_window_with_nothing_working_costs_nothing_with_a_reader(self):
+        # Every run of the window finished: the feed has nothing to keep fresh.
+        for run in self.fake.runs()[:500]:
+            if run["status"] in WORKING:
+                self.fake.change_run(run["id"], status="COMPLETE")
+        m = self.start()
+        fd = os.open(m.path(EVENTS), os.O_RDONLY)
+        try:
+            seq = self.fake.mark()
+            time.sleep(3 * LIST_TTL + 0.5)
+            self.assertNoRequests(seq, "a reader of the feed while nothing works")
+        finally:
+            os.close(fd)
 
     def test_request_costs(self):
         # A working run on page 3 of the list window (skip 200), besides the

@@ -458,20 +458,21 @@ static int each_outbox(int dfd, int64_t org, const char *outbox,
 	return ret;
 }
 
-static int each_org(int dfd, int64_t org, cgfs_spool_fn fn, void *arg)
+int cgfs_spool_walk(int dfd, int (*want)(const char *name, int64_t *id),
+		    int (*fn)(int fd, const char *name, int64_t id, void *arg), void *arg)
 {
 	struct dirent *de;
-	DIR *d;
+	DIR *d = fdopendir(dfd);
 	int ret = 0;
 
-	d = fdopendir(dfd);
 	if (!d) {
 		ret = -errno;
 		close(dfd);
 		return ret;
 	}
 	for (;;) {
-		int ofd = -1;
+		int64_t id = 0;
+		int sub = -1;
 
 		errno = 0;
 		de = readdir(d);
@@ -479,16 +480,15 @@ static int each_org(int dfd, int64_t org, cgfs_spool_fn fn, void *arg)
 			ret = errno ? -errno : 0;
 			break;
 		}
-		if (!cgfs_spool_valid_outbox(de->d_name))
+		if (!want(de->d_name, &id))
 			continue;
-		ret = cgfs_spool_open_subdir(dirfd(d), de->d_name, 0, &ofd);
+		ret = cgfs_spool_open_subdir(dirfd(d), de->d_name, 0, &sub);
+		if (!ret)
+			ret = fn(sub, de->d_name, id, arg);
 		if (ret == -ENOENT || ret == -ENOTDIR || ret == -ELOOP) {
-			ret = 0;
+			ret = 0;      /* gone meanwhile, or not a directory of ours */
 			continue;
 		}
-		if (ret)
-			break;
-		ret = each_outbox(ofd, org, de->d_name, fn, arg);
 		if (ret)
 			break;
 	}
@@ -496,48 +496,57 @@ static int each_org(int dfd, int64_t org, cgfs_spool_fn fn, void *arg)
 	return ret;
 }
 
+int cgfs_spool_want_org(const char *name, int64_t *org)
+{
+	return !cgfs_spool_parse_org(name, org);
+}
+
+int cgfs_spool_each_org(struct cgfs_spool *s,
+			int (*fn)(int fd, const char *name, int64_t org, void *arg), void *arg)
+{
+	/* A fresh fd each time: fdopendir takes it over, and each walk needs
+	 * its own directory offset. */
+	int fd = openat(s->root_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	return cgfs_spool_walk(fd, cgfs_spool_want_org, fn, arg);
+}
+
+struct walk {
+	cgfs_spool_fn fn;
+	void *arg;
+	int64_t org;
+};
+
+static int want_outbox(const char *name, int64_t *id)
+{
+	(void)id;
+	return cgfs_spool_valid_outbox(name);
+}
+
+static int outbox_dir(int fd, const char *name, int64_t id, void *arg)
+{
+	struct walk *w = arg;
+
+	(void)id;
+	return each_outbox(fd, w->org, name, w->fn, w->arg);
+}
+
+static int org_dir(int fd, const char *name, int64_t org, void *arg)
+{
+	struct walk *w = arg;
+
+	(void)name;
+	w->org = org;
+	return cgfs_spool_walk(fd, want_outbox, outbox_dir, w);
+}
+
 int cgfs_spool_each(struct cgfs_spool *s, cgfs_spool_fn fn, void *arg)
 {
-	struct dirent *de;
-	DIR *d;
-	int fd, ret = 0;
+	struct walk w = { fn, arg, 0 };
 
 	if (!s || !fn)
 		return -EINVAL;
-	/* A fresh fd each time: fdopendir takes it over, and each walk needs
-	 * its own directory offset. */
-	fd = openat(s->root_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	d = fdopendir(fd);
-	if (!d) {
-		ret = -errno;
-		close(fd);
-		return ret;
-	}
-	for (;;) {
-		int64_t org;
-		int ofd = -1;
-
-		errno = 0;
-		de = readdir(d);
-		if (!de) {
-			ret = errno ? -errno : 0;
-			break;
-		}
-		if (cgfs_spool_parse_org(de->d_name, &org))
-			continue;
-		ret = cgfs_spool_open_subdir(dirfd(d), de->d_name, 0, &ofd);
-		if (ret == -ENOENT || ret == -ENOTDIR || ret == -ELOOP) {
-			ret = 0;
-			continue;
-		}
-		if (ret)
-			break;
-		ret = each_org(ofd, org, fn, arg);
-		if (ret)
-			break;
-	}
-	closedir(d);
-	return ret;
+	return cgfs_spool_each_org(s, org_dir, &w);
 }

@@ -50,6 +50,18 @@ int cgfs_spool_open_subdir(int dfd, const char *sub, int create, int *out);
 int cgfs_spool_open_dir(struct cgfs_spool *s, int64_t org, const char *sub, int create,
 			int *out);
 
+/* Each subdirectory of dfd (which it takes over) whose name want accepts
+ * (setting *id as it likes), opened never through a link and handed to fn,
+ * which takes its fd over.  One gone meanwhile, or not a directory (fn's
+ * -ENOENT, -ENOTDIR, -ELOOP too), is skipped.  0, or the first -errno. */
+int cgfs_spool_walk(int dfd, int (*want)(const char *name, int64_t *id),
+		    int (*fn)(int fd, const char *name, int64_t id, void *arg), void *arg);
+
+/* The org directories of the spool (canonical decimal names) walked so. */
+int cgfs_spool_want_org(const char *name, int64_t *org);
+int cgfs_spool_each_org(struct cgfs_spool *s,
+			int (*fn)(int fd, const char *name, int64_t org, void *arg), void *arg);
+
 /* A unique temporary name for a replace of name: ".tmp-<name>-<pid>-<n>".
  * 0 or -ENAMETOOLONG. */
 int cgfs_spool_tmp_name(struct cgfs_spool *s, const char *name, char *tmp, size_t size);

@@ -148,84 +148,43 @@ static int each_in(int dfd, int64_t org, const char *outbox, cgfs_spool_receipt_
 	return ret;
 }
 
-/* The receipt directories of one org directory. */
-static int each_org(int dfd, int64_t org, cgfs_spool_receipt_fn fn, void *arg)
+struct walk {
+	cgfs_spool_receipt_fn fn;
+	void *arg;
+	int64_t org;
+};
+
+/* "receipts-<outbox>". */
+static int want_receipts(const char *name, int64_t *id)
 {
-	size_t plen = strlen(RECEIPTS_PREFIX);
-	struct dirent *de;
-	DIR *d = fdopendir(dfd);
-	int ret = 0;
+	(void)id;
+	return !strncmp(name, RECEIPTS_PREFIX, strlen(RECEIPTS_PREFIX)) &&
+	       cgfs_spool_valid_outbox(name + strlen(RECEIPTS_PREFIX));
+}
 
-	if (!d) {
-		ret = -errno;
-		close(dfd);
-		return ret;
-	}
-	for (;;) {
-		int rfd = -1;
+static int receipts_dir(int fd, const char *name, int64_t id, void *arg)
+{
+	struct walk *w = arg;
 
-		errno = 0;
-		de = readdir(d);
-		if (!de) {
-			ret = errno ? -errno : 0;
-			break;
-		}
-		if (strncmp(de->d_name, RECEIPTS_PREFIX, plen) ||
-		    !cgfs_spool_valid_outbox(de->d_name + plen))
-			continue;
-		ret = cgfs_spool_open_subdir(dirfd(d), de->d_name, 0, &rfd);
-		if (ret == -ENOENT || ret == -ENOTDIR || ret == -ELOOP) {
-			ret = 0;
-			continue;
-		}
-		if (!ret)
-			ret = each_in(rfd, org, de->d_name + plen, fn, arg);
-		if (ret)
-			break;
-	}
-	closedir(d);
-	return ret;
+	(void)id;
+	return each_in(fd, w->org, name + strlen(RECEIPTS_PREFIX), w->fn, w->arg);
+}
+
+/* The receipt directories of one org directory. */
+static int org_dir(int fd, const char *name, int64_t org, void *arg)
+{
+	struct walk *w = arg;
+
+	(void)name;
+	w->org = org;
+	return cgfs_spool_walk(fd, want_receipts, receipts_dir, w);
 }
 
 int cgfs_spool_each_receipt(struct cgfs_spool *s, cgfs_spool_receipt_fn fn, void *arg)
 {
-	struct dirent *de;
-	DIR *d;
-	int fd, ret = 0;
+	struct walk w = { fn, arg, 0 };
 
 	if (!s || !fn)
 		return -EINVAL;
-	fd = openat(s->root_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	d = fdopendir(fd);
-	if (!d) {
-		ret = -errno;
-		close(fd);
-		return ret;
-	}
-	for (;;) {
-		int64_t org;
-		int ofd = -1;
-
-		errno = 0;
-		de = readdir(d);
-		if (!de) {
-			ret = errno ? -errno : 0;
-			break;
-		}
-		if (cgfs_spool_parse_org(de->d_name, &org))
-			continue;
-		ret = cgfs_spool_open_subdir(dirfd(d), de->d_name, 0, &ofd);
-		if (ret == -ENOENT || ret == -ENOTDIR || ret == -ELOOP) {
-			ret = 0;
-			continue;
-		}
-		if (!ret)
-			ret = each_org(ofd, org, fn, arg);
-		if (ret)
-			break;
-	}
-	closedir(d);
-	return ret;
+	return cgfs_spool_each_org(s, org_dir, &w);
 }

@@ -4,10 +4,13 @@
  * once complete, its log entries are kept under
  * $XDG_CACHE_HOME/codegen-fs (else ~/.cache/codegen-fs); a remount reads
  * them with no request.  One subdirectory per API host and user keeps
- * accounts apart.  Private: directories 0700, files 0600.  Writes are
- * atomic (temporary file fsynced and renamed into place: private.h).  A failure to write is not
- * an error for the caller: the cache only saves requests.  No FUSE, no
- * network.
+ * accounts apart; in it one SQLite database, cache.db (WAL mode), holds
+ * every entry.  Private: directories 0700, files 0600.  A put or a drop
+ * only enqueues: a background thread writes the queue in batches, one
+ * transaction each, so a kill -9 loses at most the last batches, never the
+ * database.  Reads see what was put at once (pending entries first, then
+ * the database).  A failure to write is not an error for the caller: the
+ * cache only saves requests.  No FUSE, no network.
  */
 #ifndef CGFS_DISK_H
 #define CGFS_DISK_H
@@ -44,11 +47,14 @@ int cgfs_disk_get(struct cgfs_disk *d, enum cgfs_disk_kind kind, int64_t org, in
 /* 1 when an entry exists. */
 int cgfs_disk_has(struct cgfs_disk *d, enum cgfs_disk_kind kind, int64_t org, int64_t run);
 
-/* Store an entry (replacing).  0 or -errno. */
+/* Store a copy of an entry (replacing), written later by the background
+ * thread.  0, or -EAGAIN when the queue is full (the entry is then not
+ * kept), -EFBIG, -ENOMEM, -EIO (the database cannot be opened). */
 int cgfs_disk_put(struct cgfs_disk *d, enum cgfs_disk_kind kind, int64_t org, int64_t run,
 		  const char *data, size_t len);
 
-/* Forget an entry (the run changed through this mount). */
+/* Forget an entry (the run changed through this mount); queued like a put,
+ * never refused for a full queue. */
 void cgfs_disk_drop(struct cgfs_disk *d, enum cgfs_disk_kind kind, int64_t org, int64_t run);
 
 #endif

@@ -18,12 +18,12 @@
 
 #define PAGE CGFS_PAGE
 
-/* Keep a finished run on disk, for the next mount. */
+/* Keep a finished run on disk, for the next mount: only enqueued (disk.h),
+ * and the writer writes nothing when the stored bytes are the same. */
 static void persist_run(struct cgfs *fs, int64_t org, const struct cg_run *run)
 {
 	if (fs->disk && cgfs_res_persists(CGFS_RES_RUN) && run->raw &&
-	    cg_run_state_of(run->status) == CG_RUN_FINISHED &&
-	    !cgfs_disk_has(fs->disk, CGFS_DISK_RUN, org, run->id))
+	    cg_run_state_of(run->status) == CG_RUN_FINISHED)
 		cgfs_disk_put(fs->disk, CGFS_DISK_RUN, org, run->id, run->raw, strlen(run->raw));
 }
 

@@ -10,9 +10,11 @@ Environment and method: mountcase.py.  Exits 77 (meson's skip) when FUSE is unav
 """
 
 import errno
+import json
 import os
 import random
 import shutil
+import sqlite3
 import sys
 import tempfile
 import time
@@ -465,21 +467,81 @@ class PersistentCacheTest(MountTest):
         self.assertEqual(about_789, [], f"a remount asked the server about run 789: "
                                         f"{describe_requests(requests)}")
 
+    def db_path(self, cache):
+        """The one database of the fake's account (fs/disk.c)."""
+        accounts = os.listdir(os.path.join(cache, "codegen-fs"))
+        self.assertEqual(len(accounts), 1, f"accounts: {accounts}")
+        return os.path.join(cache, "codegen-fs", accounts[0], "cache.db")
+
+    def kept(self, cache):
+        """{(kind, org, run): bytes} the database holds; kind 0 a run, 1 its logs."""
+        db = sqlite3.connect(self.db_path(cache))
+        try:
+            check = db.execute("PRAGMA integrity_check").fetchall()
+            self.assertEqual(check, [("ok",)], "the cache database is corrupt")
+            rows = db.execute("SELECT kind, org, run, data FROM entry").fetchall()
+        finally:
+            db.close()
+        return {(kind, org, run): bytes(data) for kind, org, run, data in rows}
+
     def test_unfinished_runs_are_not_kept_and_files_are_private(self):
         cache = self.cache_dir()
         m = self.mount(env={"XDG_CACHE_HOME": cache})
         self.assertEqual(m.read(RUNS, 1300, "status"), b"ACTIVE\n")
         m.read(RUNS, 1300, "logs")
         m.read(RUNS, 789, "logs")
-        kept = sorted(os.path.relpath(os.path.join(d, f), cache)
-                      for d, _, files in os.walk(cache) for f in files)
-        self.assertEqual([os.path.basename(k) for k in kept], ["789.json", "789.logs.jsonl"],
-                         f"files kept: {kept}")
         for d, _, files in os.walk(os.path.join(cache, "codegen-fs")):
             self.assertEqual(os.stat(d).st_mode & 0o777, 0o700, d)
             for f in files:
+                self.assertIn(f, ("cache.db", "cache.db-wal", "cache.db-shm"), d)
                 self.assertEqual(os.stat(os.path.join(d, f)).st_mode & 0o777, 0o600, f)
+        self._stop_mount(m)
+        kept = self.kept(cache)
+        self.assertEqual(sorted((kind, run) for kind, _, run in kept), [(0, 789), (1, 789)],
+                         "only the finished run 789 and its logs are kept")
+        self.assertEqual(json.loads(kept[(0, ORG, 789)]), self.fake.run(789))
+        lines = kept[(1, ORG, 789)].decode().splitlines()
+        self.assertEqual([json.loads(line) for line in lines], self.fake.logs(789))
 
+    def test_a_kill_9_mid_writes_leaves_a_database_a_remount_reads(self):
+        cache = self.cache_dir()
+        m = self.mount(env={"XDG_CACHE_HOME": cache})
+        names = sorted(int(n) for n in os.listdir(m.path(RUNS)))
+        finished = [r for r in names if m.read(RUNS, r, "status").strip().decode() in FINISHED]
+        self.assertGreater(len(finished), 20, "the fake has finished runs to keep")
+        deadline = time.monotonic() + 10
+        while not os.path.exists(self.db_path(cache) + "-wal") or not self.kept(cache):
+            self.assertLess(time.monotonic(), deadline, "nothing was written in 10 s")
+            time.sleep(0.05)
+        # Logs are put one run after another: the kill lands among the writes.
+        for run in finished[:20]:
+            m.read(RUNS, run, "logs.jsonl")
+        m.proc.kill()
+        m.proc.wait(10)
+        self._stop_mount(m)
+        kept = self.kept(cache)
+        runs = sorted(run for kind, _, run in kept if kind == 0)
+        logs = sorted(run for kind, _, run in kept if kind == 1)
+        self.assertTrue(runs, "no run was committed before the kill")
+        self.assertLessEqual(set(runs) | set(logs), set(finished), "only finished runs")
+        for run in runs:
+            self.assertEqual(json.loads(kept[(0, ORG, run)]), self.fake.run(run), run)
+        for run in logs:
+            lines = kept[(1, ORG, run)].decode().splitlines()
+            self.assertEqual([json.loads(line) for line in lines], self.fake.logs(run), run)
+
+        second = self.mount(env={"XDG_CACHE_HOME": cache})
+        seq = self.fake.mark()
+        for run in runs:
+            self.assertEqual(json.loads(second.read(RUNS, run, "run.json")), self.fake.run(run))
+        for run in logs:
+            self.assertEqual(second.read(RUNS, run, "logs.jsonl").decode().splitlines(),
+                             kept[(1, ORG, run)].decode().splitlines())
+        requests = self.fake.requests(seq)
+        asked = [e for run in set(runs) | set(logs)
+                 for e in gets_of_run(requests, run) + logs_requests_of(requests, run)]
+        self.assertEqual(asked, [], f"asked about committed runs: {describe_requests(asked)}")
+        self.assertTrue(logs, "no logs were committed before the kill")
 
 if __name__ == "__main__":
     main()

@@ -6,10 +6,10 @@
  * it at once) and a queue (the writer takes the whole queue, writes it in
  * one transaction, then forgets the entries).  Reads that miss the pending
  * entries read the database on their own connection (WAL: readers never
- * wait for the writer).  The connections and the writer are opened at the
- * first use, not by cgfs_disk_open: the mount opens the cache before
- * fuse_daemonize forks, and neither threads nor SQLite's locks survive a
- * fork.
+ * wait for the writer).  The writer (which opens its own connection) starts
+ * at the first put and the reader's connection opens at the first read, not
+ * in cgfs_disk_open: the mount opens the cache before fuse_daemonize forks,
+ * and neither threads nor SQLite's locks survive a fork.
  */
 #include "disk.h"
 
@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "private.h"
@@ -32,6 +33,10 @@
 /* The bound of the queue: past it a put is refused (-EAGAIN), not waited for. */
 #define MAX_QUEUED 65536u
 #define MAX_QUEUED_BYTES ((size_t)128 << 20)
+/* The writer gathers puts this long (the puts of one listing come within
+ * milliseconds), or until this many wait, before it writes them. */
+#define BATCH_MS 20
+#define BATCH 1024u
 #define WRITER_BUSY_MS 5000
 #define READER_BUSY_MS 1000
 
@@ -60,8 +65,8 @@ struct pending {
 	int taken;               /* in the writer's batch: no longer changed in place */
 };
 
-/* lock guards table, queue, counts and the state flags; rlock guards rdb
- * and get_stmt; wdb and its statements are the writer's alone. */
+/* lock guards table, queue, counts and the state flags; rlock guards rdb,
+ * get_stmt and rbroken; wdb and its statements are the writer's alone. */
 struct cgfs_disk {
 	char *root;               /* <dir>/<host>-u<user> */
 	char *path;               /* <root>/cache.db */
@@ -70,7 +75,7 @@ struct cgfs_disk {
 	struct pending *table[BUCKETS];
 	struct pending *head, **tail;
 	size_t queued, queued_bytes;
-	int started, broken, stopping;
+	int started, broken, stopping, rbroken;
 	pthread_t writer;
 	sqlite3 *wdb;
 	sqlite3_stmt *put_stmt, *drop_stmt;
@@ -172,6 +177,7 @@ static void remove_db(const char *path)
 struct cgfs_disk *cgfs_disk_open(const char *dir, const char *base_url, int64_t user_id,
 				 char *why, size_t why_size)
 {
+	pthread_condattr_t attr;
 	struct cgfs_disk *d;
 	struct stat st;
 	char host[256];
@@ -209,7 +215,10 @@ struct cgfs_disk *cgfs_disk_open(const char *dir, const char *base_url, int64_t 
 		goto out_free;
 	pthread_mutex_init(&d->lock, NULL);
 	pthread_mutex_init(&d->rlock, NULL);
-	pthread_cond_init(&d->more, NULL);
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&d->more, &attr);
+	pthread_condattr_destroy(&attr);
 	d->tail = &d->head;
 	return d;
 out_free:
@@ -287,10 +296,51 @@ static void forget_batch(struct cgfs_disk *d, struct pending *batch)
 	}
 }
 
-/* The writer: takes the whole queue, writes it, until stopping and empty. */
+static int prepare(sqlite3 *db, const char *sql, sqlite3_stmt **stmt)
+{
+	return sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, stmt, NULL);
+}
+
+/* The writer's connection: 0, or -EIO. */
+static int writer_open(struct cgfs_disk *d)
+{
+	d->wdb = db_connect(d->path, WRITER_BUSY_MS);
+	/* NORMAL in WAL mode: a crash may lose the last commits, never the database. */
+	if (d->wdb && sqlite3_exec(d->wdb, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL) == SQLITE_OK &&
+	    prepare(d->wdb, sql_put, &d->put_stmt) == SQLITE_OK &&
+	    prepare(d->wdb, sql_drop, &d->drop_stmt) == SQLITE_OK)
+		return 0;
+	sqlite3_finalize(d->put_stmt);
+	sqlite3_finalize(d->drop_stmt);
+	sqlite3_close(d->wdb);
+	d->put_stmt = d->drop_stmt = NULL;
+	d->wdb = NULL;
+	return -EIO;
+}
+
+/* Wait up to BATCH_MS for more puts, unless stopping or BATCH wait.  Under lock. */
+static void gather(struct cgfs_disk *d)
+{
+	struct timespec until;
+
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_nsec += BATCH_MS * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	while (!d->stopping && d->queued < BATCH &&
+	       pthread_cond_timedwait(&d->more, &d->lock, &until) == 0)
+		;
+}
+
+/* The writer: takes the whole queue, writes it, until stopping and empty.
+ * When its connection cannot be opened the cache is broken: what waits is
+ * forgotten and every later put refused. */
 static void *writer(void *arg)
 {
 	struct cgfs_disk *d = arg;
+	int ret = writer_open(d);
 
 	pthread_mutex_lock(&d->lock);
 	for (;;) {
@@ -298,6 +348,8 @@ static void *writer(void *arg)
 
 		while (!d->head && !d->stopping)
 			pthread_cond_wait(&d->more, &d->lock);
+		if (!ret)
+			gather(d);
 		if (!d->head)
 			break;
 		batch = d->head;
@@ -305,49 +357,48 @@ static void *writer(void *arg)
 		d->tail = &d->head;
 		for (struct pending *p = batch; p; p = p->next)
 			p->taken = 1;
-		pthread_mutex_unlock(&d->lock);
-		write_batch(d, batch);
-		pthread_mutex_lock(&d->lock);
+		if (ret) {
+			d->broken = 1;
+		} else {
+			pthread_mutex_unlock(&d->lock);
+			write_batch(d, batch);
+			pthread_mutex_lock(&d->lock);
+		}
 		forget_batch(d, batch);
 	}
 	pthread_mutex_unlock(&d->lock);
 	return NULL;
 }
 
-static int prepare(sqlite3 *db, const char *sql, sqlite3_stmt **stmt)
+/* Start the writer, once.  0, or -EIO when the cache takes no more puts.
+ * Under lock. */
+static int start_writer(struct cgfs_disk *d)
 {
-	return sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, stmt, NULL);
-}
-
-/* Open the connections and start the writer, once.  0, or -EIO when the
- * cache cannot be used (it then holds nothing).  Under lock. */
-static int attach(struct cgfs_disk *d)
-{
-	if (d->started)
-		return 0;
 	if (d->broken)
 		return -EIO;
-	d->wdb = db_connect(d->path, WRITER_BUSY_MS);
-	d->rdb = db_connect(d->path, READER_BUSY_MS);
-	/* NORMAL in WAL mode: a crash may lose the last commits, never the database. */
-	if (!d->wdb || !d->rdb ||
-	    sqlite3_exec(d->wdb, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL) != SQLITE_OK ||
-	    prepare(d->wdb, sql_put, &d->put_stmt) != SQLITE_OK ||
-	    prepare(d->wdb, sql_drop, &d->drop_stmt) != SQLITE_OK ||
-	    prepare(d->rdb, sql_get, &d->get_stmt) != SQLITE_OK ||
-	    pthread_create(&d->writer, NULL, writer, d))
-		goto out_close;
+	if (d->started)
+		return 0;
+	if (pthread_create(&d->writer, NULL, writer, d)) {
+		d->broken = 1;
+		return -EIO;
+	}
 	d->started = 1;
 	return 0;
-out_close:
-	sqlite3_finalize(d->put_stmt);
-	sqlite3_finalize(d->drop_stmt);
-	sqlite3_finalize(d->get_stmt);
-	sqlite3_close(d->wdb);
+}
+
+/* The reader's connection, at the first read: 0, or -EIO.  Under rlock. */
+static int reader_open(struct cgfs_disk *d)
+{
+	if (d->rdb)
+		return 0;
+	if (d->rbroken)
+		return -EIO;
+	d->rdb = db_connect(d->path, READER_BUSY_MS);
+	if (d->rdb && prepare(d->rdb, sql_get, &d->get_stmt) == SQLITE_OK)
+		return 0;
 	sqlite3_close(d->rdb);
-	d->put_stmt = d->drop_stmt = d->get_stmt = NULL;
-	d->wdb = d->rdb = NULL;
-	d->broken = 1;
+	d->rdb = NULL;
+	d->rbroken = 1;
 	return -EIO;
 }
 
@@ -363,10 +414,10 @@ void cgfs_disk_close(struct cgfs_disk *d)
 		pthread_join(d->writer, NULL);
 		sqlite3_finalize(d->put_stmt);
 		sqlite3_finalize(d->drop_stmt);
-		sqlite3_finalize(d->get_stmt);
 		sqlite3_close(d->wdb);
-		sqlite3_close(d->rdb);
 	}
+	sqlite3_finalize(d->get_stmt);
+	sqlite3_close(d->rdb);
 	/* Left only when the writer never ran (nothing was put). */
 	for (struct pending *p = d->head, *next; p; p = next) {
 		next = p->next;
@@ -402,11 +453,8 @@ static int get_pending(struct cgfs_disk *d, enum cgfs_disk_kind kind, int64_t or
 	int ret;
 
 	pthread_mutex_lock(&d->lock);
-	ret = attach(d);
-	p = ret ? NULL : pending_find(d, kind, org, run);
-	if (ret) {
-		ret = -ENOENT;
-	} else if (!p) {
+	p = pending_find(d, kind, org, run);
+	if (!p) {
 		ret = 1;
 	} else if (!p->data) {
 		ret = -ENOENT;
@@ -428,6 +476,10 @@ static int get_db(struct cgfs_disk *d, enum cgfs_disk_kind kind, int64_t org, in
 	int rc, ret;
 
 	pthread_mutex_lock(&d->rlock);
+	if (reader_open(d)) {
+		pthread_mutex_unlock(&d->rlock);
+		return -ENOENT;
+	}
 	bind_key(d->get_stmt, kind, org, run);
 	rc = sqlite3_step(d->get_stmt);
 	if (rc == SQLITE_ROW) {
@@ -495,7 +547,7 @@ static int enqueue(struct cgfs_disk *d, enum cgfs_disk_kind kind, int64_t org, i
 	if (data && !(c = copy(data, len)))
 		return -ENOMEM;
 	pthread_mutex_lock(&d->lock);
-	ret = attach(d);
+	ret = start_writer(d);
 	if (!ret && data && (d->queued >= MAX_QUEUED || d->queued_bytes + len > MAX_QUEUED_BYTES))
 		ret = -EAGAIN;
 	if (ret)
@@ -521,6 +573,9 @@ static int enqueue(struct cgfs_disk *d, enum cgfs_disk_kind kind, int64_t org, i
 	p->run = run;
 	p->data = c;
 	p->len = c ? len : 0;
+	/* Wake the writer for the first of a batch, or a full one. */
+	if (!d->head || d->queued + 1 >= BATCH)
+		pthread_cond_signal(&d->more);
 	head = &d->table[bucket(kind, org, run)];
 	p->chain = *head;
 	*head = p;
@@ -528,7 +583,6 @@ static int enqueue(struct cgfs_disk *d, enum cgfs_disk_kind kind, int64_t org, i
 	d->tail = &p->next;
 	d->queued++;
 	d->queued_bytes += p->len;
-	pthread_cond_signal(&d->more);
 	c = NULL;
 out_unlock:
 	pthread_mutex_unlock(&d->lock);

@@ -21,7 +21,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -38,6 +40,7 @@
 #define BATCH_MS 20
 #define BATCH 1024u
 #define WRITER_BUSY_MS 5000
+#define WRITER_NICE 10        /* below the FUSE threads: the writer only saves requests */
 #define CACHE_PAGES "-256"   /* KiB of SQLite page cache per connection */
 #define READER_BUSY_MS 1000
 
@@ -344,7 +347,11 @@ static void gather(struct cgfs_disk *d)
 static void *writer(void *arg)
 {
 	struct cgfs_disk *d = arg;
-	int ret = writer_open(d);
+	int ret;
+
+	/* Linux: a thread's nice value is its own (setpriority on its tid). */
+	setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), WRITER_NICE);
+	ret = writer_open(d);
 
 	pthread_mutex_lock(&d->lock);
 	for (;;) {

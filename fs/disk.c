@@ -56,7 +56,8 @@ static const char *const sql_put =
 	"ON CONFLICT (kind, org, run) DO UPDATE SET data = excluded.data "
 	"WHERE data IS NOT excluded.data";
 static const char *const sql_drop = "DELETE FROM entry WHERE kind = ?1 AND org = ?2 AND run = ?3";
-static const char *const sql_get = "SELECT data FROM entry WHERE kind = ?1 AND org = ?2 AND run = ?3";
+static const char *const sql_get =
+	"SELECT data FROM entry WHERE kind = ?1 AND org = ?2 AND run = ?3";
 
 /* A put (data) or a drop (data NULL) not yet committed. */
 struct pending {
@@ -313,7 +314,8 @@ static int writer_open(struct cgfs_disk *d)
 {
 	d->wdb = db_connect(d->path, WRITER_BUSY_MS);
 	/* NORMAL in WAL mode: a crash may lose the last commits, never the database. */
-	if (d->wdb && sqlite3_exec(d->wdb, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL) == SQLITE_OK &&
+	if (d->wdb &&
+	    sqlite3_exec(d->wdb, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL) == SQLITE_OK &&
 	    prepare(d->wdb, sql_put, &d->put_stmt) == SQLITE_OK &&
 	    prepare(d->wdb, sql_drop, &d->drop_stmt) == SQLITE_OK)
 		return 0;

@@ -1,7 +1,7 @@
 /* test_disk.c - unit tests of fs/disk.c, the SQLite cache of finished runs:
  * what is put reads back at once and after a reopen, a drop forgets, the
- * accounts stay apart, the files are private, and 100,000 runs are one
- * database file, not 100,000 files.
+ * accounts stay apart, the files are private, threads may put and read at
+ * once, and 100,000 runs are one database file, not 100,000 files.
  *
  * Every test works in its own mkdtemp directory (scratch.h); a "remount"
  * is a close and a fresh open of the same directory.
@@ -9,6 +9,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,8 @@
 #define URL "https://api.example.com/v1"
 #define LABEL "api.example.com-u7"
 #define MANY 100000
+#define NTHREADS 8
+#define PER_THREAD 2000
 
 static struct cgfs_disk *open_ok(const struct scratch *t, int64_t user)
 {
@@ -232,6 +235,70 @@ START_TEST(a_hundred_thousand_runs_are_one_file)
 }
 END_TEST
 
+struct worker {
+	struct cgfs_disk *d;
+	int64_t org;
+	int bad;
+};
+
+/* Put PER_THREAD runs of its own org, each read back at once; drop the odd ones. */
+static void *put_and_read(void *arg)
+{
+	struct worker *w = arg;
+	char text[64], *data;
+	size_t len;
+
+	for (int64_t i = 0; i < PER_THREAD; i++) {
+		int n = snprintf(text, sizeof(text), "%" PRId64 "/%" PRId64, w->org, i);
+
+		if (cgfs_disk_put(w->d, CGFS_DISK_RUN, w->org, i, text, (size_t)n) ||
+		    cgfs_disk_get(w->d, CGFS_DISK_RUN, w->org, i, &data, &len)) {
+			w->bad++;
+			continue;
+		}
+		w->bad += len != (size_t)n || memcmp(data, text, len) != 0;
+		free(data);
+		if (i % 2)
+			cgfs_disk_drop(w->d, CGFS_DISK_RUN, w->org, i);
+	}
+	return NULL;
+}
+
+START_TEST(threads_put_read_and_drop_at_once)
+{
+	struct scratch t;
+	struct cgfs_disk *d;
+	struct worker w[NTHREADS];
+	pthread_t tid[NTHREADS];
+	char text[64];
+
+	scratch_make(&t);
+	d = open_ok(&t, 7);
+	for (int i = 0; i < NTHREADS; i++) {
+		w[i] = (struct worker){ .d = d, .org = i + 1 };
+		ck_assert_int_eq(pthread_create(&tid[i], NULL, put_and_read, &w[i]), 0);
+	}
+	for (int i = 0; i < NTHREADS; i++) {
+		pthread_join(tid[i], NULL);
+		ck_assert_int_eq(w[i].bad, 0);
+	}
+	cgfs_disk_close(d);
+
+	d = open_ok(&t, 7);
+	for (int64_t org = 1; org <= NTHREADS; org++) {
+		for (int64_t i = 0; i < PER_THREAD; i += 97) {
+			snprintf(text, sizeof(text), "%" PRId64 "/%" PRId64, org, i);
+			if (i % 2)
+				assert_absent(d, CGFS_DISK_RUN, org, i);
+			else
+				assert_entry(d, CGFS_DISK_RUN, org, i, text);
+		}
+	}
+	cgfs_disk_close(d);
+	scratch_remove(&t);
+}
+END_TEST
+
 START_TEST(no_cache_is_a_cache_that_holds_nothing)
 {
 	char *data = NULL;
@@ -259,6 +326,7 @@ static Suite *disk_suite(void)
 	tcase_add_test(tc, accounts_are_apart_and_files_private);
 	tcase_add_test(tc, a_file_that_is_not_a_database_starts_again_empty);
 	tcase_add_test(tc, a_hundred_thousand_runs_are_one_file);
+	tcase_add_test(tc, threads_put_read_and_drop_at_once);
 	tcase_add_test(tc, no_cache_is_a_cache_that_holds_nothing);
 	suite_add_tcase(s, tc);
 	return s;

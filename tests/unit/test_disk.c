@@ -196,6 +196,37 @@ START_TEST(a_file_that_is_not_a_database_starts_again_empty)
 }
 END_TEST
 
+START_TEST(the_files_of_earlier_versions_are_left_alone_and_not_read)
+{
+	struct scratch t;
+	struct cgfs_disk *d;
+	char path[256], names[512];
+	FILE *f;
+
+	scratch_make(&t);
+	snprintf(path, sizeof(path), "%s/" LABEL, t.base);
+	ck_assert_int_eq(mkdir(path, 0700), 0);
+	snprintf(path, sizeof(path), "%s/" LABEL "/1", t.base);
+	ck_assert_int_eq(mkdir(path, 0700), 0);
+	snprintf(path, sizeof(path), "%s/" LABEL "/1/5.json", t.base);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("{\"id\":5}", f);
+	fclose(f);
+
+	d = open_ok(&t, 7);
+	assert_absent(d, CGFS_DISK_RUN, 1, 5);
+	cgfs_disk_close(d);
+	snprintf(path, sizeof(path), "%s/" LABEL, t.base);
+	names_in(path, names, sizeof(names));
+	ck_assert_str_eq(names, "1 cache.db");
+	snprintf(path, sizeof(path), "%s/" LABEL "/1", t.base);
+	names_in(path, names, sizeof(names));
+	ck_assert_str_eq(names, "5.json");
+	scratch_remove(&t);
+}
+END_TEST
+
 START_TEST(a_hundred_thousand_runs_are_one_file)
 {
 	struct scratch t;
@@ -325,6 +356,7 @@ static Suite *disk_suite(void)
 	tcase_add_test(tc, a_drop_forgets_at_once_and_after_a_reopen);
 	tcase_add_test(tc, accounts_are_apart_and_files_private);
 	tcase_add_test(tc, a_file_that_is_not_a_database_starts_again_empty);
+	tcase_add_test(tc, the_files_of_earlier_versions_are_left_alone_and_not_read);
 	tcase_add_test(tc, a_hundred_thousand_runs_are_one_file);
 	tcase_add_test(tc, threads_put_read_and_drop_at_once);
 	tcase_add_test(tc, no_cache_is_a_cache_that_holds_nothing);

@@ -32,7 +32,10 @@
 #define MAX_ENTRY (64u << 20)
 #define DB_NAME "cache.db"
 #define BUCKETS 4096u
-/* The bound of the queue: past it a put is refused (-EAGAIN), not waited for. */
+/* The bound of the queue (cgfs_disk_bound lowers the bytes): past it a
+ * put waits up to DRAIN_WAIT_MS for the writer to catch up, then is
+ * refused (-EAGAIN). */
+#define DRAIN_WAIT_MS 1000
 #define MAX_QUEUED 65536u
 #define MAX_QUEUED_BYTES ((size_t)128 << 20)
 /* The writer gathers puts this long (the puts of one listing come within
@@ -77,6 +80,8 @@ struct cgfs_disk {
 	char *path;               /* <root>/cache.db */
 	pthread_mutex_t lock;
 	pthread_cond_t more;      /* the queue grew, or stopping */
+	pthread_cond_t drained;   /* a batch was written */
+	size_t max_bytes;         /* of the queue */
 	struct pending *table[BUCKETS];
 	struct pending *head, **tail;
 	size_t queued, queued_bytes;
@@ -226,6 +231,8 @@ struct cgfs_disk *cgfs_disk_open(const char *dir, const char *base_url, int64_t 
 	pthread_condattr_init(&attr);
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
 	pthread_cond_init(&d->more, &attr);
+	pthread_cond_init(&d->drained, &attr);
+	d->max_bytes = MAX_QUEUED_BYTES;
 	pthread_condattr_destroy(&attr);
 	d->tail = &d->head;
 	return d;
@@ -378,6 +385,7 @@ static void *writer(void *arg)
 			pthread_mutex_lock(&d->lock);
 		}
 		forget_batch(d, batch);
+		pthread_cond_broadcast(&d->drained);
 	}
 	pthread_mutex_unlock(&d->lock);
 	return NULL;
@@ -438,6 +446,7 @@ void cgfs_disk_close(struct cgfs_disk *d)
 		free(p);
 	}
 	pthread_cond_destroy(&d->more);
+	pthread_cond_destroy(&d->drained);
 	pthread_mutex_destroy(&d->rlock);
 	pthread_mutex_destroy(&d->lock);
 	free(d->path);
@@ -549,6 +558,36 @@ int cgfs_disk_get(struct cgfs_disk *d, enum cgfs_disk_kind kind, int64_t org, in
 	return ret;
 }
 
+/* Room in the queue for len more bytes: 0, or -EAGAIN when the writer did
+ * not make it within DRAIN_WAIT_MS.  Under lock. */
+static int wait_for_room(struct cgfs_disk *d, size_t len)
+{
+	struct timespec until;
+
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_sec += DRAIN_WAIT_MS / 1000;
+	while (d->queued && !d->broken &&
+	       (d->queued >= MAX_QUEUED || d->queued_bytes + len > d->max_bytes)) {
+		pthread_cond_signal(&d->more);
+		if (pthread_cond_timedwait(&d->drained, &d->lock, &until))
+			break;
+	}
+	return d->queued >= MAX_QUEUED || (d->queued && d->queued_bytes + len > d->max_bytes)
+	       ? -EAGAIN : 0;
+}
+
+void cgfs_disk_bound(struct cgfs_disk *d, size_t memory_bound)
+{
+	size_t b = memory_bound / 8;
+
+	if (!d)
+		return;
+	b = b < ((size_t)1 << 20) ? (size_t)1 << 20 : b > MAX_QUEUED_BYTES ? MAX_QUEUED_BYTES : b;
+	pthread_mutex_lock(&d->lock);
+	d->max_bytes = b;
+	pthread_mutex_unlock(&d->lock);
+}
+
 /* Queue a put (data) or a drop (data NULL, never refused).  0 or -errno. */
 static int enqueue(struct cgfs_disk *d, enum cgfs_disk_kind kind, int64_t org, int64_t run,
 		   const char *data, size_t len)
@@ -561,8 +600,8 @@ static int enqueue(struct cgfs_disk *d, enum cgfs_disk_kind kind, int64_t org, i
 		return -ENOMEM;
 	pthread_mutex_lock(&d->lock);
 	ret = start_writer(d);
-	if (!ret && data && (d->queued >= MAX_QUEUED || d->queued_bytes + len > MAX_QUEUED_BYTES))
-		ret = -EAGAIN;
+	if (!ret && data)
+		ret = wait_for_room(d, len);
 	if (ret)
 		goto out_unlock;
 	p = pending_find(d, kind, org, run);

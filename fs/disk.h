@@ -39,6 +39,11 @@ struct cgfs_disk *cgfs_disk_open(const char *dir, const char *base_url, int64_t 
 				 char *why, size_t why_size);
 void cgfs_disk_close(struct cgfs_disk *d);
 
+/* What waits to be written is memory too: at most an eighth of
+ * memory_bound (--cache-mb), between 1 and 128 MiB; a put past it waits
+ * for the writer, up to a second. */
+void cgfs_disk_bound(struct cgfs_disk *d, size_t memory_bound);
+
 /* Read an entry: 0 with *data (malloc'd, NUL-terminated) and *len, or
  * -ENOENT (absent), other -errno. */
 int cgfs_disk_get(struct cgfs_disk *d, enum cgfs_disk_kind kind, int64_t org, int64_t run,

@@ -254,6 +254,7 @@ int main(int argc, char **argv)
 	if (connect_api(&opts, &fs.client, &user_id))
 		goto out_free_args;
 	fs.disk = open_disk(&opts, fs.client, user_id);
+	cgfs_disk_bound(fs.disk, fs.cfg.cache_bytes);
 
 	spool = open_spool(&opts, fs.client, user_id, &lock_fd);
 

@@ -104,6 +104,8 @@ def fmt(value, unit):
         return f"{value:,.0f} B"
     if unit == "MiB":
         return f"{value:.1f} MiB"
+    if unit == "KiB":
+        return f"{value:,.0f} KiB"
     return f"{value:g}"
 
 
@@ -197,6 +199,29 @@ def markdown_table(rows):
     return "\n".join(out)
 
 
+W8_COLUMNS = [("cold.time", "cold `ls runs/`", "s"), ("cold.requests", "its requests", "req"),
+              ("cold.least", "least (⌈window/100⌉)", "req"),
+              ("warm.time", "warm `ls -l runs/`", "s"), ("warm.requests", "its requests", "req"),
+              ("rss", "daemon RSS", "MiB"), ("disk", "disk cache", "KiB")]
+
+
+def w8_cells(data):
+    """W8's table (one row a window, medians): [header, rows...], or None."""
+    windows = data["setup"].get("w8_windows") or ()
+    samples = data["samples"]
+    if "W8" not in data["workloads"] or not any(f"w8.{w}.cold.time" in samples
+                                                for w in windows):
+        return None
+    cells = [["window", *[c[1] for c in W8_COLUMNS]]]
+    for w in windows:
+        row = [f"{w:,} of {data['setup']['w8_org_runs']:,}"]
+        for key, _, unit in W8_COLUMNS:
+            fig = summary(samples.get(f"w8.{w}.{key}", []))
+            row.append(fmt(fig["median"], unit) if fig else "n/a")
+        cells.append(row)
+    return cells
+
+
 def report(data, markdown=None):
     """Print the tables of a run (data: what --json saves); write them as
     Markdown to the file markdown if given; -> the rows."""
@@ -205,6 +230,14 @@ def report(data, markdown=None):
     rows = [row for row in rows if row["w"] in data["workloads"]]
     print()
     print(text_table(rows))
+    w8 = w8_cells(data)
+    if w8:
+        widths = [max(len(c[i]) for c in w8) for i in range(len(w8[0]))]
+        print("\nW8, list windows over a big org (medians):")
+        for n, c in enumerate(w8):
+            print("  ".join(x.ljust(widths[i]) for i, x in enumerate(c)).rstrip())
+            if n == 0:
+                print("  ".join("-" * x for x in widths))
     extra = []
     for row in rows:
         if row["info"]:
@@ -245,6 +278,11 @@ def report(data, markdown=None):
                 part = [r for r in rows if r["w"] == w]
                 if part:
                     f.write(markdown_table(part) + "\n\n")
+            if w8:
+                f.write("| " + " | ".join(w8[0]) + " |\n|" + "---|" * len(w8[0]) + "\n")
+                for c in w8[1:]:
+                    f.write("| " + " | ".join(c) + " |\n")
+                f.write("\n")
             if extra:
                 f.write("Details:\n\n" + "\n".join("- " + e.strip() for e in extra) + "\n\n")
             for note in data["notes"]:

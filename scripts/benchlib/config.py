@@ -40,7 +40,7 @@ class Setup:
         self.w6_window = 120 if smoke else 1200
         self.w6_logs = 10 if smoke else 100
         self.w7_creates = 10
-        self.w8_org_runs = 3000 if smoke else 100000    # W8: the fake's --runs
+        self.w8_org_runs = 8000 if smoke else 100000    # W8: the fake's --runs
         self.w8_windows = (50, 300) if smoke else (500, 2000, 10000)
         # Rate-limit scale of each workload: 1 (the documented windows) wherever
         # the workload fits in them; see docs/BENCHMARKS.md for each other one.

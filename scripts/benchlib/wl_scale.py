@@ -1,7 +1,9 @@
 """Workload W8: the cost growth of a list window over a big org (the fake's
 --runs): for each window, a cold `ls runs/` (time, requests against the
 minimum of one per 100 runs), a warm `ls -l runs/`, the daemon's RSS and
-the disk cache's size after it."""
+the disk cache's size after it; and, at 300 ms of latency, how many round
+trips a cold 5-page list takes (runs/, a user's runs, an origin's runs, the
+log of a finished run)."""
 
 import math
 import os
@@ -13,16 +15,29 @@ from .results import Problem, log
 from .measure import proc_status
 
 
-def tree_bytes(top):
-    """Bytes of every file under top (0 when it does not exist)."""
-    total = 0
-    for root, _, files in os.walk(top):
-        for name in files:
+RTT = 0.3               # the latency of the round-trip figures
+LONG_LOG_RUN = 1000     # COMPLETE, 500 log entries: 5 pages (docs/FAKE-API.md)
+# name -> (path under orgs/<org>, how it is read)
+ROUND_TRIPS = {
+    "runs": ("runs", os.listdir),
+    "user": ("users/3/runs", os.listdir),
+    "source": ("by-source/SLACK", os.listdir),
+    "logs": (f"runs/{LONG_LOG_RUN}/logs", lambda p: len(open(p, "rb").read())),
+}
+
+
+def tree_size(top):
+    """(files, bytes allocated on disk) under top, directories included."""
+    files = blocks = 0
+    for root, dirs, names in os.walk(top):
+        for name in names + dirs:
             try:
-                total += os.lstat(os.path.join(root, name)).st_size
+                st = os.lstat(os.path.join(root, name))
             except OSError:
-                pass
-    return total
+                continue
+            files += name in names
+            blocks += st.st_blocks
+    return files, blocks * 512
 
 
 def w8_window(b, fake, window, scale):
@@ -58,7 +73,7 @@ def w8_window(b, fake, window, scale):
         warm_reqs = len(fake.requests(since=seq))
         time.sleep(1.0)   # a disk cache written in the background settles
         rss = proc_status(pid)["VmRSS"]
-        disk = tree_bytes(os.path.join(m.home, ".cache"))
+        files, disk = tree_size(os.path.join(m.home, ".cache"))
     finally:
         problem = m.stop()
         if problem:
@@ -71,9 +86,47 @@ def w8_window(b, fake, window, scale):
     r.add(f"{key}.warm.requests", warm_reqs)
     r.add(f"{key}.rss", rss / 2**20)
     r.add(f"{key}.disk", disk / 2**10)
+    r.add(f"{key}.files", files)
     log(f"W8 window {window}: cold ls {cold:.2f} s, {len(reqs)} requests (least {least}); "
         f"warm ls -l {warm * 1000:.0f} ms ({warm_reqs} requests); RSS {rss / 2**20:.1f} MiB; "
-        f"disk cache {disk / 2**10:,.0f} KiB")
+        f"disk cache {disk / 2**10:,.0f} KiB in {files} files")
+
+
+def w8_round_trips(b, fake, scale, disk):
+    """Each cold 5-page read of ROUND_TRIPS on a fresh mount at RTT of latency
+    (once what leads to it is known), in round trips (seconds / RTT); disk False: with no disk cache (an
+    unusable --cache-dir), which shows what writing it costs."""
+    s, r = b.s, b.r
+    opts = [] if disk else ["--cache-dir=/dev/null/none"]
+    fake.config(rate_time_scale=scale, latency_ms=int(RTT * 1000))
+    fake.reset()
+    try:
+        for name, (path, read) in ROUND_TRIPS.items():
+            m = h.Mount(fake, f"--rate-time-scale={scale:g}", "--list-window=500", *opts,
+                        deadline=60)
+            m.start()
+            try:
+                full = m.path("orgs", ORG, path)
+                # What leads to it (the org, the user, the run), not counted:
+                # the figure is the list's pages (the log's) alone.
+                os.stat(full)
+                seq = fake.mark()
+                t0 = time.monotonic()
+                outcome = h.bounded(read, full, timeout=s.timeout_long, what=f"W8 {path}")
+                secs = time.monotonic() - t0
+                if outcome.error:
+                    raise Problem(f"W8 {path} at {RTT:g} s latency: {outcome.error!r}")
+                time.sleep(0.5)
+                n = len(fake.requests(since=seq))
+            finally:
+                problem = m.stop()
+                if problem:
+                    raise Problem(f"W8 daemon: {problem}")
+            r.add(f"w8.rt.{name}" + ("" if disk else ".nodisk"), secs / RTT)
+            log(f"W8 {path} at {RTT * 1000:.0f} ms{'' if disk else ', no disk cache'}: "
+                f"{secs:.2f} s, {secs / RTT:.2f} round trips, {n} requests")
+    finally:
+        fake.config(latency_ms=s.latency_ms)
 
 
 def w8(b, reps):
@@ -84,5 +137,7 @@ def w8(b, reps):
         for _ in range(reps):
             for window in s.w8_windows:
                 w8_window(b, fake, window, s.scale["W8"])
+            w8_round_trips(b, fake, s.scale["W8"], True)
+            w8_round_trips(b, fake, s.scale["W8"], False)
     finally:
         fake.stop()

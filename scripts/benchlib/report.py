@@ -222,6 +222,7 @@ def markdown_table(rows):
 
 W8_COLUMNS = [("cold.time", "cold `ls runs/`", "s"), ("cold.requests", "its requests", "req"),
               ("cold.least", "least (⌈window/100⌉)", "req"),
+              ("cold_nodisk.time", "cold, no disk cache", "s"),
               ("warm.time", "warm `ls -l runs/`", "s"), ("warm.requests", "its requests", "req"),
               ("rss", "daemon RSS", "MiB"), ("disk", "disk cache", "KiB"), ("files", "its files", "req")]
 

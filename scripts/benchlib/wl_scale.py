@@ -1,7 +1,7 @@
 """Workload W8: the cost growth of a list window over a big org (the fake's
 --runs): for each window, a cold `ls runs/` (time, requests against the
-minimum of one per 100 runs), a warm `ls -l runs/`, the daemon's RSS and
-the disk cache's size after it; and, at 300 ms of latency, how many round
+minimum of one per 100 runs; also with no disk cache), a warm `ls -l
+runs/`, the daemon's RSS and the disk cache's size after it; and, at 300 ms of latency, how many round
 trips a cold 5-page list takes (runs/, a user's runs, an origin's runs, the
 log of a finished run)."""
 
@@ -38,6 +38,30 @@ def tree_size(top):
             files += name in names
             blocks += st.st_blocks
     return files, blocks * 512
+
+
+def w8_cold_nodisk(b, fake, window, scale):
+    """The cold `ls runs/` of window with no disk cache (an unusable --cache-dir)."""
+    s, r = b.s, b.r
+    fake.config(rate_time_scale=scale)
+    fake.reset()
+    m = h.Mount(fake, f"--rate-time-scale={scale:g}", f"--list-window={window}",
+                "--cache-dir=/dev/null/none", deadline=60)
+    m.start()
+    try:
+        runs = m.path("orgs", ORG, "runs")
+        os.stat(runs)
+        t0 = time.monotonic()
+        outcome = h.bounded(os.listdir, runs, timeout=s.timeout_long, what="W8 ls runs/")
+        cold = time.monotonic() - t0
+        if outcome.error or len(outcome.value) != window:
+            raise Problem(f"W8 ls runs/ (window {window}, no disk cache): {outcome.error!r}")
+    finally:
+        problem = m.stop()
+        if problem:
+            raise Problem(f"W8 daemon: {problem}")
+    r.add(f"w8.{window}.cold_nodisk.time", cold)
+    log(f"W8 window {window}, no disk cache: cold ls {cold:.2f} s")
 
 
 def w8_window(b, fake, window, scale):
@@ -137,6 +161,7 @@ def w8(b, reps):
         for _ in range(reps):
             for window in s.w8_windows:
                 w8_window(b, fake, window, s.scale["W8"])
+                w8_cold_nodisk(b, fake, window, s.scale["W8"])
             w8_round_trips(b, fake, s.scale["W8"], True)
             w8_round_trips(b, fake, s.scale["W8"], False)
     finally:

@@ -121,6 +121,8 @@ def fmt(value, unit):
         return f"{value:,.0f} B"
     if unit == "MiB":
         return f"{value:.1f} MiB"
+    if unit == "n":
+        return f"{value:,.0f}"
     if unit == "rt":
         return f"{value:.2f}"
     if unit == "KiB":
@@ -224,7 +226,7 @@ W8_COLUMNS = [("cold.time", "cold `ls runs/`", "s"), ("cold.requests", "its requ
               ("cold.least", "least (⌈window/100⌉)", "req"),
               ("cold_nodisk.time", "cold, no disk cache", "s"),
               ("warm.time", "warm `ls -l runs/`", "s"), ("warm.requests", "its requests", "req"),
-              ("rss", "daemon RSS", "MiB"), ("disk", "disk cache", "KiB"), ("files", "its files", "req")]
+              ("rss", "daemon RSS", "MiB"), ("disk", "disk cache", "KiB"), ("files", "its files", "n")]
 
 
 def w8_cells(data):

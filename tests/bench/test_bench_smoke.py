@@ -46,6 +46,7 @@ EXPECTED = {
     "w7.cgfs.time": lambda v: v > 0,
     "w8.50.cold.requests": lambda v: v >= 1,        # at least one page per 100 runs
     "w8.300.cold.requests": lambda v: v >= 3,
+    "w8.extra_requests": lambda v: v >= 0,
     "w8.300.cold.time": lambda v: v > 0,
     "w8.300.warm.time": lambda v: v > 0,
     "w8.300.rss": lambda v: v > 0,

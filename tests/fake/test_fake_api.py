@@ -304,7 +304,8 @@ class CommandLineTest(unittest.TestCase):
                          list(range(200001, 200051)))
         got, seconds = page(fake, "skip=99950&limit=100")
         self.assertLess(seconds, 1.0)
-        self.assertEqual([r["id"] for r in got["items"]], list(range(298751, 298801)))   # 98,800 older runs
+        # 98,800 older runs: ids 200001..298800.
+        self.assertEqual([r["id"] for r in got["items"]], list(range(298751, 298801)))
         self.assertLessEqual({r["status"] for r in got["items"]},
                              {"COMPLETE", "FAILED", "ERROR", "CANCELLED", "STOPPED", "TIMEOUT",
                               "MAX_ITERATIONS_REACHED", "OUT_OF_TOKENS", "PAUSED"})

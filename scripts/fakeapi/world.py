@@ -2,8 +2,9 @@
 
 World owns all the state the /v1 operations read and change: the 1,200 + 30
 sample runs built from the seed (with the pinned and live runs of
-docs/FAKE-API.md), the PRs, the mutable copies of the check-suite settings
-and OAuth connections, and the working runs that advance() brings forward.
+docs/FAKE-API.md) and the older ones of `--runs` (fakeapi.bulk), the PRs,
+the mutable copies of the check-suite settings and OAuth connections, and
+the working runs that advance() brings forward.
 """
 
 import collections

@@ -10,7 +10,8 @@ from .results import summary
 
 # The rows of the report.  ratio "base/x": how many times less the figure is
 # than its baseline; "x/base": how many times the baseline the figure is.
-# A goal compares that ratio (or, with no baseline, the figure) to a number.
+# A goal compares that ratio (or, with no baseline or goal_on="figure", the
+# figure) to a number.
 ROWS = [
     dict(w="W1", key="w1.cgfs.requests", label="requests, `cat runs/*/status`, cold",
          unit="req", base="w1.curl.requests", base_label="curl + jq", ratio="base/x",
@@ -86,6 +87,24 @@ ROWS = [
          unit="s"),
     dict(w="W7", key="w7.posts", label="POSTs sent", unit="req", goal=("==", 10)),
     dict(w="W7", key="w7.429s", label="429 answers", unit="req", goal=("==", 0)),
+    dict(w="W8", key="w8.extra_requests", unit="req",
+         label="cold `ls runs/` requests past ⌈window/100⌉, worst window", goal=("==", 0)),
+    dict(w="W8", key="w8.rt.runs", unit="rt",
+         label="cold `ls runs/` (5 pages) at 300 ms, in round trips",
+         base="w8.rt.runs.nodisk", base_label="no disk cache", ratio="x/base",
+         rtext="x of baseline", goal=("<=", 2.3), goal_on="figure"),
+    dict(w="W8", key="w8.rt.user", unit="rt",
+         label="cold `ls users/3/runs` (5 pages), in round trips",
+         base="w8.rt.user.nodisk", base_label="no disk cache", ratio="x/base",
+         rtext="x of baseline", goal=("<=", 2.3), goal_on="figure"),
+    dict(w="W8", key="w8.rt.source", unit="rt",
+         label="cold `ls by-source/SLACK` (5 pages), in round trips",
+         base="w8.rt.source.nodisk", base_label="no disk cache", ratio="x/base",
+         rtext="x of baseline", goal=("<=", 2.3), goal_on="figure"),
+    dict(w="W8", key="w8.rt.logs", unit="rt",
+         label="cold `cat` of a 5-page finished log, in round trips",
+         base="w8.rt.logs.nodisk", base_label="no disk cache", ratio="x/base",
+         rtext="x of baseline", goal=("<=", 2.3), goal_on="figure"),
 ]
 
 
@@ -104,6 +123,12 @@ def fmt(value, unit):
         return f"{value:,.0f} B"
     if unit == "MiB":
         return f"{value:.1f} MiB"
+    if unit == "n":
+        return f"{value:,.0f}"
+    if unit == "rt":
+        return f"{value:.2f}"
+    if unit == "KiB":
+        return f"{value:,.0f} KiB"
     return f"{value:g}"
 
 
@@ -125,7 +150,8 @@ def compute_rows(samples, info, setup):
         met = None
         goal = spec.get("goal")
         if goal and fig:
-            value = ratio if spec.get("base") else fig["median"]
+            on_ratio = spec.get("base") and spec.get("goal_on") != "figure"
+            value = ratio if on_ratio else fig["median"]
             if value is not None:
                 op, target = goal
                 met = {">=": value >= target, "<=": value <= target, "<": value < target,
@@ -134,6 +160,7 @@ def compute_rows(samples, info, setup):
                          unit=spec["unit"], figure=fig, base_key=spec.get("base"),
                          base_label=spec.get("base_label"), baseline=base, ratio=ratio,
                          ratio_text=spec.get("rtext"), goal=goal, met=met,
+                         goal_on=spec.get("goal_on"),
                          info=info.get(spec["key"])))
     return rows
 
@@ -143,7 +170,7 @@ def goal_text(row):
         return "—"
     op, target = row["goal"]
     sym = {">=": "≥", "<=": "≤", "<": "<", "==": "="}[op]
-    if row["base_key"]:
+    if row["base_key"] and row.get("goal_on") != "figure":
         return f"{sym} {target:g}{'x' if op != '==' else ''}"
     return f"{sym} {fmt(target, row['unit'])}"
 
@@ -197,6 +224,31 @@ def markdown_table(rows):
     return "\n".join(out)
 
 
+W8_COLUMNS = [("cold.time", "cold `ls runs/`", "s"), ("cold.requests", "its requests", "req"),
+              ("cold.least", "least (⌈window/100⌉)", "req"),
+              ("cold_nodisk.time", "cold, no disk cache", "s"),
+              ("warm.time", "warm `ls -l runs/`", "s"), ("warm.requests", "its requests", "req"),
+              ("rss", "daemon RSS", "MiB"), ("disk", "disk cache", "KiB"),
+              ("files", "its files", "n")]
+
+
+def w8_cells(data):
+    """W8's table (one row a window, medians): [header, rows...], or None."""
+    windows = data["setup"].get("w8_windows") or ()
+    samples = data["samples"]
+    if "W8" not in data["workloads"] or not any(f"w8.{w}.cold.time" in samples
+                                                for w in windows):
+        return None
+    cells = [["window", *[c[1] for c in W8_COLUMNS]]]
+    for w in windows:
+        row = [f"{w:,} of {data['setup']['w8_org_runs']:,}"]
+        for key, _, unit in W8_COLUMNS:
+            fig = summary(samples.get(f"w8.{w}.{key}", []))
+            row.append(fmt(fig["median"], unit) if fig else "n/a")
+        cells.append(row)
+    return cells
+
+
 def report(data, markdown=None):
     """Print the tables of a run (data: what --json saves); write them as
     Markdown to the file markdown if given; -> the rows."""
@@ -205,6 +257,14 @@ def report(data, markdown=None):
     rows = [row for row in rows if row["w"] in data["workloads"]]
     print()
     print(text_table(rows))
+    w8 = w8_cells(data)
+    if w8:
+        widths = [max(len(c[i]) for c in w8) for i in range(len(w8[0]))]
+        print("\nW8, list windows over a big org (medians):")
+        for n, c in enumerate(w8):
+            print("  ".join(x.ljust(widths[i]) for i, x in enumerate(c)).rstrip())
+            if n == 0:
+                print("  ".join("-" * x for x in widths))
     extra = []
     for row in rows:
         if row["info"]:
@@ -245,6 +305,11 @@ def report(data, markdown=None):
                 part = [r for r in rows if r["w"] == w]
                 if part:
                     f.write(markdown_table(part) + "\n\n")
+            if w8:
+                f.write("| " + " | ".join(w8[0]) + " |\n|" + "---|" * len(w8[0]) + "\n")
+                for c in w8[1:]:
+                    f.write("| " + " | ".join(c) + " |\n")
+                f.write("\n")
             if extra:
                 f.write("Details:\n\n" + "\n".join("- " + e.strip() for e in extra) + "\n\n")
             for note in data["notes"]:

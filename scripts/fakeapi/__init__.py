@@ -15,6 +15,7 @@ Python 3.11 standard library only.  The modules, lowest layer first:
     validation  FastAPI / pydantic-v2-shaped 422s, pagination
     sampledata  the fixed organisations, users, repositories, ...
     content     generated prompts, outcome texts and log entries
+    bulk        the older runs of `--runs N`, built when first asked for
     world       runs, PRs, the sample history, and time moving runs on
     operations  the 26 operations, one function each
     router      Starlette-like path-template matching (404, 405)

@@ -12,6 +12,7 @@ import time
 import traceback
 
 from .contract import MSG_RATE_LIMITED, MSG_UNAUTHORIZED, ApiError, json_bytes, message_error
+from .bulk import SAMPLE_RUNS
 from .faults import FaultTable
 from .operations import ApiRequest
 from .ratelimit import RateLimiter
@@ -23,17 +24,18 @@ from .world import World
 class FakeApi:
     """Owns every piece of mutable state; self.lock guards all of it."""
 
-    def __init__(self, token, seed, config, quiet):
+    def __init__(self, token, seed, config, quiet, runs=SAMPLE_RUNS):
         self.lock = threading.RLock()
         self.token = token
         self.seed = seed
         self.config = config
         self.quiet = quiet
+        self.runs = runs                # org 11's runs (fakeapi.bulk)
         self.stopping = threading.Event()
         self.requests = RequestLog()
         self.faults = FaultTable()
         self.limiter = RateLimiter()
-        self.world = World(seed, config, time.time(), time.monotonic())
+        self.world = World(seed, config, time.time(), time.monotonic(), runs)
 
     def auth_state(self, header):
         if not header:
@@ -68,7 +70,8 @@ class FakeApi:
 
     def reset(self):
         with self.lock:
-            self.world = World(self.seed, self.config, time.time(), time.monotonic())
+            self.world = World(self.seed, self.config, time.time(), time.monotonic(),
+                               self.runs)
             self.requests.clear()
             self.faults.clear()
             self.limiter.clear()

@@ -11,6 +11,7 @@ import sys
 import threading
 
 from .app import FakeApi
+from .bulk import SAMPLE_RUNS
 from .config import Config
 from .server import Server
 
@@ -29,12 +30,16 @@ def parse_args(argv):
     parser.add_argument("--log-interval-ms", type=int, default=1000)
     parser.add_argument("--run-quota", type=int, default=None)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--runs", type=int, default=SAMPLE_RUNS,
+                        help=f"runs of org 11 (at least {SAMPLE_RUNS}, the sample)")
     parser.add_argument("--quiet", action="store_true")
     args = parser.parse_args(argv)
     if args.latency_ms < 0 or args.rate_time_scale <= 0 or args.run_seconds < 0 \
             or args.log_interval_ms < 1 or (args.run_quota is not None and args.run_quota < 0):
         parser.error("--latency-ms, --run-seconds and --run-quota must be >= 0, "
                      "--rate-time-scale > 0 and --log-interval-ms >= 1")
+    if args.runs < SAMPLE_RUNS:
+        parser.error(f"--runs must be >= {SAMPLE_RUNS} (the sample runs of org 11)")
     return args
 
 
@@ -42,7 +47,7 @@ def main(argv):
     args = parse_args(argv)
     config = Config(args.rate_limits == "on", args.latency_ms, args.run_quota,
                     args.run_seconds, args.log_interval_ms, args.rate_time_scale)
-    fake = FakeApi(args.token, args.seed, config, args.quiet)
+    fake = FakeApi(args.token, args.seed, config, args.quiet, args.runs)
     server = Server((args.host, args.port), fake)
 
     def stop(signum, frame):

@@ -77,7 +77,7 @@ def ctl_set_config(fake, params, query, data):
 
 def ctl_run(fake, params, query, data):
     run_id = params["run_id"]
-    run = fake.world.runs.get(int(run_id)) if INT_RE.match(run_id) else None
+    run = fake.world.find_run(int(run_id)) if INT_RE.match(run_id) else None
     if run is None:
         raise message_error(404, MSG_RUN_NOT_FOUND)
     fake.world.advance(time.monotonic(), time.time())
@@ -94,7 +94,7 @@ def ctl_change_run(fake, params, query, data):
     """Change a run on demand: {"status": S} sets its status (a working run stops
     working), {"add_pr": true} attaches a new PR; then the inside view."""
     run_id = params["run_id"]
-    run = fake.world.runs.get(int(run_id)) if INT_RE.match(run_id) else None
+    run = fake.world.find_run(int(run_id)) if INT_RE.match(run_id) else None
     if run is None:
         raise message_error(404, MSG_RUN_NOT_FOUND)
     if not isinstance(data, dict) or set(data) - {"status", "add_pr"}:

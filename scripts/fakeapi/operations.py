@@ -15,7 +15,7 @@ from .contract import (CHECK_SUITE_BODY, CREATE_RUN_BODY, EDIT_PR_BODY, FINISHED
                        STOP_RUN_BODY, ApiError, message_error)
 from .sampledata import (CLI_RULES, INTEGRATIONS, MCP_PROVIDERS, ME_USER_ID, ORG_USERS, ORGS,
                          SANDBOXES, org_repo_ids, repo_full_name, repo_response, user_response)
-from .validation import Validator, page
+from .validation import Validator, page, page_of
 
 
 class ApiRequest:
@@ -88,12 +88,8 @@ def op_list_runs(world, req):
     skip, limit = v.pagination()
     v.finish()
     world.require_member(org_id)
-    runs = [r for r in world.org_runs[org_id]
-            if (user_id is None or r.user_id == user_id)
-            and (source_type is None or r.source_type == source_type)]
-    result = page(runs, skip, limit)
-    result["items"] = [r.response() for r in result["items"]]
-    return result
+    total, runs = world.list_runs(org_id, user_id, source_type, skip, limit)
+    return page_of(total, [r.response() for r in runs], skip, limit)
 
 
 def op_resume_run(world, req):

@@ -208,6 +208,10 @@ def _reject_constant(name):
 
 def page(items, skip, limit):
     """The fastapi-pagination envelope over an already filtered list."""
-    total = len(items)
-    return {"items": items[skip:skip + limit], "total": total, "page": skip // limit + 1,
+    return page_of(len(items), items[skip:skip + limit], skip, limit)
+
+
+def page_of(total, items, skip, limit):
+    """The envelope of one page already cut from a list of total items."""
+    return {"items": items, "total": total, "page": skip // limit + 1,
             "size": limit, "pages": math.ceil(total / limit)}

@@ -2,8 +2,9 @@
 
 World owns all the state the /v1 operations read and change: the 1,200 + 30
 sample runs built from the seed (with the pinned and live runs of
-docs/FAKE-API.md), the PRs, the mutable copies of the check-suite settings
-and OAuth connections, and the working runs that advance() brings forward.
+docs/FAKE-API.md) and the older ones of `--runs` (fakeapi.bulk), the PRs,
+the mutable copies of the check-suite settings and OAuth connections, and
+the working runs that advance() brings forward.
 """
 
 import collections
@@ -13,6 +14,7 @@ import hashlib
 import random
 import re
 
+from .bulk import BULK_ORG, BULK_STEP, SAMPLE_RUNS, BulkRuns
 from .content import (PROMPTS, LogPlan, final_message_type, final_status_for, generate_logs,
                       log_entry, outcome_texts)
 from .contract import (MSG_FORBIDDEN, MSG_PR_NOT_FOUND, MSG_REPO_NOT_FOUND, MSG_RUN_NOT_FOUND,
@@ -200,7 +202,7 @@ class World:
     Every method is called with FakeApi.lock held.  advance() is the one place
     where time moves working runs forward (logs, then their final status)."""
 
-    def __init__(self, seed, config, start_wall, start_mono):
+    def __init__(self, seed, config, start_wall, start_mono, runs=SAMPLE_RUNS):
         self.seed = seed
         self.config = config
         self.start_wall = start_wall
@@ -218,13 +220,17 @@ class World:
         self.next_run_id = FIRST_CREATED_RUN_ID
         self.runs_created = 0
         self.slack_tokens = 0
-        self.build_history()
+        self.bulk = None                                  # org 11's runs past its sample
+        self.build_history(runs)
 
     # -- sample data -------------------------------------------------------
 
-    def build_history(self):
+    def build_history(self, runs):
         history_end = min(HISTORY_END, self.start_wall - 86400.0)
         span = HISTORY_SPAN
+        if runs > SAMPLE_RUNS:
+            self.bulk = BulkRuns(self.seed, runs - SAMPLE_RUNS,
+                                 history_end - span - BULK_STEP, self.make_bulk_run)
         org11 = [i for i in range(101, 1301) if i not in LIVE_RUN_IDS]
         for org_id, run_ids, pins in ((11, org11, PINNED_RUNS), (12, range(5001, 5031), {})):
             step = span / len(run_ids)
@@ -252,6 +258,18 @@ class World:
             runs.sort(key=lambda r: r.sort_key, reverse=True)
 
     def add_history_run(self, org_id, run_id, attrs):
+        run = self.make_history_run(org_id, run_id, attrs)
+        self.org_runs[org_id].append(run)
+        return run
+
+    def make_bulk_run(self, run_id, over):
+        """A bulk run (fakeapi.bulk), from the seed as a sample run is."""
+        attrs = random_run_attrs(random.Random(f"{self.seed}:run:{run_id}"), BULK_ORG)
+        attrs.update(over)
+        attrs["log_count"] = plausible_log_count(attrs["status"], attrs["log_count"])
+        return self.make_history_run(BULK_ORG, run_id, attrs)
+
+    def make_history_run(self, org_id, run_id, attrs):
         ts, form = attrs["sort_ts"], attrs["form"]
         created_at = None if form == "null" else iso_space(ts) if form == "space" else iso_z(ts)
         run = Run(run_id, org_id, attrs["user_id"], ts, created_at, attrs["status"],
@@ -265,7 +283,6 @@ class World:
                                final_message_type(run.status), run.result, attrs["showcase"])
         self.attach_prs(run, attrs)
         self.runs[run_id] = run
-        self.org_runs[org_id].append(run)
         return run
 
     def attach_prs(self, run, attrs):
@@ -302,8 +319,27 @@ class World:
             raise message_error(403, MSG_FORBIDDEN)
         return org
 
-    def require_run(self, org_id, run_id):
+    def find_run(self, run_id):
+        """The run with run_id, or None (a bulk run is built the first time)."""
         run = self.runs.get(run_id)
+        if run is None and self.bulk is not None and self.bulk.holds(run_id):
+            run = self.bulk.run(run_id)
+        return run
+
+    def list_runs(self, org_id, user_id, source_type, skip, limit):
+        """(total, the page from skip) of the org's runs, newest first."""
+        runs = [r for r in self.org_runs[org_id]
+                if (user_id is None or r.user_id == user_id)
+                and (source_type is None or r.source_type == source_type)]
+        if self.bulk is None or org_id != BULK_ORG:
+            return len(runs), runs[skip:skip + limit]
+        total, older = self.bulk.page(user_id, source_type, max(skip - len(runs), 0),
+                                      max(skip + limit - max(skip, len(runs)), 0),
+                                      self.find_run)
+        return len(runs) + total, runs[skip:skip + limit] + older
+
+    def require_run(self, org_id, run_id):
+        run = self.find_run(run_id)
         if run is None or run.org_id != org_id:
             raise message_error(404, MSG_RUN_NOT_FOUND)
         return run

@@ -44,6 +44,19 @@ EXPECTED = {
     "w7.posts": lambda v: v == 10,
     "w7.429s": lambda v: v == 0,
     "w7.cgfs.time": lambda v: v > 0,
+    "w8.50.cold.requests": lambda v: v >= 1,        # at least one page per 100 runs
+    "w8.300.cold.requests": lambda v: v >= 3,
+    "w8.extra_requests": lambda v: v >= 0,
+    "w8.300.cold.time": lambda v: v > 0,
+    "w8.300.warm.time": lambda v: v > 0,
+    "w8.300.rss": lambda v: v > 0,
+    "w8.300.disk": lambda v: v >= 0,
+    # 5 pages at 300 ms: never under 2 round trips (the first page, then the rest).
+    "w8.rt.runs": lambda v: v >= 1.9,
+    "w8.rt.user": lambda v: v >= 1.9,
+    "w8.rt.source": lambda v: v >= 1.9,
+    "w8.rt.logs": lambda v: v >= 1.9,
+    "w8.rt.runs.nodisk": lambda v: v >= 1.9,
 }
 
 

@@ -4,7 +4,8 @@ paragraphs: one deadline per syscall shared by all its requests, every list
 bounded (a huge `total`, a page ignoring `limit`), a server that is down fails
 an uncached read within seconds while cached copies are served, and a finished
 run's log never ends early (the read fails with the fetch's errno; the next
-read continues).
+read continues).  A user's runs and an origin's runs page as runs/ does (over
+an org of 8,000 runs, `--runs`, so each has a full window).
 
     python3 tests/e2e/test_deadlines.py [-k pattern] [TestClass.test_name ...]
 
@@ -22,7 +23,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import (  # noqa: E402
     bounded, describe_requests, logs_file, query_of, read_bytes, sh, value_file)
 from mountcase import (  # noqa: E402
-    LIST_PATH, LOGS_PATH, ORG, RUNS, MountTest, logs_requests_of, main)
+    LIST_PATH, LOGS_PATH, ORG, QUICK_FAKE, RUNS, MountTest, logs_requests_of, main)
 
 USERS_PATH = f"/v1/organizations/{ORG}/users"
 FAILURE_HOLDOFF = 3.0    # the mount does not ask again about a failed resource for 3 s
@@ -194,6 +195,40 @@ class LongLogTest(MountTest):
         pages = logs_requests_of(self.fake.requests(seq), self.RUN)
         self.assertEqual(sorted(int(query_of(e)["skip"]) for e in pages),
                          list(range(0, 500, 100)), describe_requests(pages))
+
+
+class FilteredListDeadlineTest(MountTest):
+    """users/<id>/runs and by-source/<SOURCE>/ over an org where each has
+    more than a window of runs: the first page, then the other 4 at once."""
+
+    FAKE_FLAGS = (*QUICK_FAKE, "--runs", "8000")
+
+    def assert_window_within_deadline(self, path, **query):
+        # 5 pages at 1.5 s each: 7.5 s one after the other, past the 4.5 s
+        # deadline; 3 s when the first page's total lets the rest go together.
+        newest = [str(r["id"]) for r in self.fake.runs(**query)]
+        self.assertGreater(len(newest), 500, f"the fake has too few runs for {query}")
+        m = self.mount(deadline=4.5)
+        self.prime_org(m)
+        self.addCleanup(self.fake.config, latency_ms=0)
+        self.fake.config(latency_ms=1500)
+        seq = self.fake.mark()
+        got = bounded(os.listdir, m.path(path), timeout=30, what=f"listdir {path}")
+        self.assertIsNone(got.error, got.describe())
+        self.assertEqual(got.value, newest[:500])
+        lists = [e for e in self.fake.requests(seq) if e["path"] == LIST_PATH]
+        self.assertEqual(sorted(int(query_of(e)["skip"]) for e in lists),
+                         list(range(0, 500, 100)), describe_requests(lists))
+        for e in lists:
+            self.assertEqual({k: query_of(e)[k] for k in query},
+                             {k: str(v) for k, v in query.items()}, describe_requests([e]))
+
+    def test_a_first_users_runs_fetches_the_window_in_parallel(self):
+        self.assert_window_within_deadline(f"orgs/{ORG}/users/3/runs", user_id=3)
+
+    def test_a_first_by_source_fetches_the_window_in_parallel(self):
+        self.assert_window_within_deadline(f"orgs/{ORG}/by-source/SLACK",
+                                           source_type="SLACK")
 
 
 if __name__ == "__main__":

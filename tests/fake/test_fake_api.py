@@ -279,6 +279,63 @@ class CommandLineTest(unittest.TestCase):
         self.assertEqual((resp.status, json.loads(resp.body)), (429, E429))
         self.assertIn(int(resp.headers["Retry-After"]), (29, 30))
 
+    def test_runs_flag_makes_a_big_org_cheaply(self):
+        fake = self.start("--quiet", "--runs", "100000", "--rate-limits", "off")
+        plain = self.start("--quiet", "--rate-limits", "off")
+        self.assertLess(fake.startup_seconds, 3.0)
+        path = "/v1/organizations/11/agent/runs"
+
+        def page(f, query):
+            started = time.monotonic()
+            resp = call(f.port, "GET", f"{path}?{query}")
+            self.assertEqual(resp.status, 200, resp.body)
+            return json.loads(resp.body), time.monotonic() - started
+
+        # The 1,200 sample runs come first, unchanged; the older ones follow.
+        # (The live runs' created_at follows the start-up time: ids only there.)
+        for skip in (0, 1100):
+            got, _ = page(fake, f"skip={skip}&limit=100")
+            want, _ = page(plain, f"skip={skip}&limit=100")
+            self.assertEqual([r["id"] for r in got["items"]], [r["id"] for r in want["items"]])
+            self.assertEqual((got["total"], got["pages"]), (100000, 1000))
+        self.assertEqual(got["items"], want["items"])
+        got, _ = page(fake, "skip=1150&limit=100")
+        self.assertEqual([r["id"] for r in got["items"]][50:],
+                         list(range(200001, 200051)))
+        got, seconds = page(fake, "skip=99950&limit=100")
+        self.assertLess(seconds, 1.0)
+        # 98,800 older runs: ids 200001..298800.
+        self.assertEqual([r["id"] for r in got["items"]], list(range(298751, 298801)))
+        self.assertLessEqual({r["status"] for r in got["items"]},
+                             {"COMPLETE", "FAILED", "ERROR", "CANCELLED", "STOPPED", "TIMEOUT",
+                              "MAX_ITERATIONS_REACHED", "OUT_OF_TOKENS", "PAUSED"})
+        # A filter counts the older runs too, and every one it shows is its own.
+        total = 0
+        for user in (1, 2, 3, 4, 5, 6, 7, 8):
+            got, seconds = page(fake, f"skip=2000&limit=100&user_id={user}")
+            self.assertLess(seconds, 1.0)
+            total += got["total"]
+            for run in got["items"][:3]:
+                state = json.loads(call(fake.port, "GET", f"/_control/runs/{run['id']}",
+                                        token=None).body)
+                self.assertEqual(state["user_id"], user)
+        self.assertEqual(total, 100000)
+        got, _ = page(fake, "skip=600&limit=100&source_type=SLACK")
+        self.assertEqual({r["source_type"] for r in got["items"]}, {"SLACK"})
+        self.assertEqual(call(fake.port, "GET", "/v1/organizations/11/agent/run/250000").status,
+                         200)
+        self.assertEqual(call(fake.port, "GET", "/v1/organizations/11/agent/run/298801").status,
+                         404)
+        self.assertEqual(call(fake.port, "GET", "/v1/organizations/12/agent/run/250000").status,
+                         404)
+        self.assertEqual(page(plain, "skip=0&limit=1")[0]["total"], 1200)
+
+    def test_runs_flag_keeps_the_sample(self):
+        proc = subprocess.run([sys.executable, SCRIPT, "--runs", "1199"], capture_output=True,
+                              text=True, timeout=10)
+        self.assertEqual(proc.returncode, 2)
+        self.assertIn("--runs must be >= 1200", proc.stderr)
+
     def test_latency_flag(self):
         fake = self.start("--quiet", "--latency-ms", "300")
         started = time.monotonic()

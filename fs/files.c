@@ -363,6 +363,33 @@ void cgfs_logs_grew(struct cgfs *fs, int64_t org, int64_t run)
 	}
 }
 
+/* ---- what cannot change -------------------------------------------------------------- */
+
+int cgfs_req_frozen(struct cgfs_req *r)
+{
+	const struct cgfs_route *rt = r->route;
+	struct cgfs_ids ids = ids_of(r);
+	struct cgfs_ref ref = { 0 };
+	int finished;
+
+	if (!rt || rt->node != CGFS_FILE || r->run == CG_NONE)
+		return 0;
+	/* The logs: once complete (cgfs_logs_reopen ends that). */
+	if (rt->open == CGFS_OPEN_LOG && rt->size == cgfs_logs_size)
+		return cgfs_logs_complete(r->fs, r->org, r->run);
+	/* The fields of a finished run, and nothing else of its directory:
+	 * not `error`, `wait`, `ctl` nor `resume`. */
+	if (rt->open != CGFS_OPEN_SNAPSHOT || rt->render != cgfs_file_field ||
+	    rt->res != CGFS_RES_RUN || r->writable)
+		return 0;
+	if (cgfs_obj_peek(r->fs, CGFS_RES_RUN, &ids, &ref))
+		return 0;
+	finished = cg_run_state_of(((const struct cg_run *)ref.model)->status) ==
+		   CG_RUN_FINISHED;
+	cgfs_ref_drop(&ref);
+	return finished;
+}
+
 /* ---- events ---------------------------------------------------------------------------- */
 
 int cgfs_events_size(struct cgfs_req *r, size_t *size)

@@ -19,8 +19,10 @@
 #include "commands.h"
 #include "create.h"
 #include "events.h"
+#include "files.h"
 #include "logs.h"
 #include "names.h"
+#include "ops.h"
 #include "outbox.h"
 
 struct kind;
@@ -266,8 +268,13 @@ static int truncate_whole(struct cgfs_handle *h, off_t size)
 
 static int commit_whole(struct cgfs_handle *h)
 {
-	return cgfs_commands_whole(&h->req, h->req.route->commands,
-				   h->text.data ? h->text.data : "", h->text.len);
+	int ret = cgfs_commands_whole(&h->req, h->req.route->commands,
+				      h->text.data ? h->text.data : "", h->text.len);
+
+	/* Sent or not, the run may live again (a resume): nothing the
+	 * kernel keeps of it stands. */
+	cgfs_ops_thaw(h->req.fs, h->req.org, h->req.run);
+	return ret;
 }
 
 /* ---- lines: each write() is lines of commands, run inside it so the
@@ -280,6 +287,8 @@ static ssize_t write_lines(struct cgfs_handle *h, const char *buf, size_t size, 
 	(void)off;
 	h->req.ctx.op = "write";
 	ret = cgfs_commands_lines(&h->req, h->req.route->commands, buf, size);
+	/* resume, refresh: the run (the org's, after its refresh) may change. */
+	cgfs_ops_thaw(h->req.fs, h->req.org, h->req.run);
 	return ret ? ret : (ssize_t)size;
 }
 
@@ -514,6 +523,11 @@ void cgfs_handle_release_all(void)
 int cgfs_handle_commits(const struct cgfs_handle *h)
 {
 	return (h->flags & O_ACCMODE) != O_RDONLY && h->kind->commit;
+}
+
+int cgfs_handle_frozen(struct cgfs_handle *h)
+{
+	return cgfs_req_frozen(&h->req);
 }
 
 int cgfs_handle_resized(const struct cgfs_handle *h)

@@ -152,7 +152,14 @@ static ssize_t read_fresh(struct cgfs_handle *h, char *buf, size_t size, off_t o
 
 static int open_log(struct cgfs_handle *h)
 {
+	size_t size;
+
 	cgfs_logs_readers(h->req.fs, h->req.org, h->req.run, 1);
+	/* Up to date now, as the stat after the open would bring them
+	 * (logs.h: no more requests): whether they are complete decides how
+	 * the kernel may keep them (ops.c).  A failure is the reads' to
+	 * report. */
+	(void)h->req.route->size(&h->req, &size);
 	return 0;
 }
 

@@ -63,7 +63,7 @@ void cgfs_logs_grew(struct cgfs *fs, int64_t org, int64_t run);
  * finished run (status, summary, run.json, prs, ...), or logs and
  * logs.jsonl once complete?  From what is held; never a request.  Such a
  * file may be served from the kernel's page cache (ops.c); a command on
- * the run makes it live again (cgfs_ops_thaw). */
+ * the run makes it live again (frozen.h). */
 int cgfs_req_frozen(struct cgfs_req *r);
 
 /* events (arg 0) and events.jsonl (arg 1) of an org: what the feed holds

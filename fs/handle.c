@@ -20,9 +20,9 @@
 #include "create.h"
 #include "events.h"
 #include "files.h"
+#include "frozen.h"
 #include "logs.h"
 #include "names.h"
-#include "ops.h"
 #include "outbox.h"
 
 struct kind;
@@ -280,7 +280,7 @@ static int commit_whole(struct cgfs_handle *h)
 
 	/* Sent or not, the run may live again (a resume): nothing the
 	 * kernel keeps of it stands. */
-	cgfs_ops_thaw(h->req.fs, h->req.org, h->req.run);
+	cgfs_frozen_thaw(h->req.fs, h->req.org, h->req.run);
 	return ret;
 }
 
@@ -295,7 +295,7 @@ static ssize_t write_lines(struct cgfs_handle *h, const char *buf, size_t size, 
 	h->req.ctx.op = "write";
 	ret = cgfs_commands_lines(&h->req, h->req.route->commands, buf, size);
 	/* resume, refresh: the run (the org's, after its refresh) may change. */
-	cgfs_ops_thaw(h->req.fs, h->req.org, h->req.run);
+	cgfs_frozen_thaw(h->req.fs, h->req.org, h->req.run);
 	return ret ? ret : (ssize_t)size;
 }
 

@@ -21,7 +21,7 @@
 #include <sys/statvfs.h>
 #include <time.h>
 
-#include "files.h"
+#include "frozen.h"
 #include "handle.h"
 #include "names.h"
 #include "nodes.h"
@@ -32,17 +32,6 @@
  * yet a live file's growth shows within a second.  An outbox name that
  * changes (a draft sent) is invalidated by us at once (names.h). */
 #define CACHE_SECONDS 1.0
-
-/* What cannot change (files.h cgfs_req_frozen: the fields of a finished
- * run, its complete logs) is kept by the kernel, names, attributes and
- * pages, for an hour.  Each transition is told to the kernel at once, not
- * waited out: an open that finds a file frozen that the kernel was last
- * told was live (or the reverse) drops what the kernel holds of it first
- * (cgfs_open), and a command on a run drops everything frozen of it
- * (cgfs_ops_thaw).  The hour bounds only what no command of this mount
- * changed (a run resumed elsewhere): a stat may show it until then; an
- * open sees it at once. */
-#define FROZEN_SECONDS 3600.0
 
 static struct cgfs *fs_of(fuse_req_t req)
 {
@@ -103,16 +92,6 @@ static int stat_req(struct cgfs_req *r, struct stat *st)
 	return ret;
 }
 
-/* The timeouts of what the kernel is told of ino (resolved as r), and the
- * node's mark of it (nodes.h). */
-static double timeout_of(struct cgfs *fs, struct cgfs_req *r, uint64_t ino)
-{
-	int frozen = cgfs_req_frozen(r);
-
-	cgfs_nodes_set_frozen(fs->nodes, ino, frozen);
-	return frozen ? FROZEN_SECONDS : CACHE_SECONDS;
-}
-
 /* Answer a lookup-like request with the node of r (resolved with ret). */
 static void reply_entry(fuse_req_t req, struct cgfs_req *r, int ret)
 {
@@ -140,7 +119,7 @@ static void reply_entry(fuse_req_t req, struct cgfs_req *r, int ret)
 		return;
 	}
 	e.attr.st_ino = e.ino;
-	e.attr_timeout = e.entry_timeout = timeout_of(fs, r, e.ino);
+	e.attr_timeout = e.entry_timeout = cgfs_frozen_timeout(fs, r, e.ino, CACHE_SECONDS);
 	if (fuse_reply_entry(req, &e) == -ENOENT)   /* the lookup was interrupted */
 		cgfs_nodes_forget(fs->nodes, e.ino, 1);
 }
@@ -200,7 +179,7 @@ static int attr_of(fuse_req_t req, fuse_ino_t ino, int open, const char *op, str
 		cgfs_nodes_set_frozen(fs->nodes, ino, 0);
 		ret = 0;
 	} else if (!ret) {
-		*timeout = timeout_of(fs, &r, ino);
+		*timeout = cgfs_frozen_timeout(fs, &r, ino, CACHE_SECONDS);
 	}
 	st->st_ino = ino;
 	return ret;
@@ -418,7 +397,7 @@ static void set_file_info(struct fuse_file_info *fi, struct cgfs_handle *h, int 
 {
 	/* Content is rendered by us at read time: the page cache would serve
 	 * stale bytes and clip reads at a stale size.  Not so for what cannot
-	 * change (FROZEN_SECONDS): its pages are kept across opens. */
+	 * change (frozen.h): its pages are kept across opens. */
 	fi->direct_io = !frozen;
 	fi->keep_cache = frozen;
 	/* Only a file that can commit needs its flush; every other close
@@ -432,7 +411,7 @@ static void cgfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	struct cgfs *fs = fs_of(req);
 	struct cgfs_handle *h = NULL;
 	struct cgfs_qid q;
-	int frozen, was, ret = node_of(req, ino, &q, NULL);
+	int frozen, ret = node_of(req, ino, &q, NULL);
 
 	if (!ret)
 		ret = owner_check(req, &q, 0);
@@ -443,17 +422,7 @@ static void cgfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		return;
 	}
 	frozen = cgfs_handle_frozen(h);
-	was = cgfs_nodes_set_frozen(fs->nodes, ino, frozen);
-	/* The kernel may hold a size from before the run finished (its pages
-	 * would then end there: `COMPLET`), or from before it came back to
-	 * life: drop attributes and pages, here, before the first read.
-	 * Otherwise the kernel holds the size a stat saw before this open
-	 * made it exact (a log: what was held then); make it ask again, so
-	 * `tail -n` and `wc -c` see it. */
-	if (fs->se && frozen != was)
-		fuse_lowlevel_notify_inval_inode(fs->se, ino, 0, 0);
-	else if (fs->se && !frozen && cgfs_handle_resized(h))
-		fuse_lowlevel_notify_inval_inode(fs->se, ino, -1, 0);
+	cgfs_frozen_open(fs, ino, frozen, cgfs_handle_resized(h));
 	set_file_info(fi, h, frozen);
 	if (fuse_reply_open(req, fi) == -ENOENT)
 		cgfs_handle_release(h, 0);
@@ -700,22 +669,6 @@ void cgfs_ops_changed(struct cgfs *fs, const struct cgfs_qid *q)
 	ino = cgfs_nodes_find(fs->nodes, q);
 	if (ino)
 		fuse_lowlevel_notify_inval_inode(fs->se, ino, 0, 0);
-}
-
-void cgfs_ops_thaw(struct cgfs *fs, int64_t org, int64_t run)
-{
-	uint64_t inos[128];
-	size_t n;
-
-	if (!fs->se)
-		return;
-	/* Outside the table's lock: the kernel may wait on a read that
-	 * another thread is answering. */
-	do {
-		n = cgfs_nodes_thaw(fs->nodes, org, run, inos, sizeof(inos) / sizeof(inos[0]));
-		for (size_t i = 0; i < n; i++)
-			fuse_lowlevel_notify_inval_inode(fs->se, inos[i], 0, 0);
-	} while (n == sizeof(inos) / sizeof(inos[0]));
 }
 
 const struct fuse_lowlevel_ops cgfs_operations = {

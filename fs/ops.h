@@ -19,9 +19,4 @@ void cgfs_ops_forget_name(struct cgfs *fs, const struct cgfs_qid *dir, const cha
  * attributes it holds (a log grew). */
 void cgfs_ops_changed(struct cgfs *fs, const struct cgfs_qid *q);
 
-/* Commands were sent about run (every run of org when run is CG_NONE): it
- * may live again, so the kernel drops everything it was allowed to keep
- * of its files (FROZEN_SECONDS in ops.c), pages included. */
-void cgfs_ops_thaw(struct cgfs *fs, int64_t org, int64_t run);
-
 #endif

@@ -355,6 +355,12 @@ void cgfs_logs_grew(struct cgfs *fs, int64_t org, int64_t run)
 		"/orgs/{org}/runs/{run}/logs", "/orgs/{org}/runs/{run}/logs.jsonl",
 	};
 
+	/* Complete: frozen now, and the next open tells the kernel
+	 * (frozen.h).  An invalidation here could race with the kernel's
+	 * GETATTR for a read of that open, whose size it would then drop:
+	 * the read would end at the size held before (an empty `cat`). */
+	if (cgfs_logs_complete(fs, org, run))
+		return;
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
 		struct cgfs_qid q;
 

@@ -21,6 +21,12 @@ void cgfs_frozen_open(struct cgfs *fs, uint64_t ino, int frozen, int resized)
 
 	if (!fs->se)
 		return;
+	/* An invalidation makes the kernel drop the answer of a GETATTR in
+	 * flight, and a read waiting on it ends at the size held before: so
+	 * there is none for a file that is frozen and was, and the opener
+	 * that freezes a file invalidates before its reply, so its own read
+	 * asks after.  (Two first openers at once can still meet it: the
+	 * second's read then ends early once; not seen in tests.) */
 	/* The kernel may hold a size from before the run finished (its pages
 	 * would then end there: `COMPLET`), or from before it came back to
 	 * life: drop attributes and pages, before the first read.  Otherwise

@@ -355,12 +355,45 @@ void cgfs_logs_grew(struct cgfs *fs, int64_t org, int64_t run)
 		"/orgs/{org}/runs/{run}/logs", "/orgs/{org}/runs/{run}/logs.jsonl",
 	};
 
+	/* Complete: frozen now, and the next open tells the kernel
+	 * (frozen.h).  An invalidation here could race with the kernel's
+	 * GETATTR for a read of that open, whose size it would then drop:
+	 * the read would end at the size held before (an empty `cat`). */
+	if (cgfs_logs_complete(fs, org, run))
+		return;
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
 		struct cgfs_qid q;
 
 		if (!cgfs_qid_of(files[i], org, run, CG_NONE, CG_NONE, NULL, &q))
 			cgfs_ops_changed(fs, &q);
 	}
+}
+
+/* ---- what cannot change -------------------------------------------------------------- */
+
+int cgfs_req_frozen(struct cgfs_req *r)
+{
+	const struct cgfs_route *rt = r->route;
+	struct cgfs_ids ids = ids_of(r);
+	struct cgfs_ref ref = { 0 };
+	int finished;
+
+	if (!rt || rt->node != CGFS_FILE || r->run == CG_NONE)
+		return 0;
+	/* The logs: once complete (cgfs_logs_reopen ends that). */
+	if (rt->open == CGFS_OPEN_LOG && rt->size == cgfs_logs_size)
+		return cgfs_logs_complete(r->fs, r->org, r->run);
+	/* The fields of a finished run, and nothing else of its directory:
+	 * not `error`, `wait`, `ctl` nor `resume`. */
+	if (rt->open != CGFS_OPEN_SNAPSHOT || rt->render != cgfs_file_field ||
+	    rt->res != CGFS_RES_RUN || r->writable)
+		return 0;
+	if (cgfs_obj_peek(r->fs, CGFS_RES_RUN, &ids, &ref))
+		return 0;
+	finished = cg_run_state_of(((const struct cg_run *)ref.model)->status) ==
+		   CG_RUN_FINISHED;
+	cgfs_ref_drop(&ref);
+	return finished;
 }
 
 /* ---- events ---------------------------------------------------------------------------- */

@@ -59,6 +59,13 @@ ssize_t cgfs_logs_read_at(struct cgfs_req *r, char *buf, size_t size, off_t off)
  * sizes (the follower's callback, logs.h). */
 void cgfs_logs_grew(struct cgfs *fs, int64_t org, int64_t run);
 
+/* Can the content and size of r's file not change now: a field of a
+ * finished run (status, summary, run.json, prs, ...), or logs and
+ * logs.jsonl once complete?  From what is held; never a request.  Such a
+ * file may be served from the kernel's page cache (ops.c); a command on
+ * the run makes it live again (frozen.h). */
+int cgfs_req_frozen(struct cgfs_req *r);
+
 /* events (arg 0) and events.jsonl (arg 1) of an org: what the feed holds
  * (events.h); never a request. */
 int cgfs_events_size(struct cgfs_req *r, size_t *size);

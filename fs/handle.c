@@ -19,6 +19,8 @@
 #include "commands.h"
 #include "create.h"
 #include "events.h"
+#include "files.h"
+#include "frozen.h"
 #include "logs.h"
 #include "names.h"
 #include "outbox.h"
@@ -150,7 +152,14 @@ static ssize_t read_fresh(struct cgfs_handle *h, char *buf, size_t size, off_t o
 
 static int open_log(struct cgfs_handle *h)
 {
+	size_t size;
+
 	cgfs_logs_readers(h->req.fs, h->req.org, h->req.run, 1);
+	/* Up to date now, as the stat after the open would bring them
+	 * (logs.h: no more requests): whether they are complete decides how
+	 * the kernel may keep them (ops.c).  A failure is the reads' to
+	 * report. */
+	(void)h->req.route->size(&h->req, &size);
 	return 0;
 }
 
@@ -266,8 +275,13 @@ static int truncate_whole(struct cgfs_handle *h, off_t size)
 
 static int commit_whole(struct cgfs_handle *h)
 {
-	return cgfs_commands_whole(&h->req, h->req.route->commands,
-				   h->text.data ? h->text.data : "", h->text.len);
+	int ret = cgfs_commands_whole(&h->req, h->req.route->commands,
+				      h->text.data ? h->text.data : "", h->text.len);
+
+	/* Sent or not, the run may live again (a resume): nothing the
+	 * kernel keeps of it stands. */
+	cgfs_frozen_thaw(h->req.fs, h->req.org, h->req.run);
+	return ret;
 }
 
 /* ---- lines: each write() is lines of commands, run inside it so the
@@ -280,6 +294,8 @@ static ssize_t write_lines(struct cgfs_handle *h, const char *buf, size_t size, 
 	(void)off;
 	h->req.ctx.op = "write";
 	ret = cgfs_commands_lines(&h->req, h->req.route->commands, buf, size);
+	/* resume, refresh: the run (the org's, after its refresh) may change. */
+	cgfs_frozen_thaw(h->req.fs, h->req.org, h->req.run);
 	return ret ? ret : (ssize_t)size;
 }
 
@@ -514,6 +530,11 @@ void cgfs_handle_release_all(void)
 int cgfs_handle_commits(const struct cgfs_handle *h)
 {
 	return (h->flags & O_ACCMODE) != O_RDONLY && h->kind->commit;
+}
+
+int cgfs_handle_frozen(struct cgfs_handle *h)
+{
+	return cgfs_req_frozen(&h->req);
 }
 
 int cgfs_handle_resized(const struct cgfs_handle *h)

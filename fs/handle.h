@@ -62,6 +62,10 @@ void cgfs_handle_release_all(void);
  * is spared the round trip.) */
 int cgfs_handle_commits(const struct cgfs_handle *h);
 
+/* Can this open file's content not change (files.h cgfs_req_frozen)?
+ * Then the kernel may keep its pages. */
+int cgfs_handle_frozen(struct cgfs_handle *h);
+
 /* Did this open make the file's size exact (a log: the size a stat saw
  * before was what was held then)?  The kernel should then drop the
  * attributes it holds. */

@@ -197,6 +197,18 @@ void cgfs_logs_reopen(struct cgfs *fs, int64_t org, int64_t run)
 	pthread_mutex_unlock(&fs->logs->lock);
 }
 
+int cgfs_logs_complete(struct cgfs *fs, int64_t org, int64_t run)
+{
+	struct run_logs *l;
+	int complete;
+
+	pthread_mutex_lock(&fs->logs->lock);
+	l = find(fs->logs, org, run, 0);
+	complete = l && l->complete;
+	pthread_mutex_unlock(&fs->logs->lock);
+	return complete;
+}
+
 /* trouble: the server failed a fetch a moment ago (cache.h): held text
  * is served without asking. */
 static int needs_fetch(const struct run_logs *l, double now, double ttl, int trouble)

@@ -51,6 +51,10 @@ ssize_t cgfs_logs_read(struct cgfs *fs, int64_t org, int64_t run, int jsonl,
  * again, so stop treating them as complete. */
 void cgfs_logs_reopen(struct cgfs *fs, int64_t org, int64_t run);
 
+/* Are the logs held complete (a finished run, every entry held)?  Then
+ * neither text changes until cgfs_logs_reopen.  Does not fetch. */
+int cgfs_logs_complete(struct cgfs *fs, int64_t org, int64_t run);
+
 /* The follower: a thread that, every logs_ttl, brings up to date the logs
  * of live runs that a reader has open, and calls grew() for each that
  * grew, so the kernel can drop its cached size at once (a `tail -f` then

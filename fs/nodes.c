@@ -18,6 +18,7 @@ struct node {
 	uint64_t refs;          /* lookups the kernel holds */
 	int kind;
 	int attached;           /* in the qid table */
+	int frozen;             /* the kernel was last told: cannot change (nodes.h) */
 	unsigned row;
 	int64_t org, run, repo, user;
 	char *name;             /* NULL when the qid has none */
@@ -353,4 +354,36 @@ uint64_t cgfs_nodes_count(struct cgfs_nodes *t)
 	n = t->count;
 	pthread_mutex_unlock(&t->lock);
 	return n;
+}
+
+int cgfs_nodes_set_frozen(struct cgfs_nodes *t, uint64_t ino, int frozen)
+{
+	struct node *n;
+	int was = 0;
+
+	pthread_mutex_lock(&t->lock);
+	n = find_ino(t, ino);
+	if (n) {
+		was = n->frozen;
+		n->frozen = frozen;
+	}
+	pthread_mutex_unlock(&t->lock);
+	return was;
+}
+
+size_t cgfs_nodes_thaw(struct cgfs_nodes *t, int64_t org, int64_t run, uint64_t *inos,
+		       size_t max)
+{
+	size_t k = 0;
+
+	pthread_mutex_lock(&t->lock);
+	/* Rare (a command): a walk of the whole table is fine. */
+	for (size_t i = 0; i < t->nbuckets && k < max; i++)
+		for (struct node *n = t->by_ino[i]; n && k < max; n = n->next_ino)
+			if (n->frozen && n->org == org && (run == CG_NONE || n->run == run)) {
+				n->frozen = 0;
+				inos[k++] = n->ino;
+			}
+	pthread_mutex_unlock(&t->lock);
+	return k;
 }

@@ -11,6 +11,7 @@
 #ifndef CGFS_NODES_H
 #define CGFS_NODES_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "routes.h"
@@ -45,6 +46,17 @@ void cgfs_nodes_detach(struct cgfs_nodes *t, const struct cgfs_qid *q);
 /* from was renamed onto to (whatever was at to is detached). */
 void cgfs_nodes_rename(struct cgfs_nodes *t, const struct cgfs_qid *from,
 		       const struct cgfs_qid *to);
+
+/* Frozen: what the kernel was last told of ino (its attributes, its
+ * pages) cannot change, so it may keep them long (ops.c).  Set the mark
+ * (0 or 1) and return what it was; 0 for a number the table does not know. */
+int cgfs_nodes_set_frozen(struct cgfs_nodes *t, uint64_t ino, int frozen);
+
+/* Clear the mark of every frozen number of org (of its run when run is
+ * not CG_NONE): up to max of them, into inos; returns the count.  The
+ * caller tells the kernel to drop what it holds of them. */
+size_t cgfs_nodes_thaw(struct cgfs_nodes *t, int64_t org, int64_t run, uint64_t *inos,
+		       size_t max);
 
 /* How many numbers are known (for tests and /stats). */
 uint64_t cgfs_nodes_count(struct cgfs_nodes *t);

@@ -21,6 +21,7 @@
 #include <sys/statvfs.h>
 #include <time.h>
 
+#include "frozen.h"
 #include "handle.h"
 #include "names.h"
 #include "nodes.h"
@@ -118,7 +119,7 @@ static void reply_entry(fuse_req_t req, struct cgfs_req *r, int ret)
 		return;
 	}
 	e.attr.st_ino = e.ino;
-	e.attr_timeout = e.entry_timeout = CACHE_SECONDS;
+	e.attr_timeout = e.entry_timeout = cgfs_frozen_timeout(fs, r, e.ino, CACHE_SECONDS);
 	if (fuse_reply_entry(req, &e) == -ENOENT)   /* the lookup was interrupted */
 		cgfs_nodes_forget(fs->nodes, e.ino, 1);
 }
@@ -156,7 +157,8 @@ static void cgfs_forget_multi(fuse_req_t req, size_t count, struct fuse_forget_d
  * draft that was sent: its name is a link now) or nothing, while a file
  * is open on it, stays what it was for those who hold it: a regular file,
  * like an unlinked one. */
-static int attr_of(fuse_req_t req, fuse_ino_t ino, int open, const char *op, struct stat *st)
+static int attr_of(fuse_req_t req, fuse_ino_t ino, int open, const char *op, struct stat *st,
+		   double *timeout)
 {
 	struct cgfs *fs = fs_of(req);
 	struct cgfs_qid q;
@@ -170,10 +172,14 @@ static int attr_of(fuse_req_t req, fuse_ino_t ino, int open, const char *op, str
 	ret = cgfs_node_req(fs, &q, op, &r);
 	if (!ret)
 		ret = stat_req(&r, st);
+	*timeout = CACHE_SECONDS;
 	if ((!ret && kind >= 0 && (int)r.node != kind) ||
 	    (ret == -ENOENT && open && kind == (int)CGFS_FILE)) {
 		fill_stat(fs, CGFS_FILE, 0, time(NULL), 1, cgfs_route_at(q.row), st);
+		cgfs_nodes_set_frozen(fs->nodes, ino, 0);
 		ret = 0;
+	} else if (!ret) {
+		*timeout = cgfs_frozen_timeout(fs, &r, ino, CACHE_SECONDS);
 	}
 	st->st_ino = ino;
 	return ret;
@@ -182,12 +188,13 @@ static int attr_of(fuse_req_t req, fuse_ino_t ino, int open, const char *op, str
 static void reply_attr(fuse_req_t req, fuse_ino_t ino, int open, const char *op)
 {
 	struct stat st;
-	int ret = attr_of(req, ino, open, op, &st);
+	double timeout;
+	int ret = attr_of(req, ino, open, op, &st, &timeout);
 
 	if (ret)
 		fuse_reply_err(req, -ret);
 	else
-		fuse_reply_attr(req, &st, CACHE_SECONDS);
+		fuse_reply_attr(req, &st, timeout);
 }
 
 static void cgfs_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
@@ -340,6 +347,10 @@ static void do_readdir(fuse_req_t req, size_t size, off_t off, struct fuse_file_
 			if (!e.ino)
 				break;
 			e.attr.st_ino = e.ino;
+			/* Attributes from the listing taken at opendir may be older
+			 * than a file's freezing (a log fetched since, its size 0
+			 * here): never long, and the mark says so. */
+			cgfs_nodes_set_frozen(fs->nodes, e.ino, 0);
 			e.attr_timeout = e.entry_timeout = CACHE_SECONDS;
 		}
 		if (plus)
@@ -382,12 +393,13 @@ static struct cgfs_handle *handle_of(struct fuse_file_info *fi)
 	return (struct cgfs_handle *)(uintptr_t)fi->fh;
 }
 
-static void set_file_info(struct fuse_file_info *fi, struct cgfs_handle *h)
+static void set_file_info(struct fuse_file_info *fi, struct cgfs_handle *h, int frozen)
 {
 	/* Content is rendered by us at read time: the page cache would serve
-	 * stale bytes and clip reads at a stale size. */
-	fi->direct_io = 1;
-	fi->keep_cache = 0;
+	 * stale bytes and clip reads at a stale size.  Not so for what cannot
+	 * change (frozen.h): its pages are kept across opens. */
+	fi->direct_io = !frozen;
+	fi->keep_cache = frozen;
 	/* Only a file that can commit needs its flush; every other close
 	 * spares the kernel a round trip. */
 	fi->noflush = !cgfs_handle_commits(h);
@@ -399,7 +411,7 @@ static void cgfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	struct cgfs *fs = fs_of(req);
 	struct cgfs_handle *h = NULL;
 	struct cgfs_qid q;
-	int ret = node_of(req, ino, &q, NULL);
+	int frozen, ret = node_of(req, ino, &q, NULL);
 
 	if (!ret)
 		ret = owner_check(req, &q, 0);
@@ -409,12 +421,9 @@ static void cgfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		fuse_reply_err(req, -ret);
 		return;
 	}
-	/* The kernel holds the size a stat saw before this open made it exact
-	 * (a log: what was held then); make it ask again, so `tail -n` and
-	 * `wc -c` see it. */
-	if (cgfs_handle_resized(h) && fs->se)
-		fuse_lowlevel_notify_inval_inode(fs->se, ino, -1, 0);
-	set_file_info(fi, h);
+	frozen = cgfs_handle_frozen(h);
+	cgfs_frozen_open(fs, ino, frozen, cgfs_handle_resized(h));
+	set_file_info(fi, h, frozen);
 	if (fuse_reply_open(req, fi) == -ENOENT)
 		cgfs_handle_release(h, 0);
 }
@@ -451,7 +460,7 @@ static void cgfs_create(fuse_req_t req, fuse_ino_t parent, const char *name, mod
 	}
 	e.attr.st_ino = e.ino;
 	e.attr_timeout = e.entry_timeout = CACHE_SECONDS;
-	set_file_info(fi, h);
+	set_file_info(fi, h, 0);
 	if (fuse_reply_create(req, &e, fi) == -ENOENT) {
 		cgfs_nodes_forget(fs->nodes, e.ino, 1);
 		cgfs_handle_release(h, 0);

@@ -195,6 +195,17 @@ out_nomem:
 	return -ENOMEM;
 }
 
+void cg_client_before_fork(struct cg_client *c)
+{
+	if (c && c->http)
+		cg_http_before_fork(c->http);
+}
+
+long cg_client_connections(struct cg_client *c)
+{
+	return c && c->http ? cg_http_connections(c->http) : 0;
+}
+
 void cg_client_free(struct cg_client *c)
 {
 	if (!c)

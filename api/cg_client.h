@@ -84,6 +84,10 @@ void cg_client_free(struct cg_client *c);
 int cg_client_trust(const char *ca_file, struct cg_http_trust *trust, const char **from,
 		    char *why, size_t whylen);
 
+/* Before the process forks (fuse_daemonize): the HTTP transfer thread
+ * ends, the connections stay open; the next request starts it again. */
+void cg_client_before_fork(struct cg_client *c);
+
 /* The base URL in use (no trailing slash). */
 const char *cg_client_base_url(const struct cg_client *c);
 
@@ -98,6 +102,9 @@ struct cg_endpoint_stats {
 	uint64_t bytes_in;     /* response body bytes */
 	uint64_t bytes_out;    /* request body bytes */
 };
+
+/* Connections to the API opened so far (every endpoint). */
+long cg_client_connections(struct cg_client *c);
 
 /* Copy a consistent snapshot of the counters, one row per endpoint. */
 void cg_client_stats(struct cg_client *c, struct cg_endpoint_stats out[CG_EP_COUNT]);

@@ -1,4 +1,4 @@
-/* cg_http.c - libcurl transport with shared connections (see cg_http.h). */
+/* cg_http.c - one HTTP exchange: the request's curl handle, its answer (see cg_http.h). */
 #include "cg_http.h"
 
 #include <errno.h>
@@ -12,12 +12,12 @@
 #include <curl/curl.h>
 
 #include "cg_buf.h"
+#include "cg_multi.h"
 #include "cg_retry.h"
 
-/* pool_lock guards pool[]/npool; share_locks[] are libcurl's share locks. */
+/* pool_lock guards pool[]/npool (idle easy handles). */
 struct cg_http {
-	CURLSH *share;
-	pthread_mutex_t share_locks[CURL_LOCK_DATA_LAST];
+	struct cg_multi *multi;   /* every transfer, and the connections */
 	pthread_mutex_t pool_lock;
 	CURL **pool;
 	size_t npool, cap;
@@ -36,23 +36,6 @@ static CURLcode global_result;
 static void global_init(void)
 {
 	global_result = curl_global_init(CURL_GLOBAL_DEFAULT);
-}
-
-static void share_lock(CURL *easy, curl_lock_data data, curl_lock_access access, void *user)
-{
-	struct cg_http *h = user;
-
-	(void)easy;
-	(void)access;
-	pthread_mutex_lock(&h->share_locks[data]);
-}
-
-static void share_unlock(CURL *easy, curl_lock_data data, void *user)
-{
-	struct cg_http *h = user;
-
-	(void)easy;
-	pthread_mutex_unlock(&h->share_locks[data]);
 }
 
 static int copy_or_null(const char *s, char **out)
@@ -105,27 +88,18 @@ struct cg_http *cg_http_new(const char *user_agent, const struct cg_http_trust *
 	if (!h)
 		return NULL;
 	h->user_agent = strdup(user_agent ? user_agent : "codegen-fs");
-	h->share = curl_share_init();
-	if (!h->user_agent || !h->share ||
+	h->multi = cg_multi_new();
+	if (!h->user_agent || !h->multi ||
 	    copy_or_null(trust ? trust->ca_file : NULL, &h->ca_file) ||
 	    copy_or_null(trust ? trust->ca_dir : NULL, &h->ca_dir)) {
 		free(h->user_agent);
 		free(h->ca_file);
 		free(h->ca_dir);
-		if (h->share)
-			curl_share_cleanup(h->share);
+		cg_multi_free(h->multi);
 		free(h);
 		return NULL;
 	}
-	for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
-		pthread_mutex_init(&h->share_locks[i], NULL);
 	pthread_mutex_init(&h->pool_lock, NULL);
-	curl_share_setopt(h->share, CURLSHOPT_LOCKFUNC, share_lock);
-	curl_share_setopt(h->share, CURLSHOPT_UNLOCKFUNC, share_unlock);
-	curl_share_setopt(h->share, CURLSHOPT_USERDATA, h);
-	curl_share_setopt(h->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
-	curl_share_setopt(h->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
-	curl_share_setopt(h->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
 	return h;
 }
 
@@ -133,17 +107,27 @@ void cg_http_free(struct cg_http *h)
 {
 	if (!h)
 		return;
+	/* The multi first: it may still hold a connection's last use of a
+	 * handle's settings. */
+	cg_multi_free(h->multi);
 	for (size_t i = 0; i < h->npool; i++)
 		curl_easy_cleanup(h->pool[i]);
 	free(h->pool);
-	curl_share_cleanup(h->share);
-	for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
-		pthread_mutex_destroy(&h->share_locks[i]);
 	pthread_mutex_destroy(&h->pool_lock);
 	free(h->user_agent);
 	free(h->ca_file);
 	free(h->ca_dir);
 	free(h);
+}
+
+void cg_http_before_fork(struct cg_http *h)
+{
+	cg_multi_before_fork(h->multi);
+}
+
+long cg_http_connections(struct cg_http *h)
+{
+	return cg_multi_connections(h->multi);
 }
 
 static CURL *take_handle(struct cg_http *h)
@@ -257,7 +241,6 @@ int cg_http_perform(struct cg_http *h, const struct cg_http_request *req,
 		headers = tmp;
 	}
 
-	curl_easy_setopt(easy, CURLOPT_SHARE, h->share);
 	curl_easy_setopt(easy, CURLOPT_URL, req->url);
 	curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
@@ -279,6 +262,11 @@ int cg_http_perform(struct cg_http *h, const struct cg_http_request *req,
 	if (h->ca_dir)
 		curl_easy_setopt(easy, CURLOPT_CAPATH, h->ca_dir);
 	curl_easy_setopt(easy, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
+	/* A request that finds the first connection to the server still
+	 * connecting waits to learn whether it speaks HTTP/2 (and carries
+	 * this request as one more stream) instead of opening its own. */
+	if (!strncasecmp(req->url, "https://", 8))
+		curl_easy_setopt(easy, CURLOPT_PIPEWAIT, 1L);
 	curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);
 	curl_easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, "");
 	curl_easy_setopt(easy, CURLOPT_USERAGENT, h->user_agent);
@@ -305,7 +293,7 @@ int cg_http_perform(struct cg_http *h, const struct cg_http_request *req,
 			curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, req->method);
 	}
 
-	rc = curl_easy_perform(easy);
+	rc = cg_multi_perform(h->multi, easy);
 	curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
 	if (rc != CURLE_OK) {
 		long connect_code = 0;

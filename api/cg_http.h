@@ -1,8 +1,10 @@
 /* cg_http.h - one HTTP exchange over libcurl, safe from many threads.
  *
- * A cg_http owns a pool of curl easy handles and a share object, so that
- * connections (keep-alive, HTTP/2 where the server offers it over TLS), DNS
- * answers and TLS sessions are reused across requests and threads.  Each
+ * A cg_http owns a pool of curl easy handles and one transfer thread over
+ * a curl multi handle (cg_multi.h), so that connections (keep-alive;
+ * HTTP/2 where the server offers it over TLS, parallel requests being
+ * streams of one connection), DNS answers and TLS sessions are reused
+ * across requests and threads.  Each
  * exchange has a connect timeout and a total timeout, and a cap on the
  * response body.  TLS verification is never turned off, redirects are not
  * followed (a redirect could carry the token elsewhere) and only http and
@@ -51,6 +53,13 @@ struct cg_http_trust {
  * trust may be NULL. */
 struct cg_http *cg_http_new(const char *user_agent, const struct cg_http_trust *trust);
 void cg_http_free(struct cg_http *h);
+
+/* Before the process forks: the transfer thread ends (connections stay);
+ * the next exchange starts it again. */
+void cg_http_before_fork(struct cg_http *h);
+
+/* Connections opened so far. */
+long cg_http_connections(struct cg_http *h);
 
 /* Perform one exchange.  Returns 0 when an HTTP answer arrived (whatever
  * its status) and fills *resp (free resp->body).  On transport failure

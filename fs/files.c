@@ -441,7 +441,7 @@ int cgfs_file_stats(struct cgfs_req *r, struct cg_buf *out)
 	cg_client_stats(r->fs->client, st);
 	cgfs_cache_counters(r->fs->cache, &cc);
 	r->mtime = time(NULL);
-	return cgfs_render_stats(out, st, &cc);
+	return cgfs_render_stats(out, st, &cc, cg_client_connections(r->fs->client));
 }
 
 int cgfs_file_run_error(struct cgfs_req *r, struct cg_buf *out)

@@ -291,6 +291,7 @@ int main(int argc, char **argv)
 		goto out_destroy;
 	if (fuse_session_mount(se, cmd.mountpoint))
 		goto out_signals;
+	cg_client_before_fork(fs.client);
 	if (daemonize(&cmd))
 		goto out_unmount;
 	/* After fuse_daemonize: threads do not survive its fork. */

@@ -386,7 +386,7 @@ static int stats_row(struct cg_buf *out, const char *name, const char *const col
 }
 
 int cgfs_render_stats(struct cg_buf *out, const struct cg_endpoint_stats st[CG_EP_COUNT],
-		      const struct cgfs_cache_counters *cache)
+		      const struct cgfs_cache_counters *cache, long connections)
 {
 	static const char *const header[STATS_COLS] = {
 		"requests", "retries", "429s", "waits", "errors", "bytes_in", "bytes_out",
@@ -418,9 +418,9 @@ int cgfs_render_stats(struct cg_buf *out, const struct cg_endpoint_stats st[CG_E
 	if (!ret)
 		ret = cg_buf_printf(out, "cache hits %" PRIu64 "\ncache misses %" PRIu64
 				      "\ncache stale_served %" PRIu64
-				      "\ncache negative_hits %" PRIu64 "\n",
+				      "\ncache negative_hits %" PRIu64 "\nconnections %ld\n",
 				      cache->hits, cache->misses, cache->stale_served,
-				      cache->negative_hits);
+				      cache->negative_hits, connections);
 	return buf_undo(out, start, ret);
 }
 

@@ -133,9 +133,10 @@ struct cgfs_cache_counters {
  * seen at least one request or wait, in enum order: the name padded to 16,
  * each counter right-aligned in 10 columns after two spaces; then
  * "cache hits <n>\ncache misses <n>\ncache stale_served <n>\n"
- * "cache negative_hits <n>\n". */
+ * "cache negative_hits <n>\n", and "connections <n>\n" (connections to the
+ * API opened so far). */
 int cgfs_render_stats(struct cg_buf *out, const struct cg_endpoint_stats st[CG_EP_COUNT],
-		      const struct cgfs_cache_counters *cache);
+		      const struct cgfs_cache_counters *cache, long connections);
 
 /* One line of `errors`:
  *   "<time ISO Z> <op> <path> <http status or -> <ERRNO> <message>\n"

@@ -21,7 +21,9 @@ sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from harness import TOKEN, Mount, MountError, sh  # noqa: E402
-from mountcase import FAST_LIMITER, ORG, RUNS, MountTest, main  # noqa: E402
+from harness import FINISHED, logs_jsonl_file  # noqa: E402
+from mountcase import (FAST_LIMITER, ORG, RUNS, MountTest, logs_requests_of, main,  # noqa: E402
+                       parallel)
 import tls  # noqa: E402
 
 NO_PROXY_ENV = {"http_proxy": "", "https_proxy": "", "HTTPS_PROXY": "", "ALL_PROXY": "",
@@ -85,6 +87,44 @@ class TlsTest(MountTest):
         self.assertIn(("POST", f"/v1/organizations/{ORG}/agent/run", 200),
                       [(r[2], r[3], r[4]) for r in served])
         self.assertIn(("GET", "/v1/users/me", 200), [(r[2], r[3], r[4]) for r in served])
+
+    def test_sixteen_readers_share_one_http2_connection(self):
+        """Issue 14 goal 4: parallel requests are streams of one connection
+        (a curl multi handle), not 16 TLS handshakes."""
+        self.addCleanup(self.fake.config, latency_ms=0)
+        # Finished runs with one page of logs each: one request per reader.
+        logs = {r["id"]: self.fake.logs(r["id"]) for r in self.fake.runs()[:100]
+                if r["status"] in FINISHED}
+        runs = [r for r in self.fake.runs()[:100] if 0 < len(logs.get(r["id"], ())) <= 100][:16]
+        self.assertEqual(len(runs), 16)
+        since = self.front.mark()
+        m = self.tls_mount("--list-window=100")
+        self.assertEqual(len(os.listdir(m.path(RUNS))), 100)
+        expected = {r["id"]: m.read(f"{RUNS}/{r['id']}/summary") for r in runs}
+        seq = self.fake.mark()
+        self.fake.config(latency_ms=300)
+
+        def read_logs(run_id):
+            with open(m.path(RUNS, run_id, "logs.jsonl"), "rb") as f:
+                return f.read()
+
+        outcomes = parallel([(read_logs, r["id"]) for r in runs], timeout=30)
+        self.fake.config(latency_ms=0)
+        for r, o in zip(runs, outcomes):
+            self.assertIsNone(o.error, r["id"])
+            self.assertEqual(o.value, logs_jsonl_file(logs[r["id"]]), r["id"])
+        requests = self.fake.requests(seq)
+        for r in runs:
+            self.assertEqual(len(logs_requests_of(requests, r["id"])), 1, r["id"])
+        self.assertHttp2(since, self.front.ports["good"])
+        # Every request of the mount, its start and listing included: one
+        # connection (two at most: one may open before the first has said
+        # that it speaks HTTP/2).
+        used = self.front.connections(since, self.front.ports["good"])
+        self.assertLessEqual(len(used), 2, used)
+        self.assertGreaterEqual(sum(used.values()), 16 + 1 + 1, used)
+        self.assertIn(f"\nconnections {len(used)}\n", m.read("stats").decode())
+        self.assertEqual(expected, {r["id"]: m.read(f"{RUNS}/{r['id']}/summary") for r in runs})
 
     def test_curl_ca_bundle_is_honoured(self):
         since = self.front.mark()

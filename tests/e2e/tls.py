@@ -94,7 +94,8 @@ error_log {dir}/error.log warn;
 daemon off;
 events {{ worker_connections 512; }}
 http {{
-    log_format cgfs '$server_port $server_protocol $request_method $request_uri $status';
+    log_format cgfs '$server_port $server_protocol $request_method $request_uri $status '
+                    '$connection';
     access_log {dir}/access.log cgfs;
     client_body_temp_path {dir}/tmp/body;
     proxy_temp_path {dir}/tmp/proxy;
@@ -168,12 +169,22 @@ class TlsFront:
     def mark(self):
         return os.path.getsize(self.access_log)
 
-    def log(self, since=0):
-        """[(port, protocol, method, uri, status)] nginx served since mark()."""
+    def _rows(self, since):
         with open(self.access_log) as f:
             f.seek(since)
-            rows = [line.split() for line in f.read().splitlines() if line.strip()]
-        return [(int(r[0]), r[1], r[2], r[3], int(r[4])) for r in rows if len(r) == 5]
+            return [line.split() for line in f.read().splitlines() if len(line.split()) == 6]
+
+    def log(self, since=0):
+        """[(port, protocol, method, uri, status)] nginx served since mark()."""
+        return [(int(r[0]), r[1], r[2], r[3], int(r[4])) for r in self._rows(since)]
+
+    def connections(self, since=0, port=None):
+        """{nginx's connection serial number: requests on it} since mark()."""
+        seen = {}
+        for r in self._rows(since):
+            if port is None or int(r[0]) == port:
+                seen[int(r[5])] = seen.get(int(r[5]), 0) + 1
+        return seen
 
     def stop(self):
         if self.proc and self.proc.poll() is None:

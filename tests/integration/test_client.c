@@ -18,6 +18,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 
 #include <check.h>
 #include <cjson/cJSON.h>
@@ -1158,6 +1159,7 @@ START_TEST(test_stats_and_connection_reuse)
 		ck_assert_int_eq(cg_get_run(c, 11, 789, &run, NULL), 0);
 		cg_run_free(&run);
 	}
+	ck_assert_int_eq(cg_client_connections(c), 1);
 	fault("{\"kind\": \"status\", \"status\": 500, \"count\": 1}");
 	ck_assert_int_eq(cg_get_run(c, 11, 789, &run, NULL), 0);
 	cg_run_free(&run);
@@ -1182,6 +1184,36 @@ START_TEST(test_stats_and_connection_reuse)
 	}
 	ck_assert_int_eq(ports, 1);
 	cJSON_Delete(list);
+	cg_client_free(c);
+}
+END_TEST
+
+/* The daemon forks to go to the background after its first requests: the
+ * transfer thread does not survive a fork, so it ends before and starts
+ * again in the child (and in the parent, at its next request). */
+START_TEST(test_requests_after_a_fork)
+{
+	struct cg_client *c = client();
+	struct cg_run run = { 0 };
+	int status = -1;
+	pid_t pid;
+
+	ck_assert_int_eq(cg_get_run(c, 11, 789, &run, NULL), 0);
+	cg_run_free(&run);
+	cg_client_before_fork(c);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		int ret = cg_get_run(c, 11, 789, &run, NULL);
+
+		_exit(ret == 0 && run.id == 789 ? 0 : 1);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status));
+	ck_assert_int_eq(WEXITSTATUS(status), 0);
+	ck_assert_int_eq(cg_get_run(c, 11, 789, &run, NULL), 0);
+	ck_assert_int_eq(run.id, 789);
+	cg_run_free(&run);
 	cg_client_free(c);
 }
 END_TEST
@@ -1348,6 +1380,7 @@ static Suite *client_suite(void)
 	tcase_add_test(faults, test_proxy_connect_407_not_retried);
 	tcase_add_test(faults, test_caller_deadline_bounds_the_call);
 	tcase_add_test(faults, test_stats_and_connection_reuse);
+	tcase_add_test(faults, test_requests_after_a_fork);
 	tcase_add_test(limits, test_rate_limits_never_429);
 	tcase_add_test(limits, test_rate_limits_enforced_without_buckets);
 	tcase_add_test(limits, test_rate_limit_wait_past_deadline_is_eagain);

@@ -621,8 +621,8 @@ START_TEST(stats_two_endpoints)
 		      "get_run                   12           2           1           3"
 		      "           1        4096           0\n"
 		      "cache hits 11\ncache misses 4\ncache stale_served 2\n"
-		      "cache negative_hits 1\n",
-		      cgfs_render_stats, st, &cache);
+		      "cache negative_hits 1\nconnections 3\n",
+		      cgfs_render_stats, st, &cache, 3L);
 }
 END_TEST
 
@@ -640,7 +640,7 @@ START_TEST(stats_columns_align)
 		9999999999u, 9999999999u, 9999999999u, 9999999999u,
 		9999999999u, 9999999999u, 9999999999u,
 	};
-	ck_assert_int_eq(cgfs_render_stats(&b, st, &cache), 0);
+	ck_assert_int_eq(cgfs_render_stats(&b, st, &cache, 0L), 0);
 	ck_assert_int_eq(strncmp(b.data, STATS_HEADER, width), 0);
 	for (line = b.data; (nl = strchr(line, '\n')) && strncmp(line, "cache ", 6); line = nl + 1) {
 		ck_assert_uint_eq((size_t)(nl + 1 - line), width);
@@ -651,7 +651,7 @@ START_TEST(stats_columns_align)
 					     "           0           1           0"
 					     "           0           0\n"));
 	ck_assert_str_eq(line, "cache hits 0\ncache misses 0\ncache stale_served 0\n"
-			       "cache negative_hits 0\n");
+			       "cache negative_hits 0\nconnections 0\n");
 	cg_buf_free(&b);
 }
 END_TEST
@@ -662,8 +662,8 @@ START_TEST(stats_nothing_used)
 	struct cgfs_cache_counters cache = { 0, 0, 0, UINT64_MAX };
 
 	EXPECT_RENDER(STATS_HEADER "cache hits 0\ncache misses 0\ncache stale_served 0\n"
-		      "cache negative_hits 18446744073709551615\n",
-		      cgfs_render_stats, st, &cache);
+		      "cache negative_hits 18446744073709551615\nconnections 0\n",
+		      cgfs_render_stats, st, &cache, 0L);
 }
 END_TEST
 
@@ -736,7 +736,7 @@ START_TEST(buf_render_failure_leaves_buffer)
 	ck_assert_int_eq(cg_buf_puts(&b, "first line\n"), 0);
 	ck_assert_int_eq(cgfs_render_log_line(&b, &e), -EFBIG);
 	EXPECT(b, "first line\n");
-	ck_assert_int_eq(cgfs_render_stats(&b, st, NULL), -EFBIG);
+	ck_assert_int_eq(cgfs_render_stats(&b, st, NULL, 0L), -EFBIG);
 	EXPECT(b, "first line\n");
 	ck_assert_int_eq(cgfs_render_value(&b, "012345678901234567890123456789012345"), -EFBIG);
 	EXPECT(b, "first line\n");

@@ -20,7 +20,7 @@ from .baselines import Companion, w1_curl
 from .context import Bench
 from .report import report
 from .wl_tree import w1_w2, w3
-from .wl_logs import w4, w4_tail, w5
+from .wl_logs import w4, w4_tail, w5, w5_tls
 from .wl_memory import w6
 from .wl_outbox import w7
 from .wl_scale import w8
@@ -173,6 +173,7 @@ def main(argv, usage):
             if companion is not None:
                 # Repetitions the companion could not run (W5 failed) run alone.
                 plan.append(("W1 baseline (rest)", curl_rest))
+            plan.append(("W5 TLS", lambda: w5_tls(bench, args.reps)))
         if "W6" in args.workloads:
             plan.append(("W6", lambda: w6(bench, args.reps)))
         if "W7" in args.workloads:

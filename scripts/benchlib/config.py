@@ -37,6 +37,7 @@ class Setup:
         self.w5_runs = 50 if smoke else 500
         self.w5_readers = 16
         self.w5_window = 120 if smoke else 1200
+        self.w5_tls_runs = 32 if smoke else 160     # W5 TLS: the first of W5's runs
         self.w6_window = 120 if smoke else 1200
         self.w6_logs = 10 if smoke else 100
         self.w7_creates = 10

@@ -40,10 +40,11 @@ class Bench:
     # -- mounts ----------------------------------------------------------------
 
     @contextlib.contextmanager
-    def mount(self, scale, *opts):
+    def mount(self, scale, *opts, **kw):
         """A fresh codegen-fs mount (its own HOME and XDG_CACHE_HOME, so nothing
-        cached by an earlier mount), unmounted at the end."""
-        m = h.Mount(self.fake, f"--rate-time-scale={scale:g}", *opts, deadline=30)
+        cached by an earlier mount), unmounted at the end; kw as harness.Mount's
+        (base_url, env)."""
+        m = h.Mount(self.fake, f"--rate-time-scale={scale:g}", *opts, deadline=30, **kw)
         started = time.monotonic()
         m.start()
         m.mount_seconds = time.monotonic() - started

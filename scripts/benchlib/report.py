@@ -22,9 +22,10 @@ ROWS = [
     dict(w="W1", key="w1.cgfs.mount", label="mount (fresh, incl. GET /users/me)", unit="s"),
     dict(w="W2", key="w2.cgfs.per_file", label="per file, `grep -l FAILED runs/*/status`, warm",
          unit="us", base="w2.memfs.per_file", base_label="in-memory FUSE", ratio="x/base",
-         rtext="x of baseline", goal=("<=", 1.5)),
+         rtext="x of baseline", goal=("<=", 0.6)),
     dict(w="W2", key="w2.cgfs.per_file", label="per file, same, warm", unit="us",
-         base="w2.tmpfs.per_file", base_label="tmpfs", ratio="x/base", rtext="x of baseline"),
+         base="w2.tmpfs.per_file", base_label="tmpfs", ratio="x/base", rtext="x of baseline",
+         goal=("<=", 3.5)),
     dict(w="W2", key="w2.cgfs.requests", label="requests of the warm grep", unit="req"),
     dict(w="W2", key="w2.later.per_file", label="per file, the same grep 11 s after the cold cat",
          unit="us", base="w2.memfs.per_file", base_label="in-memory FUSE", ratio="x/base",
@@ -54,7 +55,7 @@ ROWS = [
          base="w4.curl.requests", base_label="curl + jq", ratio="base/x", rtext="x fewer"),
     dict(w="W4", key="w4.warm.time", label="the same `cat`, warm", unit="s",
          base="w4.memfs.time", base_label="in-memory FUSE", ratio="x/base",
-         rtext="x of baseline"),
+         rtext="x of baseline", goal=("<=", 0.8)),
     dict(w="W4", key="w4.warm.time", label="the same `cat`, warm", unit="s",
          base="w4.tmpfs.time", base_label="tmpfs", ratio="x/base", rtext="x of baseline"),
     dict(w="W4", key="w4.tail.lag", label="`tail -f` lag behind the server (per line)",
@@ -66,6 +67,14 @@ ROWS = [
     dict(w="W5", key="w5.parallel.requests", label="requests of the {w5r} readers", unit="req",
          base="w5.serial.requests", base_label="one reader", ratio="x/base",
          rtext="x of baseline"),
+    dict(w="W5", key="w5.tls.parallel.time",
+         label="{w5r} readers over HTTPS/HTTP/2 (nginx), logs of {w5t} runs, cold", unit="s",
+         base="w5.tls.serial.time", base_label="one reader over HTTPS", ratio="base/x",
+         rtext="x faster", goal=(">=", 4)),
+    dict(w="W5", key="w5.tls.parallel.connections", label="connections of the {w5r} readers "
+         "over HTTP/2 (the whole mount)", unit="conn", base="w5.tls.serial.connections",
+         base_label="one reader", ratio="x/base", rtext="x of baseline", goal=("<=", 2),
+         goal_on="figure"),
     dict(w="W6", key="w6.hwm", label="peak RSS (VmHWM) after {w6} runs + logs of {w6l}",
          unit="MiB", base="w6.rss0", base_label="RSS after mounting", ratio="x/base",
          rtext="x of baseline"),
@@ -117,7 +126,7 @@ def fmt(value, unit):
         return f"{value:.2f} s"
     if unit == "us":
         return f"{value:.1f} µs"
-    if unit == "req":
+    if unit in ("req", "conn"):
         return f"{value:g}"
     if unit == "B":
         return f"{value:,.0f} B"
@@ -135,6 +144,7 @@ def fmt(value, unit):
 def compute_rows(samples, info, setup):
     """samples: key -> values; info: key -> text; setup: Setup.as_dict()."""
     names = {"w4": setup["w4_logs"], "w5": setup["w5_runs"], "w5r": setup["w5_readers"],
+             "w5t": setup.get("w5_tls_runs"),
              "w6": setup["w6_window"], "w6l": setup["w6_logs"], "w7": setup["w7_creates"]}
     rows = []
     for spec in ROWS:

@@ -1,5 +1,6 @@
 """Workloads on logs: `cat` of finished runs' logs cold and warm (W4), the lag
-of `tail -f` on a live run (W4 tail), and 16 concurrent readers (W5)."""
+of `tail -f` on a live run (W4 tail), and 16 concurrent readers (W5), also over
+HTTPS with HTTP/2 through nginx (W5 TLS: the connections they share)."""
 
 import contextlib
 import math
@@ -11,7 +12,7 @@ import time
 
 import harness as h  # the fake, the mount, bounded commands (tests/e2e)
 from .config import BASELINE_SH, LIVE_RUN, ORG
-from .results import log
+from .results import Problem, log
 from .measure import is_logs, listen_overflows, trace_text
 from .baselines import write_tree
 
@@ -204,7 +205,7 @@ def w5(b, reps, companion=None):
     ids = ids[:s.w5_runs]
     # The smallest list window (in whole pages) that lists them all.
     window = math.ceil((candidates.index(ids[-1]) + 1) / 100) * 100
-    b.cache["w5"] = dict(first=ids[0], last=ids[-1], window=window)
+    b.cache["w5"] = dict(first=ids[0], last=ids[-1], window=window, ids=ids)
     k = s.w5_readers
     for rep in range(reps):
         sizes = {}
@@ -244,3 +245,53 @@ def w5(b, reps, companion=None):
         log(f"W5 {rep + 1}/{reps}: one reader {r.samples['w5.serial.time'][-1]:.2f} s, "
             f"{k} readers {r.samples['w5.parallel.time'][-1]:.2f} s "
             f"({r.samples['w5.parallel.listen_drops'][-1]} SYNs dropped by a full backlog)")
+
+
+# No proxy from the environment, no CA but the front's own (tests/e2e/tls.py).
+TLS_ENV = {"http_proxy": "", "https_proxy": "", "HTTPS_PROXY": "", "ALL_PROXY": "",
+           "all_proxy": "", "no_proxy": "", "NO_PROXY": "", "CURL_CA_BUNDLE": "",
+           "SSL_CERT_FILE": "", "SSL_CERT_DIR": ""}
+
+
+def w5_tls(b, reps):
+    """W5's readers over HTTPS/HTTP/2 (nginx in front of the fake, as the TLS
+    e2e tests): one reader, then 16 at once, and the connections nginx saw
+    each mount use (its $connection serial numbers)."""
+    import tls  # tests/e2e: nginx with a throwaway CA
+    s, r = b.s, b.r
+    why = tls.skip_reason()
+    if why:
+        raise Problem(f"W5 TLS: {why}")
+    w5c = b.cache.get("w5")
+    if not w5c:
+        raise Problem("W5 TLS runs after W5 (it reads the same runs' logs)")
+    scale = s.scale["W5"]
+    ids = w5c["ids"][:s.w5_tls_runs]
+    k = s.w5_readers
+    front = tls.TlsFront(b.fake)
+    try:
+        for rep in range(reps):
+            for mode in ("serial", "parallel"):
+                b.configure(scale)
+                since = front.mark()
+                with b.mount(scale, f"--list-window={w5c['window']}",
+                             f"--ca-file={front.ca_file}", base_url=front.url(),
+                             env=TLS_ENV) as m:
+                    org = m.path("orgs", ORG)
+                    b.timed(["ls", os.path.join(org, "runs")])      # the listing, not timed
+                    paths = [os.path.join(org, "runs", str(i), "logs") for i in ids]
+                    argvs = ([["cat"] + paths] if mode == "serial"
+                             else [["cat"] + paths[j::k] for j in range(k)])
+                    secs, outs = b.readers(argvs, timeout=s.timeout_long)
+                bad = [o for o in outs if o[0] != 0 or o[1] == 0]
+                r.check(not bad, f"W5 TLS {mode}: a reader failed or read nothing: {bad[:2]}")
+                served = front.log(since)
+                r.check(served and {row[1] for row in served} == {"HTTP/2.0"},
+                        f"W5 TLS {mode}: not all HTTP/2: {sorted({row[1] for row in served})}")
+                r.add(f"w5.tls.{mode}.time", secs)
+                r.add(f"w5.tls.{mode}.connections", len(front.connections(since)))
+            log(f"W5 TLS {rep + 1}/{reps}: one reader {r.samples['w5.tls.serial.time'][-1]:.2f} s,"
+                f" {k} readers {r.samples['w5.tls.parallel.time'][-1]:.2f} s over "
+                f"{r.samples['w5.tls.parallel.connections'][-1]} connection(s)")
+    finally:
+        front.stop()

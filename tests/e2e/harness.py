@@ -557,6 +557,27 @@ def release_inherited_fuse_mounts():
         subprocess.run(["umount", "-l", point], capture_output=True, timeout=10)
 
 
+def reexec_in_private_namespace(script, flag):
+    """Run script (a test file) again with this process's arguments in a
+    private mount namespace (unshare -m), with the environment variable flag
+    set to "1" there; a SIGTERM (a runner's timeout) is passed on, so that
+    the tests clean up.  -> (its exit status, None), or (None, why) when
+    that cannot be done here (then the tests skip)."""
+    if os.geteuid() != 0:
+        return None, "unshare -m needs root"
+    unshare = shutil.which("unshare")
+    if unshare is None:
+        return None, "unshare (util-linux) is not installed"
+    cmd = [unshare, "--mount", "--propagation", "private"]
+    probe = subprocess.run([*cmd, "true"], capture_output=True)
+    if probe.returncode != 0:
+        return None, f"unshare --mount fails here: {probe.stderr.decode().strip()}"
+    child = subprocess.Popen([*cmd, sys.executable, os.path.abspath(script), *sys.argv[1:]],
+                             env=dict(os.environ, **{flag: "1"}))
+    signal.signal(signal.SIGTERM, lambda signum, frame: child.send_signal(signum))
+    return child.wait(), None
+
+
 def thread_stacks(pid):
     """What each thread of pid is doing (gdb, when installed): for a report."""
     gdb = shutil.which("gdb")

@@ -21,7 +21,6 @@ Environment and method: mountcase.py.
 import os
 import pwd
 import shutil
-import subprocess
 import sys
 import tempfile
 
@@ -29,7 +28,8 @@ sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from harness import (  # noqa: E402
-    CGFS_BIN, Mount, describe_requests, mounted, release_inherited_fuse_mounts, sh)
+    CGFS_BIN, Mount, describe_requests, mounted, reexec_in_private_namespace,
+    release_inherited_fuse_mounts, sh)
 from mountcase import (  # noqa: E402
     FAST_LIMITER, LIST_PATH, MountTest, main)
 
@@ -200,27 +200,9 @@ class MountTypeTest(MountTest):
         self.assertNotIn("not keeping finished runs on disk", err)
 
 
-def reexec_in_private_namespace():
-    """Run this file again in a private mount namespace; -> its exit status,
-    or None when that cannot be done here (then the tests skip)."""
-    unshare = shutil.which("unshare")
-    if os.geteuid() != 0:
-        return None, "mount -t and unshare -m need root"
-    if unshare is None:
-        return None, "unshare (util-linux) is not installed"
-    env = dict(os.environ, **{IN_NAMESPACE: "1"})
-    probe = subprocess.run([unshare, "--mount", "--propagation", "private", "true"],
-                           capture_output=True)
-    if probe.returncode != 0:
-        return None, f"unshare --mount fails here: {probe.stderr.decode().strip()}"
-    return subprocess.run([unshare, "--mount", "--propagation", "private",
-                           sys.executable, os.path.abspath(__file__), *sys.argv[1:]],
-                          env=env).returncode, None
-
-
 if __name__ == "__main__":
     if os.environ.get(IN_NAMESPACE) != "1":
-        status, why = reexec_in_private_namespace()
+        status, why = reexec_in_private_namespace(__file__, IN_NAMESPACE)
         if status is None:
             print(f"SKIP: {why}")
             sys.exit(77)

@@ -44,7 +44,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from harness import (  # noqa: E402
     CGFS_BIN, FUSERMOUNT, ROOT, bounded, describe_requests, mounted, read_bytes,
-    release_inherited_fuse_mounts, sh, skip_reason)
+    reexec_in_private_namespace, release_inherited_fuse_mounts, sh, skip_reason)
 from mountcase import (  # noqa: E402
     FAST_LIMITER, RUN_PATH, RUNS, MountTest, main)
 
@@ -502,29 +502,15 @@ class UserUnitTest(MountTest):
         self.assertNotIn(self.fake.token, "\n".join(lines))
 
 
-def reexec_in_private_namespace():
-    """Run this file again in a private mount namespace with /run/systemd a
-    tmpfs; -> (its exit status, None), or (None, why) when that cannot be done."""
+def namespace_unavailable():
+    """Why a user manager cannot be started in a private namespace here, or None."""
     if os.geteuid() != 0:
-        return None, "a user manager in a private mount namespace needs root"
-    unshare = shutil.which("unshare")
-    if unshare is None:
-        return None, "unshare (util-linux) is not installed"
+        return "a user manager in a private mount namespace needs root"
     if SYSTEMD is None or SYSTEMCTL is None:
-        return None, "systemd (/lib/systemd/systemd, systemctl) is not installed"
+        return "systemd (/lib/systemd/systemd, systemctl) is not installed"
     if not os.path.exists(UNIT_BUILD):
-        return None, f"{UNIT_BUILD} is missing (set CGFS_UNIT_BUILD)"
-    probe = subprocess.run([unshare, "--mount", "--propagation", "private", "true"],
-                           capture_output=True)
-    if probe.returncode != 0:
-        return None, f"unshare --mount fails here: {probe.stderr.decode().strip()}"
-    env = dict(os.environ, **{IN_NAMESPACE: "1"})
-    child = subprocess.Popen([unshare, "--mount", "--propagation", "private",
-                              sys.executable, os.path.abspath(__file__), *sys.argv[1:]],
-                             env=env)
-    # A runner's timeout (SIGTERM) reaches the tests, which then clean up.
-    signal.signal(signal.SIGTERM, lambda signum, frame: child.send_signal(signum))
-    return child.wait(), None
+        return f"{UNIT_BUILD} is missing (set CGFS_UNIT_BUILD)"
+    return None
 
 
 def prepare_namespace():
@@ -554,7 +540,9 @@ def prepare_namespace():
 if __name__ == "__main__":
     if os.environ.get(IN_NAMESPACE) != "1":
         reason = skip_reason()
-        status, why = (None, reason) if reason else reexec_in_private_namespace()
+        reason = reason or namespace_unavailable()
+        status, why = ((None, reason) if reason
+                       else reexec_in_private_namespace(__file__, IN_NAMESPACE))
         if status is None:
             print(f"SKIP: {why}")
             sys.exit(77)

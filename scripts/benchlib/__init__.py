@@ -9,6 +9,7 @@ baselines   memfs, tmpfs trees, curl + jq, direct POSTs
 context     Bench: the fake, mounts, bounded commands and readers
 wl_tree     W1-W3    wl_logs   W4, W4 tail, W5
 wl_memory   W6       wl_outbox W7
+wl_scale    W8       wl_disk   W9
 report      the tables (text, Markdown) of a run or of a saved --json
 cli         options, preflight, the plan, main()
 """

@@ -24,6 +24,7 @@ from .wl_logs import w4, w4_tail, w5, w5_tls
 from .wl_memory import w6
 from .wl_outbox import w7
 from .wl_scale import w8
+from .wl_disk import w9
 
 
 def machine():
@@ -66,7 +67,7 @@ def parse_args(argv, usage):
                    help="one repetition, small sizes, 5 ms latency: checks that every "
                         "workload runs and gives possible figures")
     p.add_argument("--only", default=None,
-                   help="comma-separated workloads to run (W1..W8; W2 runs with W1)")
+                   help="comma-separated workloads to run (W1..W9; W2 runs with W1)")
     p.add_argument("--apart", action="store_true",
                    help="run W1's curl baseline on its own instead of side by side with "
                         "W5's one reader (longer: ~4 more minutes)")
@@ -180,6 +181,8 @@ def main(argv, usage):
             plan.append(("W7", lambda: w7(bench, args.reps)))
         if "W8" in args.workloads:
             plan.append(("W8", lambda: w8(bench, args.reps)))
+        if "W9" in args.workloads:
+            plan.append(("W9", lambda: w9(bench, args.reps)))
         for name, fn in plan:
             t0 = time.monotonic()
             try:

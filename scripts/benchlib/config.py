@@ -12,7 +12,7 @@ MEMFS_BIN = h._tool_path("CGFS_MEMFS_BIN", os.path.join("build", "bench", "cgfs-
 BASELINE_SH = os.path.join(ROOT, "scripts", "bench-baseline.sh")
 TOKEN = "bench-token-3c81f0"
 ORG = 11
-WORKLOADS = ("W1", "W2", "W3", "W4", "W5", "W6", "W7", "W8")
+WORKLOADS = ("W1", "W2", "W3", "W4", "W5", "W6", "W7", "W8", "W9")
 # The files of a run directory, as docs/SEMANTICS.md lists them.
 RUN_FILES = ("id", "status", "summary", "result", "web_url", "created_at", "source_type",
              "prs", "metadata.json", "run.json", "logs", "logs.jsonl", "wait", "error", "ctl",
@@ -43,6 +43,7 @@ class Setup:
         self.w7_creates = 10
         self.w8_org_runs = 8000 if smoke else 100000    # W8: the fake's --runs
         self.w8_windows = (50, 300) if smoke else (500, 2000, 10000)
+        self.w9_cached = 5000 if smoke else 100000      # W9: finished runs in the cache
         # Rate-limit scale of each workload: 1 (the documented windows) wherever
         # the workload fits in them; see docs/BENCHMARKS.md for each other one.
         self.scale = {
@@ -55,6 +56,7 @@ class Setup:
             "W6": 0.002,        # ~120 logs requests; memory does not depend on time
             "W7": 1.0,          # 10 creates: exactly the limit
             "W8": 0.002,        # up to 100 list pages at once: latency must dominate
+            "W9": 0.002,        # ~30 mounts of 5 list pages each, at 0 ms
         }
         self.w3_bound = 15.0    # seconds a cold ls -lR / find may take
         self.timeout_long = 120.0 if smoke else 400.0

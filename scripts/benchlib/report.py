@@ -114,6 +114,18 @@ ROWS = [
          label="cold `cat` of a 5-page finished log, in round trips",
          base="w8.rt.logs.nodisk", base_label="no disk cache", ratio="x/base",
          rtext="x of baseline", goal=("<=", 2.3), goal_on="figure"),
+    dict(w="W9", key="w9.on.cold", label="cold `ls runs/` at 0 ms, disk cache on (empty)",
+         unit="s", base="w9.off.cold", base_label="disk cache off", ratio="x/base",
+         rtext="x of baseline", goal=("<=", 1.5)),
+    dict(w="W9", key="w9.big.cold", label="the same with {w9c} more finished runs cached",
+         unit="s", base="w9.on.cold", base_label="empty cache", ratio="x/base",
+         rtext="x of baseline"),
+    dict(w="W9", key="w9.big.lookup", label="a lookup from disk, {w9c} runs cached", unit="s",
+         base="w9.small.lookup", base_label="the same with ~500 cached", ratio="x/base",
+         rtext="x of baseline", goal=("<=", 1.5)),
+    dict(w="W9", key="w9.big.files", label="files of that cache (-wal, -shm aside)",
+         unit="n", goal=("==", 1), goal_on="figure"),
+    dict(w="W9", key="w9.big.mb", label="size of that cache", unit="MB"),
 ]
 
 
@@ -132,6 +144,8 @@ def fmt(value, unit):
         return f"{value:,.0f} B"
     if unit == "MiB":
         return f"{value:.1f} MiB"
+    if unit == "MB":
+        return f"{value:.1f} MB"
     if unit == "n":
         return f"{value:,.0f}"
     if unit == "rt":
@@ -144,7 +158,7 @@ def fmt(value, unit):
 def compute_rows(samples, info, setup):
     """samples: key -> values; info: key -> text; setup: Setup.as_dict()."""
     names = {"w4": setup["w4_logs"], "w5": setup["w5_runs"], "w5r": setup["w5_readers"],
-             "w5t": setup.get("w5_tls_runs"),
+             "w5t": setup.get("w5_tls_runs"), "w9c": f"{setup.get('w9_cached') or 0:,}",
              "w6": setup["w6_window"], "w6l": setup["w6_logs"], "w7": setup["w7_creates"]}
     rows = []
     for spec in ROWS:

@@ -61,6 +61,13 @@ EXPECTED = {
     "w8.rt.source": lambda v: v >= 1.9,
     "w8.rt.logs": lambda v: v >= 1.9,
     "w8.rt.runs.nodisk": lambda v: v >= 1.9,
+    "w9.on.cold": lambda v: v > 0,
+    "w9.off.cold": lambda v: v > 0,
+    "w9.big.cold": lambda v: v > 0,
+    "w9.big.lookup": lambda v: v > 0,
+    "w9.small.lookup": lambda v: v > 0,
+    "w9.big.files": lambda v: v == 1,
+    "w9.big.mb": lambda v: v > 1,                   # 5,000 runs of ~400 B
 }
 
 

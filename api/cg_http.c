@@ -107,8 +107,7 @@ void cg_http_free(struct cg_http *h)
 {
 	if (!h)
 		return;
-	/* The multi first: it may still hold a connection's last use of a
-	 * handle's settings. */
+	/* The transfer thread ends first: the pooled handles are freed next. */
 	cg_multi_free(h->multi);
 	for (size_t i = 0; i < h->npool; i++)
 		curl_easy_cleanup(h->pool[i]);

@@ -247,12 +247,6 @@ def w5(b, reps, companion=None):
             f"({r.samples['w5.parallel.listen_drops'][-1]} SYNs dropped by a full backlog)")
 
 
-# No proxy from the environment, no CA but the front's own (tests/e2e/tls.py).
-TLS_ENV = {"http_proxy": "", "https_proxy": "", "HTTPS_PROXY": "", "ALL_PROXY": "",
-           "all_proxy": "", "no_proxy": "", "NO_PROXY": "", "CURL_CA_BUNDLE": "",
-           "SSL_CERT_FILE": "", "SSL_CERT_DIR": ""}
-
-
 def w5_tls(b, reps):
     """W5's readers over HTTPS/HTTP/2 (nginx in front of the fake, as the TLS
     e2e tests): one reader, then 16 at once, and the connections nginx saw
@@ -276,7 +270,7 @@ def w5_tls(b, reps):
                 since = front.mark()
                 with b.mount(scale, f"--list-window={w5c['window']}",
                              f"--ca-file={front.ca_file}", base_url=front.url(),
-                             env=TLS_ENV) as m:
+                             env={**tls.NO_PROXY_ENV, **tls.NO_CA_ENV}) as m:
                     org = m.path("orgs", ORG)
                     b.timed(["ls", os.path.join(org, "runs")])      # the listing, not timed
                     paths = [os.path.join(org, "runs", str(i), "logs") for i in ids]

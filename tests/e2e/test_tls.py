@@ -26,9 +26,7 @@ from mountcase import (FAST_LIMITER, ORG, RUNS, MountTest, logs_requests_of, mai
                        parallel)
 import tls  # noqa: E402
 
-NO_PROXY_ENV = {"http_proxy": "", "https_proxy": "", "HTTPS_PROXY": "", "ALL_PROXY": "",
-                "all_proxy": "", "no_proxy": "", "NO_PROXY": ""}
-NO_CA_ENV = {"CURL_CA_BUNDLE": "", "SSL_CERT_FILE": "", "SSL_CERT_DIR": ""}
+NO_PROXY_ENV, NO_CA_ENV = tls.NO_PROXY_ENV, tls.NO_CA_ENV
 
 
 class TlsTest(MountTest):

@@ -30,6 +30,13 @@ KINDS = ("good", "expired", "wronghost", "tls10")
 HOSTS = "DNS:localhost,DNS:api.codegen.test,IP:127.0.0.1"
 
 
+# A mount's environment for the front: no proxy from the environment, and no
+# CA bundle from it either (the mount is given --ca-file, or a test sets one).
+NO_PROXY_ENV = {"http_proxy": "", "https_proxy": "", "HTTPS_PROXY": "", "ALL_PROXY": "",
+                "all_proxy": "", "no_proxy": "", "NO_PROXY": ""}
+NO_CA_ENV = {"CURL_CA_BUNDLE": "", "SSL_CERT_FILE": "", "SSL_CERT_DIR": ""}
+
+
 def skip_reason():
     if not os.access(NGINX, os.X_OK):
         return "nginx is not installed (scripts/setup installs it)"

@@ -176,6 +176,46 @@ static int parse_run(const struct cg_json_model *m, const cJSON *json, void *out
 const struct cg_json_model cg_model_run =
 	CG_JSON_MODEL(struct cg_run, parse_run, cg_json_free_object, run_fields);
 
+void cg_run_slim(struct cg_run *r)
+{
+	char **text[] = { &r->created_at, &r->web_url, &r->result, &r->summary,
+			  &r->source_type, &r->metadata };
+
+	for (size_t i = 0; i < sizeof(text) / sizeof(text[0]); i++) {
+		free(*text[i]);
+		*text[i] = NULL;
+	}
+	cg_json_free_items(&pr_model, r->prs, r->n_prs);
+	r->prs = NULL;
+	r->n_prs = 0;
+}
+
+int cg_run_slim_keeps(size_t offset)
+{
+	return offset == offsetof(struct cg_run, id) ||
+	       offset == offsetof(struct cg_run, organization_id) ||
+	       offset == offsetof(struct cg_run, status) ||
+	       offset == offsetof(struct cg_run, created_epoch) ||
+	       offset == offsetof(struct cg_run, raw);
+}
+
+int cg_run_expand(const struct cg_run *slim, struct cg_run *out)
+{
+	cJSON *json;
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	if (!slim->raw)
+		return -EIO;
+	/* raw is cJSON's own text of an object that parsed: only memory fails. */
+	json = cJSON_Parse(slim->raw);
+	if (!json)
+		return -ENOMEM;
+	ret = cg_run_parse(json, out);
+	cJSON_Delete(json);
+	return ret;
+}
+
 static const struct cg_json_field log_fields[] = {
 	CG_JSON_INT_F(struct cg_log_entry, agent_run_id),
 	CG_JSON_STR_F(struct cg_log_entry, created_at),

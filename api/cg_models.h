@@ -147,6 +147,16 @@ struct cg_run {
 int cg_run_parse(const cJSON *json, struct cg_run *out);
 void cg_run_free(struct cg_run *r);
 
+/* A run held long (a cache) need not keep its fields twice: cg_run_slim
+ * frees every field that raw holds again, all but id, organization_id,
+ * status and created_epoch (and raw); cg_run_slim_keeps(offsetof(struct
+ * cg_run, f)) says whether f is kept.  cg_run_expand parses a slim run's
+ * raw back into a whole run (free it with cg_run_free): 0, -EIO without
+ * raw, or -ENOMEM. */
+void cg_run_slim(struct cg_run *r);
+int cg_run_slim_keeps(size_t offset);
+int cg_run_expand(const struct cg_run *slim, struct cg_run *out);
+
 /* Run status classes (DESIGN.md §1).  Unknown statuses are neither
  * working nor finished. */
 enum cg_run_state {

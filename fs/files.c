@@ -40,12 +40,17 @@ static int get(struct cgfs_req *r, enum cgfs_res kind, struct cgfs_ref *ref)
 int cgfs_file_field(struct cgfs_req *r, struct cg_buf *out)
 {
 	struct cgfs_ref ref = { 0 };
+	const void *model;
+	void *whole;
 	int ret = get(r, r->route->res, &ref);
 
 	if (ret)
 		return ret;
 	r->mtime = ref.mtime;
-	ret = cgfs_render_fmt(out, r->route->fmt, (const char *)ref.model + r->route->field);
+	ret = cgfs_obj_whole(r->route->res, ref.model, r->route->field, &model, &whole);
+	if (!ret)
+		ret = cgfs_render_fmt(out, r->route->fmt, (const char *)model + r->route->field);
+	cgfs_obj_whole_free(whole);
 	cgfs_ref_drop(&ref);
 	return ret;
 }

@@ -2,11 +2,13 @@
  *
  * The low-level FUSE API speaks in inode numbers; the route table names a
  * node by its row and ids (a qid, routes.h).  This table maps one to the
- * other: a lookup that the kernel is
- * told about counts one reference, FORGET gives them back, and a number is
- * dropped when its count reaches zero.  A node whose kind changes (a draft
- * that became a receipt: file -> symlink) gets a new number, so the kernel
- * never sees one inode change its type.  Thread-safe.
+ * other, keeping each node as its parent and its own name only (nodes.c):
+ * a lookup that the kernel is told about counts one reference, FORGET
+ * gives them back, and a number is dropped when nothing holds it (neither
+ * the kernel nor a node below it).  Numbers are never reused within a
+ * mount.  A node whose kind changes (a draft that became a receipt: file
+ * -> symlink) gets a new number, so the kernel never sees one inode change
+ * its type.  Thread-safe.
  */
 #ifndef CGFS_NODES_H
 #define CGFS_NODES_H
@@ -57,8 +59,5 @@ int cgfs_nodes_set_frozen(struct cgfs_nodes *t, uint64_t ino, int frozen);
  * caller tells the kernel to drop what it holds of them. */
 size_t cgfs_nodes_thaw(struct cgfs_nodes *t, int64_t org, int64_t run, uint64_t *inos,
 		       size_t max);
-
-/* How many numbers are known (for tests and /stats). */
-uint64_t cgfs_nodes_count(struct cgfs_nodes *t);
 
 #endif

@@ -27,6 +27,7 @@
 struct box {
 	struct cgfs_obj base;
 	enum cgfs_res kind;
+	int packed;             /* a slim run's strings are in the box (box_pack) */
 	_Alignas(16) unsigned char m[];
 };
 
@@ -62,6 +63,7 @@ struct kind {
 	size_t size;               /* ditto: its size */
 	size_t raw;                /* RAW(type): where its raw JSON (char *) is; 0: none */
 	int persist;               /* finished copies are kept on disk (disk.h) */
+	int slim;                  /* held without what raw says again (cg_run_slim) */
 	/* Item kinds: the list holding them, the id that picks one, and the
 	 * errno for an id that list does not hold. */
 	enum cgfs_res parent;
@@ -99,6 +101,11 @@ static void box_destroy(struct cgfs_obj *o)
 {
 	struct box *b = (struct box *)o;
 
+	if (b->packed) {
+		struct cg_run *run = (struct cg_run *)b->m;
+
+		run->raw = run->status = NULL;
+	}
 	model_free(b->kind, b->m);
 	free(b);
 }
@@ -133,13 +140,43 @@ static struct box *box_alloc(enum cgfs_res kind)
 
 static size_t box_size(const struct box *b);
 
+/* A slim run in one allocation, its raw JSON and status after the model:
+ * made after the answer's parse tree is gone, it fills the holes that left
+ * instead of sitting between them.  b itself when that fails. */
+static struct box *box_pack(struct box *b)
+{
+	struct cg_run *run = (struct cg_run *)b->m;
+	size_t head = sizeof(*b) + sizeof(*run);
+	size_t raw = run->raw ? strlen(run->raw) + 1 : 0;
+	size_t status = run->status ? strlen(run->status) + 1 : 0;
+	struct box *p = malloc(head + raw + status);
+	struct cg_run *packed;
+
+	if (!p)
+		return b;
+	memcpy(p, b, head);
+	packed = (struct cg_run *)p->m;
+	packed->raw = raw ? memcpy((char *)p + head, run->raw, raw) : NULL;
+	packed->status = status ? memcpy((char *)p + head + raw, run->status, status) : NULL;
+	p->packed = 1;
+	free(run->raw);
+	free(run->status);
+	free(b);
+	return p;
+}
+
 /* The box's model is filled: its freshness, mtime, signature and size, and
  * whether the disk cache gives it back (a finished run: runs.c keeps it
- * there before it is cached). */
-static void box_ready(struct cgfs *fs, struct box *b)
+ * there before it is cached).  A slim kind is slimmed and packed: the box
+ * to use is the one returned. */
+static struct box *box_ready(struct cgfs *fs, struct box *b)
 {
 	const struct kind *k = &kinds[b->kind];
 
+	if (k->slim) {
+		cg_run_slim((struct cg_run *)b->m);
+		b = box_pack(b);
+	}
 	b->base.ttl = ttl_of(fs, b->kind, b->m);
 	b->base.mtime = time(NULL);
 	if (k->raw)
@@ -151,6 +188,7 @@ static void box_ready(struct cgfs *fs, struct box *b)
 	if (b->kind == CGFS_RES_RUN)
 		b->base.mtime = ((struct cg_run *)b->m)->created_epoch != CG_NONE
 			      ? (time_t)((struct cg_run *)b->m)->created_epoch : 0;
+	return b;
 }
 
 /* ---- keys: built here and nowhere else --------------------------------------------- */
@@ -213,7 +251,7 @@ int cgfs_obj_put_run(struct cgfs *fs, int64_t org, struct cg_run *run)
 	}
 	memcpy(b->m, run, sizeof(*run));
 	memset(run, 0, sizeof(*run));
-	box_ready(fs, b);
+	b = box_ready(fs, b);
 	key_of(CGFS_RES_RUN, &ids, 0, key, sizeof(key));
 	cgfs_cache_put(fs->cache, key, &b->base);
 	return 0;
@@ -235,7 +273,7 @@ _Static_assert(offsetof(struct cg_org, id) == 0 && offsetof(struct cg_repo, id) 
 
 /* What a box holds, roughly, for the cache's bound (docs/SEMANTICS.md):
  * the box and its model; twice its raw JSON (the text, and the fields
- * parsed from it); a whole list's items twice over (their strings guessed
+ * parsed from it), once for a slim kind; a whole list's items twice over (their strings guessed
  * at the items' own size); a run list's ids. */
 static size_t box_size(const struct box *b)
 {
@@ -244,7 +282,7 @@ static size_t box_size(const struct box *b)
 	const char *raw = k->raw ? *(char *const *)(b->m + k->raw - 1) : NULL;
 
 	if (raw)
-		size += 2 * (strlen(raw) + 1);
+		size += (k->slim ? 1 : 2) * (strlen(raw) + 1);
 	if (k->pages)
 		size += 2 * ((const struct cgfs_page_layout *)(const void *)b->m)->n * k->elem;
 	if (is_run_list(b->kind))
@@ -331,7 +369,7 @@ static const struct kind kinds[CGFS_RES_COUNT] = {
 	[CGFS_RES_USER] = { "user", SCOPE_ORG | SCOPE_USER, TTL_META, .parent = CGFS_RES_USERS,
 			    .item_scope = SCOPE_USER, .missing = ENOENT },
 	[CGFS_RES_RUN] = { "run", SCOPE_ORG | SCOPE_RUN, TTL_RUN, CG_EP_GET_RUN,
-			   .fetch = fetch_run, .raw = RAW(struct cg_run), .persist = 1 },
+			   .fetch = fetch_run, .raw = RAW(struct cg_run), .persist = 1, .slim = 1 },
 	[CGFS_RES_RUNS] = { "runs", SCOPE_ORG, TTL_LIST, CG_EP_LIST_RUNS, .fetch = fetch_run_list,
 			    .free = free_id_list, .size = sizeof(struct cgfs_id_list) },
 	[CGFS_RES_USER_RUNS] = { "uruns", SCOPE_ORG | SCOPE_USER, TTL_LIST, CG_EP_LIST_RUNS,
@@ -451,7 +489,7 @@ static int fetch_box(void *arg, const struct cgfs_obj *prev, struct cgfs_obj **o
 		return ret;
 	}
 	note_left_out(f, b->m);
-	box_ready(f->fs, b);
+	b = box_ready(f->fs, b);
 	*out = &b->base;
 	return 0;
 }
@@ -524,6 +562,36 @@ int cgfs_obj_get(struct cgfs *fs, enum cgfs_res kind, const struct cgfs_ids *ids
 	if (!ret)
 		hold(out, o, ((struct box *)o)->m);
 	return ret;
+}
+
+int cgfs_obj_whole(enum cgfs_res kind, const void *model, size_t field, const void **out,
+		   void **whole)
+{
+	struct cg_run *run;
+	int ret;
+
+	*out = model;
+	*whole = NULL;
+	/* Offset 0 is the id, or the whole model (the rows of prs, branches). */
+	if (!kinds[kind].slim || (field && cg_run_slim_keeps(field)))
+		return 0;
+	run = malloc(sizeof(*run));
+	if (!run)
+		return -ENOMEM;
+	ret = cg_run_expand(model, run);
+	if (ret) {
+		free(run);
+		return ret;
+	}
+	*out = *whole = run;
+	return 0;
+}
+
+void cgfs_obj_whole_free(void *whole)
+{
+	if (whole)
+		cg_run_free(whole);
+	free(whole);
 }
 
 int cgfs_obj_peek(struct cgfs *fs, enum cgfs_res kind, const struct cgfs_ids *ids,

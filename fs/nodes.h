@@ -5,10 +5,11 @@
  * other, keeping each node as its parent and its own name only (nodes.c):
  * a lookup that the kernel is told about counts one reference, FORGET
  * gives them back, and a number is dropped when nothing holds it (neither
- * the kernel nor a node below it).  Numbers are never reused within a
- * mount.  A node whose kind changes (a draft that became a receipt: file
- * -> symlink) gets a new number, so the kernel never sees one inode change
- * its type.  Thread-safe.
+ * the kernel nor a node below it).  A stale number misses (each carries
+ * its slot's generation) rather than name another node.  A node whose kind
+ * changes (a draft that became a receipt: file -> symlink) gets a new
+ * number, so the kernel never sees one inode change its type.
+ * Thread-safe.
  */
 #ifndef CGFS_NODES_H
 #define CGFS_NODES_H

@@ -273,8 +273,8 @@ _Static_assert(offsetof(struct cg_org, id) == 0 && offsetof(struct cg_repo, id) 
 
 /* What a box holds, roughly, for the cache's bound (docs/SEMANTICS.md):
  * the box and its model; twice its raw JSON (the text, and the fields
- * parsed from it), once for a slim kind; a whole list's items twice over (their strings guessed
- * at the items' own size); a run list's ids. */
+ * parsed from it), once for a slim kind; a whole list's items twice over
+ * (their strings guessed at the items' own size); a run list's ids. */
 static size_t box_size(const struct box *b)
 {
 	const struct kind *k = &kinds[b->kind];

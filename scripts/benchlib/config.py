@@ -39,6 +39,8 @@ class Setup:
         self.w5_window = 120 if smoke else 1200
         self.w5_tls_runs = 32 if smoke else 160     # W5 TLS: the first of W5's runs
         self.w6_window = 120 if smoke else 1200
+        self.w6_wide = 480 if smoke else 4800       # W6: the wider window
+        self.w6_org_runs = 1200 if smoke else 6000  # W6: its fake's --runs
         self.w6_logs = 10 if smoke else 100
         self.w7_creates = 10
         self.w8_org_runs = 8000 if smoke else 100000    # W8: the fake's --runs

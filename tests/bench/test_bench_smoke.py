@@ -45,6 +45,8 @@ EXPECTED = {
     "w5.tls.parallel.connections": lambda v: v >= 1,
     "w6.hwm": lambda v: v > 0,
     "w6.json_per_run": lambda v: v > 0,
+    "w6.json_added": lambda v: v > 0,
+    "w6.added": lambda v: abs(v) < 1e6,             # a slope: noise may make it small
     "w7.posts": lambda v: v == 10,
     "w7.429s": lambda v: v == 0,
     "w7.cgfs.time": lambda v: v > 0,

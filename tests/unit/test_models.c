@@ -6,6 +6,7 @@
  * written \u0027.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -427,6 +428,60 @@ START_TEST(run_full)
 	ck_assert(strncmp(r.raw, "{\"id\":12345,\"organization_id\":1,"
 			  "\"status\":\"COMPLETE\",", 52) == 0);
 	ck_assert_ptr_nonnull(strstr(r.raw, "\"head_branch_name\":null}],\"metadata\":{"));
+	cg_run_free(&r);
+	cJSON_Delete(j);
+}
+END_TEST
+
+/* A slim run keeps id, org, status, created_epoch and raw only; expanding
+ * it gives back every field, as the first parse did. */
+START_TEST(run_slim_and_expand)
+{
+	cJSON *j = json(full_run);
+	struct cg_run r, w;
+
+	ck_assert_int_eq(cg_run_parse(j, &r), 0);
+	cg_run_slim(&r);
+	ck_assert_int_eq(r.id, 12345);
+	ck_assert_int_eq(r.organization_id, 1);
+	ck_assert_str_eq(r.status, "COMPLETE");
+	ck_assert_int_eq(r.created_epoch, 1698310800);
+	ck_assert_ptr_nonnull(r.raw);
+	ck_assert_ptr_null(r.created_at);
+	ck_assert_ptr_null(r.web_url);
+	ck_assert_ptr_null(r.result);
+	ck_assert_ptr_null(r.summary);
+	ck_assert_ptr_null(r.source_type);
+	ck_assert_ptr_null(r.metadata);
+	ck_assert_ptr_null(r.prs);
+	ck_assert_uint_eq(r.n_prs, 0);
+	ck_assert(cg_run_slim_keeps(offsetof(struct cg_run, status)));
+	ck_assert(cg_run_slim_keeps(offsetof(struct cg_run, raw)));
+	ck_assert(!cg_run_slim_keeps(offsetof(struct cg_run, summary)));
+	ck_assert(!cg_run_slim_keeps(offsetof(struct cg_run, prs)));
+	ck_assert(!cg_run_slim_keeps(offsetof(struct cg_run, metadata)));
+
+	ck_assert_int_eq(cg_run_expand(&r, &w), 0);
+	ck_assert_int_eq(w.id, 12345);
+	ck_assert_str_eq(w.status, "COMPLETE");
+	ck_assert_str_eq(w.created_at, "2023-10-26T09:00:00Z");
+	ck_assert_int_eq(w.created_epoch, 1698310800);
+	ck_assert_str_eq(w.web_url, "https://app.codegen.com/runs/12345");
+	ck_assert_str_eq(w.result, "Agent run completed successfully.");
+	ck_assert_str_eq(w.summary, "Code generated based on prompt.");
+	ck_assert_str_eq(w.source_type, "API");
+	ck_assert_uint_eq(w.n_prs, 2);
+	ck_assert_str_eq(w.prs[0].head_branch_name, "feature-branch");
+	ck_assert_str_eq(w.prs[1].url, "https://github.com/user/repo/pull/2");
+	assert_json_text(w.metadata, "{'ticket':'PAY-12','labels':['a','b']}");
+	ck_assert_str_eq(w.raw, r.raw);
+	cg_run_free(&w);
+
+	/* No raw to expand from: -EIO, and nothing left to free. */
+	free(r.raw);
+	r.raw = NULL;
+	ck_assert_int_eq(cg_run_expand(&r, &w), -EIO);
+	ck_assert_ptr_null(w.status);
 	cg_run_free(&r);
 	cJSON_Delete(j);
 }
@@ -1565,6 +1620,7 @@ static Suite *models_suite(void)
 
 	tc = tcase_create("runs");
 	tcase_add_test(tc, run_full);
+	tcase_add_test(tc, run_slim_and_expand);
 	tcase_add_test(tc, run_raw_keeps_server_order_and_unknown_fields);
 	tcase_add_test(tc, run_all_null);
 	tcase_add_test(tc, run_all_missing);

@@ -19,6 +19,7 @@
 #include "logs.h"
 #include "ops.h"
 #include "outbox.h"
+#include "whole.h"
 
 /* A name that is a run origin is by-source/'s (only SOURCE_RUNS is scoped
  * by it: elsewhere it is ignored). */
@@ -41,16 +42,16 @@ int cgfs_file_field(struct cgfs_req *r, struct cg_buf *out)
 {
 	struct cgfs_ref ref = { 0 };
 	const void *model;
-	void *whole;
+	struct cgfs_whole *whole;
 	int ret = get(r, r->route->res, &ref);
 
 	if (ret)
 		return ret;
 	r->mtime = ref.mtime;
-	ret = cgfs_obj_whole(r->route->res, ref.model, r->route->field, &model, &whole);
+	ret = cgfs_whole_get(r->fs->wholes, r->route->res, &ref, r->route->field, &model, &whole);
 	if (!ret)
 		ret = cgfs_render_fmt(out, r->route->fmt, (const char *)model + r->route->field);
-	cgfs_obj_whole_free(whole);
+	cgfs_whole_drop(whole);
 	cgfs_ref_drop(&ref);
 	return ret;
 }

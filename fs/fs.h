@@ -52,6 +52,7 @@ struct cgfs {
 	time_t mounted_at;
 	struct cgfs_notify *notify;     /* the service manager, or NULL; read-only */
 	struct cgfs_events *events;     /* the orgs' feeds of run changes, or NULL; thread-safe */
+	struct cgfs_wholes *wholes;     /* whole forms of slim runs, or NULL; thread-safe */
 };
 
 /* Where a failure happened, for the `errors` file. */

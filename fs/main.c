@@ -43,6 +43,10 @@
 #include "ops.h"
 #include "outbox.h"
 #include "spool.h"
+#include "whole.h"
+
+/* Whole forms of slim runs kept (whole.h): a run's files are read in a row. */
+#define WHOLES_KEPT 8
 
 /* Find the token, build the client and ask the API who we are.  Prints
  * the reason and returns -1 when the mount must not happen. */
@@ -267,12 +271,13 @@ int main(int argc, char **argv)
 	fs.nodes = cgfs_nodes_new();
 	fs.outbox = cgfs_outbox_new(spool);
 	fs.answers = cgfs_answers_new();
+	fs.wholes = cgfs_wholes_new(WHOLES_KEPT);
 	fs.uid = getuid();
 	fs.gid = getgid();
 	fs.shared = opts.text[CGFS_OPT_ALLOW_OTHER] != NULL;
 	fs.mounted_at = time(NULL);
 	if (!fs.errors || !fs.cache || !fs.logs || !fs.nodes || !fs.outbox || !fs.answers ||
-	    !fs.events) {
+	    !fs.events || !fs.wholes) {
 		fprintf(stderr, "codegen-fs: out of memory\n");
 		goto out_free_fs;
 	}
@@ -321,6 +326,7 @@ out_free_fs:
 	cgfs_outbox_free(fs.outbox);
 	cgfs_answers_free(fs.answers);
 	cgfs_nodes_free(fs.nodes);
+	cgfs_wholes_free(fs.wholes);
 	cgfs_logs_table_free(fs.logs);
 	cgfs_events_free(fs.events);
 	cgfs_cache_free(fs.cache);

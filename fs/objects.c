@@ -564,36 +564,6 @@ int cgfs_obj_get(struct cgfs *fs, enum cgfs_res kind, const struct cgfs_ids *ids
 	return ret;
 }
 
-int cgfs_obj_whole(enum cgfs_res kind, const void *model, size_t field, const void **out,
-		   void **whole)
-{
-	struct cg_run *run;
-	int ret;
-
-	*out = model;
-	*whole = NULL;
-	/* Offset 0 is the id, or the whole model (the rows of prs, branches). */
-	if (!kinds[kind].slim || (field && cg_run_slim_keeps(field)))
-		return 0;
-	run = malloc(sizeof(*run));
-	if (!run)
-		return -ENOMEM;
-	ret = cg_run_expand(model, run);
-	if (ret) {
-		free(run);
-		return ret;
-	}
-	*out = *whole = run;
-	return 0;
-}
-
-void cgfs_obj_whole_free(void *whole)
-{
-	if (whole)
-		cg_run_free(whole);
-	free(whole);
-}
-
 int cgfs_obj_peek(struct cgfs *fs, enum cgfs_res kind, const struct cgfs_ids *ids,
 		  struct cgfs_ref *out)
 {
@@ -679,6 +649,11 @@ int64_t cgfs_list_id(enum cgfs_res kind, const void *model, size_t i)
 int cgfs_res_persists(enum cgfs_res kind)
 {
 	return kinds[kind].persist;
+}
+
+int cgfs_res_slim(enum cgfs_res kind)
+{
+	return kinds[kind].slim;
 }
 
 enum cgfs_res cgfs_res_list_of(enum cgfs_res kind)

@@ -83,14 +83,6 @@ struct cgfs_ref {
 int cgfs_obj_get(struct cgfs *fs, enum cgfs_res kind, const struct cgfs_ids *ids,
 		 const struct cgfs_ctx *ctx, struct cgfs_ref *out);
 
-/* A model as a read of its field at offset field needs it: the model
- * itself, or for a kind held slim (a run: cg_run_slim) a whole copy parsed
- * from its JSON, in *whole too (free it with cgfs_obj_whole_free, which
- * accepts NULL).  0 or -errno. */
-int cgfs_obj_whole(enum cgfs_res kind, const void *model, size_t field, const void **out,
-		   void **whole);
-void cgfs_obj_whole_free(void *whole);
-
 /* The cached object, fresh or stale, without fetching: 0 and *out, or
  * -ENOENT when none is held. */
 int cgfs_obj_peek(struct cgfs *fs, enum cgfs_res kind, const struct cgfs_ids *ids,
@@ -127,6 +119,9 @@ int64_t cgfs_list_id(enum cgfs_res kind, const void *model, size_t i);
 
 /* Are finished copies of kind kept on disk (disk.h)? */
 int cgfs_res_persists(enum cgfs_res kind);
+/* Is kind held slim, its fields but a few parsed back from its JSON for a
+ * read (a run: cg_run_slim; whole.h)? */
+int cgfs_res_slim(enum cgfs_res kind);
 
 /* The list kind an item kind is found in (ORG: ORGS); kind itself for
  * others. */

@@ -25,6 +25,7 @@
 #include "files.h"
 #include "logs.h"
 #include "objects.h"
+#include "whole.h"
 #include "routes.h"
 
 #define MAX_LOG 64
@@ -198,23 +199,38 @@ static const struct cg_run *run_of(const struct cgfs_ref *ref)
  * back, parsed from its JSON, for a read of it. */
 static void expect_summary(const struct cgfs_ref *ref, const char *want)
 {
-	const void *model;
-	void *whole;
+	struct cgfs_wholes *w = cgfs_wholes_new(2);
+	const void *model, *again;
+	struct cgfs_whole *whole, *whole2;
 
 	ck_assert_ptr_null(run_of(ref)->summary);
 	ck_assert_ptr_nonnull(run_of(ref)->raw);
-	ck_assert_int_eq(cgfs_obj_whole(CGFS_RES_RUN, ref->model, offsetof(struct cg_run, summary),
+	ck_assert_int_eq(cgfs_whole_get(w, CGFS_RES_RUN, ref, offsetof(struct cg_run, summary),
 					&model, &whole), 0);
 	ck_assert_ptr_nonnull(whole);
-	ck_assert_ptr_eq(model, whole);
+	ck_assert_ptr_ne(model, ref->model);
 	ck_assert_str_eq(((const struct cg_run *)model)->summary, want);
 	ck_assert_int_eq(((const struct cg_run *)model)->id, run_of(ref)->id);
-	cgfs_obj_whole_free(whole);
-	/* What it keeps needs no copy. */
-	ck_assert_int_eq(cgfs_obj_whole(CGFS_RES_RUN, ref->model, offsetof(struct cg_run, status),
+	/* Another field of the same object: the kept whole form. */
+	ck_assert_int_eq(cgfs_whole_get(w, CGFS_RES_RUN, ref, offsetof(struct cg_run, result),
+					&again, &whole2), 0);
+	ck_assert_ptr_eq(again, model);
+	cgfs_whole_drop(whole2);
+	cgfs_whole_drop(whole);
+	/* Kept nowhere (no table): a form of its own each time, as whole. */
+	ck_assert_int_eq(cgfs_whole_get(NULL, CGFS_RES_RUN, ref, offsetof(struct cg_run, summary),
+					&again, &whole2), 0);
+	ck_assert_ptr_ne(again, model);
+	ck_assert_str_eq(((const struct cg_run *)again)->summary, want);
+	cgfs_whole_drop(whole2);
+	/* What it keeps needs no copy; nor does a kind that is not slim. */
+	ck_assert_int_eq(cgfs_whole_get(w, CGFS_RES_RUN, ref, offsetof(struct cg_run, status),
 					&model, &whole), 0);
 	ck_assert_ptr_null(whole);
 	ck_assert_ptr_eq(model, ref->model);
+	ck_assert_int_eq(cgfs_whole_get(w, CGFS_RES_ORGS, ref, 8, &model, &whole), 0);
+	ck_assert_ptr_null(whole);
+	cgfs_wholes_free(w);
 }
 
 /* ---- tests ------------------------------------------------------------------------ */

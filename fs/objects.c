@@ -140,9 +140,9 @@ static struct box *box_alloc(enum cgfs_res kind)
 
 static size_t box_size(const struct box *b);
 
-/* A slim run in one allocation, its raw JSON and status after the model:
- * made after the answer's parse tree is gone, it fills the holes that left
- * instead of sitting between them.  b itself when that fails. */
+/* A slim run in one allocation instead of three, its raw JSON and status
+ * after the model (the allocator's header and rounding are paid once).  b
+ * itself when that fails. */
 static struct box *box_pack(struct box *b)
 {
 	struct cg_run *run = (struct cg_run *)b->m;

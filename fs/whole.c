@@ -5,13 +5,18 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cache.h"
+
+/* Bytes of JSON: the whole form of a bigger run is parsed for each read
+ * and not kept, so that what is kept stays small beside --cache-mb. */
+#define KEEP_MAX (16 * 1024)
 
 struct cgfs_whole {
 	atomic_int refs;
 	struct cgfs_obj *obj;   /* held: the slot's match stays this object */
-	struct cg_run run;
+	struct cg_run run;      /* its raw is the slim run's (obj holds it) */
 };
 
 struct cgfs_wholes {
@@ -35,6 +40,7 @@ void cgfs_whole_drop(struct cgfs_whole *whole)
 {
 	if (!whole || atomic_fetch_sub(&whole->refs, 1) != 1)
 		return;
+	whole->run.raw = NULL;
 	cg_run_free(&whole->run);
 	cgfs_obj_unref(whole->obj);
 	free(whole);
@@ -82,6 +88,7 @@ int cgfs_whole_get(struct cgfs_wholes *w, enum cgfs_res kind, const struct cgfs_
 		   size_t field, const void **model, struct cgfs_whole **whole)
 {
 	struct cgfs_whole *made;
+	const struct cg_run *slim = ref->model;
 	int ret;
 
 	*model = ref->model;
@@ -97,15 +104,18 @@ int cgfs_whole_get(struct cgfs_wholes *w, enum cgfs_res kind, const struct cgfs_
 	made = malloc(sizeof(*made));
 	if (!made)
 		return -ENOMEM;
-	ret = cg_run_expand(ref->model, &made->run);
+	ret = cg_run_expand(slim, &made->run);
 	if (ret) {
 		free(made);
 		return ret;
 	}
+	/* The JSON parsed back is the slim run's own: not held twice. */
+	free(made->run.raw);
+	made->run.raw = slim->raw;
 	atomic_init(&made->refs, 1);
 	cgfs_obj_ref(ref->obj);
 	made->obj = ref->obj;
-	if (w && w->keep)
+	if (w && w->keep && strlen(slim->raw) <= KEEP_MAX)
 		keep(w, made);
 	*model = &made->run;
 	*whole = made;

@@ -4,7 +4,8 @@
  * The whole form is parsed back from the object's JSON, so it shows what a
  * whole parse shows.  The last few made are kept (each holding its object),
  * since a `ls -l` or a `cat` of a run's files reads several fields of one
- * run in a row.  Thread-safe.
+ * run in a row; not those of runs whose JSON is over 16 KiB, parsed for
+ * each read instead.  Thread-safe.
  */
 #ifndef CGFS_WHOLE_H
 #define CGFS_WHOLE_H

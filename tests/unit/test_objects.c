@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -439,6 +440,47 @@ START_TEST(source_run_lists_are_one_per_origin)
 }
 END_TEST
 
+/* A run whose JSON is over 16 KiB: its whole form is parsed for each read,
+ * not kept; a small one's is kept.  Either holds the run's object while it
+ * is used, and shares the slim run's JSON. */
+START_TEST(whole_forms_of_big_runs_are_not_kept)
+{
+	static char text[24 * 1024];
+	struct cgfs_wholes *w = cgfs_wholes_new(4);
+	struct cgfs_obj obj = { .destroy = NULL };
+	struct cgfs_ref ref = { .obj = &obj };
+	struct cgfs_whole *a, *b;
+	const void *ma, *mb;
+	struct cg_run run;
+	cJSON *j;
+	int len;
+
+	len = snprintf(text, sizeof(text), "{\"id\":7,\"status\":\"COMPLETE\",\"summary\":\"");
+	memset(text + len, 'x', 20000);
+	snprintf(text + len + 20000, sizeof(text) - (size_t)len - 20000, "\"}");
+	j = cJSON_Parse(text);
+	ck_assert_ptr_nonnull(j);
+	ck_assert_int_eq(cg_run_parse(j, &run), 0);
+	cg_run_slim(&run);
+	atomic_init(&obj.refs, 1);
+	ref.model = &run;
+	ck_assert_int_eq(cgfs_whole_get(w, CGFS_RES_RUN, &ref, offsetof(struct cg_run, summary),
+					&ma, &a), 0);
+	ck_assert_int_eq(cgfs_whole_get(w, CGFS_RES_RUN, &ref, offsetof(struct cg_run, summary),
+					&mb, &b), 0);
+	ck_assert_ptr_ne(ma, mb);
+	ck_assert_uint_eq(strlen(((const struct cg_run *)ma)->summary), 20000);
+	ck_assert_ptr_eq(((const struct cg_run *)ma)->raw, run.raw);
+	ck_assert_int_eq(atomic_load(&obj.refs), 3);
+	cgfs_whole_drop(a);
+	cgfs_whole_drop(b);
+	ck_assert_int_eq(atomic_load(&obj.refs), 1);
+	cgfs_wholes_free(w);
+	cg_run_free(&run);
+	cJSON_Delete(j);
+}
+END_TEST
+
 START_TEST(usage_text_is_made_from_the_tables)
 {
 	struct cg_buf out = { 0 };
@@ -503,6 +545,7 @@ int main(void)
 	tcase_add_test(tc, items_of_lists_and_their_missing_errno);
 	tcase_add_test(tc, forget_by_kind_reaches_every_key_of_the_kind);
 	tcase_add_test(tc, source_run_lists_are_one_per_origin);
+	tcase_add_test(tc, whole_forms_of_big_runs_are_not_kept);
 	tcase_add_test(tc, usage_text_is_made_from_the_tables);
 	tcase_add_test(tc, readme_shows_every_row);
 	suite_add_tcase(s, tc);

@@ -273,8 +273,9 @@ _Static_assert(offsetof(struct cg_org, id) == 0 && offsetof(struct cg_repo, id) 
 
 /* What a box holds, roughly, for the cache's bound (docs/SEMANTICS.md):
  * the box and its model; twice its raw JSON (the text, and the fields
- * parsed from it), once for a slim kind; a whole list's items twice over
- * (their strings guessed at the items' own size); a run list's ids. */
+ * parsed from it: for a slim kind, those parsed back while it is read); a
+ * whole list's items twice over (their strings guessed at the items' own
+ * size); a run list's ids. */
 static size_t box_size(const struct box *b)
 {
 	const struct kind *k = &kinds[b->kind];
@@ -282,7 +283,7 @@ static size_t box_size(const struct box *b)
 	const char *raw = k->raw ? *(char *const *)(b->m + k->raw - 1) : NULL;
 
 	if (raw)
-		size += (k->slim ? 1 : 2) * (strlen(raw) + 1);
+		size += 2 * (strlen(raw) + 1);
 	if (k->pages)
 		size += 2 * ((const struct cgfs_page_layout *)(const void *)b->m)->n * k->elem;
 	if (is_run_list(b->kind))

@@ -25,8 +25,10 @@ from mountcase import (  # noqa: E402
 
 # tail -f on FUSE polls (1 s by default); a new entry then waits for the
 # kernel's attribute cache (about 1 s) and the mount's --logs-ttl (1 s): a
-# line may show up to ~3 s after the server has the entry.
-TAIL_MAX_LAG = 2.5
+# line may show up to ~3 s after the server has the entry.  The entries
+# that come with a run's end show 2.45 s late on every run here (the same
+# before and after issue 14), and ASan adds its own: the bound is the 3 s.
+TAIL_MAX_LAG = 3.0
 LOGS_TTL = 1.0          # the mount's default --logs-ttl
 
 

@@ -13,8 +13,9 @@
  * and not kept, so that what is kept stays small beside --cache-mb. */
 #define KEEP_MAX (16 * 1024)
 
+/* Counted like any cached object (cache.h cgfs_obj_ref/unref). */
 struct cgfs_whole {
-	atomic_int refs;
+	struct cgfs_obj base;
 	struct cgfs_obj *obj;   /* held: the slot's match stays this object */
 	struct cg_run run;      /* its raw is the slim run's (obj holds it) */
 };
@@ -36,14 +37,20 @@ struct cgfs_wholes *cgfs_wholes_new(unsigned keep)
 	return w;
 }
 
-void cgfs_whole_drop(struct cgfs_whole *whole)
+static void whole_destroy(struct cgfs_obj *o)
 {
-	if (!whole || atomic_fetch_sub(&whole->refs, 1) != 1)
-		return;
+	struct cgfs_whole *whole = (struct cgfs_whole *)o;
+
 	whole->run.raw = NULL;
 	cg_run_free(&whole->run);
 	cgfs_obj_unref(whole->obj);
 	free(whole);
+}
+
+void cgfs_whole_drop(struct cgfs_whole *whole)
+{
+	if (whole)
+		cgfs_obj_unref(&whole->base);
 }
 
 void cgfs_wholes_free(struct cgfs_wholes *w)
@@ -65,7 +72,7 @@ static struct cgfs_whole *kept(struct cgfs_wholes *w, const struct cgfs_obj *obj
 	for (unsigned i = 0; i < w->keep && !found; i++)
 		if (w->slot[i] && w->slot[i]->obj == obj) {
 			found = w->slot[i];
-			atomic_fetch_add(&found->refs, 1);
+			cgfs_obj_ref(&found->base);
 		}
 	pthread_mutex_unlock(&w->lock);
 	return found;
@@ -75,7 +82,7 @@ static void keep(struct cgfs_wholes *w, struct cgfs_whole *whole)
 {
 	struct cgfs_whole *old;
 
-	atomic_fetch_add(&whole->refs, 1);
+	cgfs_obj_ref(&whole->base);
 	pthread_mutex_lock(&w->lock);
 	old = w->slot[w->next];
 	w->slot[w->next] = whole;
@@ -101,7 +108,7 @@ int cgfs_whole_get(struct cgfs_wholes *w, enum cgfs_res kind, const struct cgfs_
 		*whole = made;
 		return 0;
 	}
-	made = malloc(sizeof(*made));
+	made = calloc(1, sizeof(*made));
 	if (!made)
 		return -ENOMEM;
 	ret = cg_run_expand(slim, &made->run);
@@ -112,7 +119,8 @@ int cgfs_whole_get(struct cgfs_wholes *w, enum cgfs_res kind, const struct cgfs_
 	/* The JSON parsed back is the slim run's own: not held twice. */
 	free(made->run.raw);
 	made->run.raw = slim->raw;
-	atomic_init(&made->refs, 1);
+	atomic_init(&made->base.refs, 1);
+	made->base.destroy = whole_destroy;
 	cgfs_obj_ref(ref->obj);
 	made->obj = ref->obj;
 	if (w && w->keep && strlen(slim->raw) <= KEEP_MAX)

@@ -395,12 +395,11 @@ static const char full_run[] =
 	"   'created_at': '2023-10-27 10:00:00.5', 'head_branch_name': null}],"
 	" 'metadata': {'ticket': 'PAY-12', 'labels': ['a', 'b']}}";
 
-START_TEST(run_full)
+/* Every field of full_run, parsed. */
+static void expect_full_run(const struct cg_run *run)
 {
-	cJSON *j = json(full_run);
-	struct cg_run r;
+	const struct cg_run r = *run;
 
-	ck_assert_int_eq(cg_run_parse(j, &r), 0);
 	ck_assert_int_eq(r.id, 12345);
 	ck_assert_int_eq(r.organization_id, 1);
 	ck_assert_str_eq(r.status, "COMPLETE");
@@ -422,6 +421,15 @@ START_TEST(run_full)
 	ck_assert_str_eq(r.prs[1].created_at, "2023-10-27 10:00:00.5");
 	ck_assert_ptr_null(r.prs[1].head_branch_name);
 	assert_json_text(r.metadata, "{'ticket':'PAY-12','labels':['a','b']}");
+}
+
+START_TEST(run_full)
+{
+	cJSON *j = json(full_run);
+	struct cg_run r;
+
+	ck_assert_int_eq(cg_run_parse(j, &r), 0);
+	expect_full_run(&r);
 	ck_assert_ptr_nonnull(r.raw);
 	ck_assert_ptr_null(strchr(r.raw, '\n'));
 	ck_assert_ptr_null(strstr(r.raw, ": "));
@@ -462,18 +470,7 @@ START_TEST(run_slim_and_expand)
 	ck_assert(!cg_run_slim_keeps(offsetof(struct cg_run, metadata)));
 
 	ck_assert_int_eq(cg_run_expand(&r, &w), 0);
-	ck_assert_int_eq(w.id, 12345);
-	ck_assert_str_eq(w.status, "COMPLETE");
-	ck_assert_str_eq(w.created_at, "2023-10-26T09:00:00Z");
-	ck_assert_int_eq(w.created_epoch, 1698310800);
-	ck_assert_str_eq(w.web_url, "https://app.codegen.com/runs/12345");
-	ck_assert_str_eq(w.result, "Agent run completed successfully.");
-	ck_assert_str_eq(w.summary, "Code generated based on prompt.");
-	ck_assert_str_eq(w.source_type, "API");
-	ck_assert_uint_eq(w.n_prs, 2);
-	ck_assert_str_eq(w.prs[0].head_branch_name, "feature-branch");
-	ck_assert_str_eq(w.prs[1].url, "https://github.com/user/repo/pull/2");
-	assert_json_text(w.metadata, "{'ticket':'PAY-12','labels':['a','b']}");
+	expect_full_run(&w);
 	ck_assert_str_eq(w.raw, r.raw);
 	cg_run_free(&w);
 
